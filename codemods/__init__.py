@@ -1,0 +1,1 @@
+"""LibCST codemods that migrate legacy fine-tuning code (one transform per module)."""

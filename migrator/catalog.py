@@ -1,0 +1,490 @@
+"""The deprecation catalog: ft-migrate's single source of truth.
+
+Every fact that code needs (which models were shut down and when, their
+replacements, prices, endpoint/field/status/SDK/CLI mappings) lives in
+``catalog.toml`` beside this module.  Scan, fix, shim, data and report all read it
+through :func:`load_catalog`, so a later deprecation is a data change, not a code
+change.  Users layer their own TOML files on top (``--catalog FILE``); tables are
+merged key by key and the result is validated as a whole, and any error names the
+file and the entry at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+BUILTIN = "catalog.toml"
+
+
+class CatalogError(ValueError):
+    """A catalog file is unreadable or an entry in it is malformed."""
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per 1K tokens; ``None`` where the catalog has no figure."""
+
+    training: float | None = None
+    input: float | None = None
+    output: float | None = None
+
+
+@dataclass(frozen=True)
+class DateEntry:
+    key: str
+    date: dt.date
+    label: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    status: str  # "shut-down" or "current"
+    group: str
+    source: str
+    replacement: str | None = None
+    alternatives: tuple[str, ...] = ()
+    fixable: bool = True
+    note: str = ""
+    shutdown: dt.date | None = None
+    announced: dt.date | None = None
+    price: Price | None = None
+    fine_tuned_price: Price | None = None
+    fine_tunable: bool = False
+    data_format: str | None = None
+    max_example_tokens: int | None = None
+
+    @property
+    def legacy(self) -> bool:
+        return self.status == "shut-down"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    key: str
+    legacy: str
+    replacement: str | None
+    methods: tuple[str, ...]
+    shutdown: dt.date
+    source: str
+    announced: dt.date | None = None
+    note: str = ""
+    pattern: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    def translate(self, path: str) -> str | None:
+        """The replacement path for a concrete legacy ``path``, or None."""
+        m = self.pattern.fullmatch(path)
+        if m is None or self.replacement is None:
+            return None
+        out = self.replacement
+        for name, value in m.groupdict().items():
+            out = out.replace("{" + name + "}", value)
+        return out
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The validated, merged catalog.  Build it with :func:`load_catalog`."""
+
+    files: tuple[str, ...]
+    sources: Mapping[str, str]
+    dates: Mapping[str, DateEntry]
+    models: Mapping[str, Model]
+    endpoints: tuple[Endpoint, ...]
+    legacy_fine_tuned: re.Pattern[str]
+    new_fine_tuned: re.Pattern[str]
+    fine_tuned_names: Mapping[str, Any]
+    request_fields: Mapping[str, Any]
+    response_fields: Mapping[str, Mapping[str, str]]
+    statuses: Mapping[str, Any]
+    objects: Mapping[str, str]
+    sdk: Mapping[str, Any]
+    cli: Mapping[str, Any]
+    dependency: Mapping[str, str]
+    data: Mapping[str, Any]
+
+    # -- dates ------------------------------------------------------------
+    @property
+    def shutdown(self) -> dt.date:
+        return self.dates["shutdown"].date
+
+    # -- models -----------------------------------------------------------
+    @functools.cached_property
+    def legacy_models(self) -> dict[str, Model]:
+        return {k: m for k, m in self.models.items() if m.legacy}
+
+    def model(self, name: str) -> Model | None:
+        return self.models.get(name)
+
+    def legacy_model(self, name: str) -> Model | None:
+        m = self.models.get(name)
+        return m if m is not None and m.legacy else None
+
+    def fine_tuned_base(self, name: str) -> str | None:
+        """The base model of a legacy fine-tuned name (``curie:ft-...``), else None."""
+        m = self.legacy_fine_tuned.match(name)
+        return m.group("base") if m else None
+
+    # -- endpoints --------------------------------------------------------
+    def endpoint(self, path: str, method: str | None = None) -> Endpoint | None:
+        """The legacy endpoint a concrete URL path hits, most specific first."""
+        path = path.split("?", 1)[0].rstrip("/") or "/"
+        for ep in self.endpoints:
+            if method is not None and method.upper() not in ep.methods:
+                continue
+            if ep.pattern.fullmatch(path):
+                return ep
+        return None
+
+    # -- SDK / CLI --------------------------------------------------------
+    def sdk_method(self, generation: str, method: str) -> str | None:
+        """Replacement method name; '' for no equivalent; None if not a legacy method."""
+        return self.sdk[generation]["methods"].get(method)
+
+    def cli_command(self, command: str) -> str | None:
+        """Replacement for ``fine_tunes.X`` ('' = no equivalent), None if unknown."""
+        return self.cli["commands"].get(command)
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
+    """The built-in catalog with the user's files in ``extra`` merged on top."""
+    return _load(tuple(str(p) for p in extra))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(extra: tuple[str, ...]) -> Catalog:
+    text = resources.files("migrator").joinpath(BUILTIN).read_text(encoding="utf-8")
+    merged = _parse(text, BUILTIN)
+    origin: dict[tuple[str, ...], str] = {}
+    _mark(merged, (), BUILTIN, origin)
+    for path in extra:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"{path}: cannot read catalog file: {exc}") from None
+        data = _parse(text, path)
+        _mark(data, (), path, origin)
+        _merge(merged, data)
+    return _Validator(merged, origin, (BUILTIN, *extra)).catalog()
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{name}: not valid TOML: {exc}") from None
+
+
+def _mark(data: Mapping[str, Any], prefix: tuple[str, ...], name: str, origin: dict) -> None:
+    """Remember which file last set each entry, so errors can name it."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        origin[path] = name
+        if isinstance(value, dict) and len(path) < 3:
+            _mark(value, path, name, origin)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+class _Validator:
+    """Turns the merged raw tables into typed entries, naming any bad entry."""
+
+    def __init__(self, raw: dict[str, Any], origin: dict, files: tuple[str, ...]):
+        self.raw = raw
+        self.origin = origin
+        self.files = files
+
+    def fail(self, path: tuple[str, ...], reason: str) -> CatalogError:
+        where = self.files[-1]
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.origin:
+                where = self.origin[path[:n]]
+                break
+        dotted = ".".join(f'"{p}"' if "." in p else p for p in path)
+        return CatalogError(f"{where}: catalog entry {dotted}: {reason}")
+
+    def table(self, path: tuple[str, ...], value: Any = None) -> dict[str, Any]:
+        if value is None:
+            value = self.raw
+            for p in path:
+                if not isinstance(value, dict) or p not in value:
+                    raise self.fail(path, "missing table")
+                value = value[p]
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a table, got {type(value).__name__}")
+        return value
+
+    def get(self, path, entry, key, kind, default=..., choices=None):
+        if key not in entry:
+            if default is ...:
+                raise self.fail((*path, key), "missing required field")
+            return default
+        value = entry[key]
+        ok = {
+            "str": isinstance(value, str),
+            "num": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "bool": isinstance(value, bool),
+            "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        }[kind]
+        if not ok:
+            names = {"str": "a string", "num": "a number", "int": "an integer",
+                     "bool": "true or false", "strlist": "a list of strings"}
+            raise self.fail((*path, key), f"expected {names[kind]}, got {value!r}")
+        if choices is not None and value not in choices:
+            raise self.fail((*path, key), f"expected one of {sorted(choices)}, got {value!r}")
+        return value
+
+    def source(self, path, entry) -> str:
+        src = self.get(path, entry, "source", "str")
+        if src not in self.sources:
+            raise self.fail((*path, "source"), f"unknown source {src!r} (add it to [sources])")
+        return src
+
+    def date_ref(self, path, entry, key, required=True) -> dt.date | None:
+        ref = self.get(path, entry, key, "str", default=... if required else None)
+        if ref is None:
+            return None
+        if ref in self.dates:
+            return self.dates[ref].date
+        try:
+            return dt.date.fromisoformat(ref)
+        except ValueError:
+            raise self.fail((*path, key), f"{ref!r} is neither a key of [dates] nor YYYY-MM-DD") from None
+
+    def price(self, path, entry, key) -> Price | None:
+        if key not in entry:
+            return None
+        table = self.table((*path, key), entry[key])
+        unknown = set(table) - {"training", "input", "output"}
+        if unknown:
+            raise self.fail((*path, key), f"unknown price field(s) {sorted(unknown)}")
+        values = {k: self.get((*path, key), table, k, "num", None) for k in ("training", "input", "output")}
+        for k, v in values.items():
+            if v is not None and v < 0:
+                raise self.fail((*path, key, k), f"a price cannot be negative ({v})")
+        return Price(**values)
+
+    def regex(self, path, entry, key) -> re.Pattern[str]:
+        text = self.get(path, entry, key, "str")
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self.fail((*path, key), f"not a valid regular expression: {exc}") from None
+
+    # -- sections ---------------------------------------------------------
+    def catalog(self) -> Catalog:
+        schema = self.raw.get("schema")
+        if schema != 1:
+            raise self.fail(("schema",), f"unsupported catalog schema {schema!r} (expected 1)")
+        self.sources = {k: self.get(("sources",), self.table(("sources",)), k, "str")
+                        for k in self.table(("sources",))}
+        self.dates = self.parse_dates()
+        models = self.parse_models()
+        ftn = self.table(("fine_tuned_names",))
+        legacy_ft = self.regex(("fine_tuned_names",), ftn, "legacy_pattern")
+        if "base" not in legacy_ft.groupindex:
+            raise self.fail(("fine_tuned_names", "legacy_pattern"), "needs a (?P<base>...) group")
+        new_ft = self.regex(("fine_tuned_names",), ftn, "new_pattern")
+        self.source(("fine_tuned_names",), ftn)
+        for key in ("legacy_example", "new_example"):
+            example = self.get(("fine_tuned_names",), ftn, key, "str")
+            pattern = legacy_ft if key.startswith("legacy") else new_ft
+            if not pattern.match(example):
+                raise self.fail(("fine_tuned_names", key), f"{example!r} does not match its pattern")
+        return Catalog(
+            files=self.files,
+            sources=self.sources,
+            dates=self.dates,
+            models=models,
+            endpoints=self.parse_endpoints(),
+            legacy_fine_tuned=legacy_ft,
+            new_fine_tuned=new_ft,
+            fine_tuned_names=ftn,
+            request_fields=self.parse_request_fields(),
+            response_fields=self.parse_response_fields(),
+            statuses=self.parse_statuses(),
+            objects=self.parse_flat_strings(("objects",)),
+            sdk=self.parse_sdk(),
+            cli=self.parse_cli(),
+            dependency=self.parse_flat_strings(("dependency",)),
+            data=self.parse_data(),
+        )
+
+    def parse_dates(self) -> dict[str, DateEntry]:
+        out = {}
+        for key, entry in self.table(("dates",)).items():
+            path = ("dates", key)
+            entry = self.table(path, entry)
+            raw = entry.get("date")
+            if isinstance(raw, str):
+                try:
+                    raw = dt.date.fromisoformat(raw)
+                except ValueError:
+                    raise self.fail((*path, "date"), f"{raw!r} is not YYYY-MM-DD") from None
+            if not isinstance(raw, dt.date):
+                raise self.fail((*path, "date"), "missing or not a date")
+            out[key] = DateEntry(key, raw, self.get(path, entry, "label", "str"), self.source(path, entry))
+        if "shutdown" not in out:
+            raise self.fail(("dates", "shutdown"), "missing required entry")
+        return out
+
+    def parse_models(self) -> dict[str, Model]:
+        models = {}
+        table = self.table(("models",))
+        for key, entry in table.items():
+            path = ("models", key)
+            entry = self.table(path, entry)
+            status = self.get(path, entry, "status", "str", choices={"shut-down", "current"})
+            replacement = self.get(path, entry, "replacement", "str", None)
+            if status == "shut-down" and "replacement" not in entry:
+                raise self.fail((*path, "replacement"), "a shut-down model needs a replacement (\"\" for none)")
+            models[key] = Model(
+                id=key,
+                status=status,
+                group=self.get(path, entry, "group", "str"),
+                source=self.source(path, entry),
+                replacement=replacement or None,
+                alternatives=tuple(self.get(path, entry, "alternatives", "strlist", [])),
+                fixable=self.get(path, entry, "fixable", "bool", True),
+                note=self.get(path, entry, "note", "str", ""),
+                shutdown=self.date_ref(path, entry, "shutdown", required=status == "shut-down"),
+                announced=self.date_ref(path, entry, "announced", required=False),
+                price=self.price(path, entry, "price"),
+                fine_tuned_price=self.price(path, entry, "fine_tuned_price"),
+                fine_tunable=self.get(path, entry, "fine_tunable", "bool", False),
+                data_format=self.get(path, entry, "data_format", "str", None, choices={"chat", "completion"}),
+                max_example_tokens=self.get(path, entry, "max_example_tokens", "int", None),
+            )
+        for key, m in models.items():
+            for target in filter(None, (m.replacement, *m.alternatives)):
+                if target not in models:
+                    raise self.fail(("models", key, "replacement"), f"replacement {target!r} is not a model in the catalog")
+        return models
+
+    def parse_endpoints(self) -> tuple[Endpoint, ...]:
+        out = []
+        for key, entry in self.table(("endpoints",)).items():
+            path = ("endpoints", key)
+            entry = self.table(path, entry)
+            legacy = self.get(path, entry, "legacy", "str")
+            if not legacy.startswith("/"):
+                raise self.fail((*path, "legacy"), f"a path must start with '/', got {legacy!r}")
+            regex = re.escape(legacy)
+            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/?#]+)", regex)
+            out.append(Endpoint(
+                key=key,
+                legacy=legacy,
+                replacement=self.get(path, entry, "replacement", "str") or None,
+                methods=tuple(m.upper() for m in self.get(path, entry, "methods", "strlist")),
+                shutdown=self.date_ref(path, entry, "shutdown"),
+                announced=self.date_ref(path, entry, "announced", required=False),
+                note=self.get(path, entry, "note", "str", ""),
+                source=self.source(path, entry),
+                pattern=re.compile(regex),
+            ))
+        # Most specific (longest literal) first, so /v1/engines/x/completions wins over /v1/engines.
+        out.sort(key=lambda e: -len(e.legacy))
+        return tuple(out)
+
+    def parse_request_fields(self) -> dict[str, Any]:
+        path = ("request_fields",)
+        t = self.table(path)
+        out = {k: self.get(path, t, k, "strlist") for k in ("kept", "into_hyperparameters", "dropped")}
+        out["dropped_reason"] = self.get(path, t, "dropped_reason", "str")
+        out["default_model"] = self.get(path, t, "default_model", "str")
+        out["legacy_default_n_epochs"] = self.get(path, t, "legacy_default_n_epochs", "int")
+        out["suffix_max_length"] = self.get(path, t, "suffix_max_length", "int")
+        self.source(path, t)
+        if out["default_model"] not in self.raw["models"]:
+            raise self.fail((*path, "default_model"), f"{out['default_model']!r} is not a model in the catalog")
+        return out
+
+    def parse_response_fields(self) -> dict[str, dict[str, str]]:
+        out = {}
+        for key, entry in self.table(("response_fields",)).items():
+            path = ("response_fields", key)
+            entry = self.table(path, entry)
+            out[key] = {"replacement": self.get(path, entry, "replacement", "str"),
+                        "note": self.get(path, entry, "note", "str", ""),
+                        "source": self.source(path, entry)}
+        return out
+
+    def parse_statuses(self) -> dict[str, Any]:
+        path = ("statuses",)
+        t = self.table(path)
+        out = {k: self.get(path, t, k, "strlist") for k in ("legacy_only", "new_for_legacy", "terminal", "new")}
+        self.source(path, t)
+        return out
+
+    def parse_flat_strings(self, path: tuple[str, ...]) -> dict[str, str]:
+        t = self.table(path)
+        out = {k: self.get(path, t, k, "str") for k in t}
+        self.source(path, t)
+        return out
+
+    def parse_sdk(self) -> dict[str, Any]:
+        out = {}
+        for gen in ("v0", "v1", "js"):
+            path = ("sdk", gen)
+            t = self.table(path)
+            methods = self.table((*path, "methods"), t.get("methods"))
+            out[gen] = {
+                "legacy": self.get(path, t, "legacy", "str"),
+                "replacement": self.get(path, t, "replacement", "str"),
+                "clients": tuple(self.get(path, t, "clients", "strlist", [])),
+                "methods": {k: self.get((*path, "methods"), methods, k, "str") for k in methods},
+                "source": self.source(path, t),
+            }
+        return out
+
+    def parse_cli(self) -> dict[str, Any]:
+        path = ("cli",)
+        t = self.table(path)
+        out: dict[str, Any] = {}
+        for sub in ("commands", "notes", "tools", "tools_notes"):
+            table = self.table((*path, sub), t.get(sub))
+            out[sub] = {k: self.get((*path, sub), table, k, "str") for k in table}
+        flags = self.table((*path, "create_flags"), t.get("create_flags"))
+        out["create_flags"] = {k: tuple(self.get((*path, "create_flags"), flags, k, "strlist"))
+                               for k in ("kept", "dropped", "events_dropped")}
+        self.source((*path, "meta"), self.table((*path, "meta"), t.get("meta")))
+        return out
+
+    def parse_data(self) -> dict[str, Any]:
+        path = ("data",)
+        t = self.table(path)
+        out: dict[str, Any] = {}
+        for k in ("separators", "stop_sequences"):
+            out[k] = tuple(self.get(path, t, k, "strlist"))
+        out["encoding"] = self.get(path, t, "encoding", "str")
+        for k in ("min_examples", "recommended_examples", "legacy_max_chars", "tokens_per_message",
+                  "tokens_per_name", "tokens_per_example", "epochs_target", "epochs_min_target_examples",
+                  "epochs_max_target_examples", "epochs_min", "epochs_max"):
+            out[k] = self.get(path, t, k, "int")
+        self.source(path, t)
+        return out

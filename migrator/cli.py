@@ -1,0 +1,51 @@
+"""The ``ft-migrate`` command line.
+
+Exit codes follow ruff/black/django-upgrade: 0 = nothing to do, 1 = findings or
+changes, 2 = usage or internal error.  Data (findings, JSON, SARIF, diffs) goes to
+stdout; the summary and errors go to stderr.  Subcommands live in their own
+modules and are imported only when invoked, so ``scan`` does not pay for the
+proxy or the tokenizer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from migrator import __version__
+
+# name -> "module:attribute" of a click command, imported on first use.
+SUBCOMMANDS = {
+    "scan": "migrator.scan_cli:scan",
+    "fix": "migrator.fix.cli:fix",
+    "data": "migrator.data.cli:data",
+    "shim": "migrator.shim.cli:shim",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ft-migrate")
+def cli() -> None:
+    """Migrate code off OpenAI's legacy fine-tunes API and the GPT-3 models shut down on 2024-01-04."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="ft-migrate", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        click.echo("ft-migrate: interrupted", err=True)
+        sys.exit(2)

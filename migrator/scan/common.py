@@ -1,0 +1,113 @@
+"""Finding builders shared by every scanner (Python, notebooks, text, config, JS).
+
+Each scanner locates a thing (a model id, a URL, a CLI command); these helpers
+decide, from the catalog alone, what it means: rule, replacement, whether `fix`
+rewrites it, and the message.  Keeping that here means a Python string and a YAML
+value naming ``curie`` produce the very same finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from migrator.catalog import Catalog
+from migrator.findings import Finding
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a finding sits: 1-based lines and columns, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    cell: int | None = None
+
+    def shifted(self, line_offset: int = 0, column_offset: int = 0) -> "Span":
+        return Span(self.line + line_offset, self.column + column_offset,
+                    self.end_line + line_offset, self.end_column + column_offset, self.cell)
+
+
+def finding(path: str, span: Span, rule: str, kind: str, legacy: str,
+            replacement: str | None, fixable: bool, message: str) -> Finding:
+    return Finding(path=path, line=span.line, column=span.column, end_line=span.end_line,
+                   end_column=span.end_column, rule=rule, kind=kind, legacy=legacy,
+                   replacement=replacement, fixable=fixable, message=message, cell=span.cell)
+
+
+def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
+                  fixable: bool = True, context: str = "") -> Finding | None:
+    """The finding for a model id used as a model, or None if it is not legacy.
+
+    ``fixable`` is False where the scanner knows `fix` cannot rewrite the place
+    (e.g. a config file value, a JavaScript argument); the catalog may also say a
+    swap alone is not enough (edit models).
+    """
+    where = f" {context}" if context else ""
+    model = catalog.legacy_model(name)
+    if model is not None:
+        repl = model.replacement
+        shut = model.shutdown.isoformat() if model.shutdown else catalog.shutdown.isoformat()
+        msg = f"model {name!r}{where} was shut down on {shut}"
+        msg += f"; use {repl!r}" if repl else "; it has no replacement"
+        if model.note:
+            msg += f" ({model.note})"
+        return finding(path, span, "FT020", "model", name, repl, bool(fixable and repl and model.fixable), msg)
+    base = catalog.fine_tuned_base(name)
+    if base is not None:
+        base_model = catalog.model(base)
+        repl = base_model.replacement if base_model else None
+        msg = (f"fine-tuned model {name!r}{where} was shut down on {catalog.shutdown.isoformat()} "
+               f"with the legacy fine-tunes endpoint; re-train it on {repl or 'a current model'} "
+               f"and map the new ft:... name with --model-map")
+        return finding(path, span, "FT021", "fine-tuned-model", name, None, False, msg)
+    return None
+
+
+def _endpoint_regex(catalog: Catalog) -> re.Pattern[str]:
+    roots = sorted({ep.legacy.split("{", 1)[0].rstrip("/") for ep in catalog.endpoints}, key=len, reverse=True)
+    parts = []
+    for root in roots:
+        rest = root.removeprefix("/v1")
+        # A distinctive name (`/fine-tunes`) is also found without the /v1 prefix, as in
+        # f"{API_BASE}/fine-tunes"; a plain word (`/search`) only with it.
+        distinctive = rest != root and ("-" in rest or "_" in rest)
+        parts.append(f"(?:/v1)?{re.escape(rest)}" if distinctive else re.escape(root))
+    # The path must end at a non-path character, so /v1/searchable is not /v1/search.
+    return re.compile(rf"(?:{'|'.join(parts)})(?:/[^\s\"'`<>(){{}}\\]*)?(?![\w-])")
+
+
+_ENDPOINT_RE: dict[int, re.Pattern[str]] = {}
+
+
+def endpoint_matches(text: str, catalog: Catalog):
+    """Yield (start, end, path) for each legacy endpoint URL path inside ``text``."""
+    rx = _ENDPOINT_RE.get(id(catalog))
+    if rx is None:
+        rx = _ENDPOINT_RE[id(catalog)] = _endpoint_regex(catalog)
+    for m in rx.finditer(text):
+        yield m.start(), m.end(), m.group(0)
+
+
+def endpoint_finding(url_path: str, path: str, span: Span, catalog: Catalog, *,
+                     method: str | None = None, fixable: bool = True) -> Finding | None:
+    """The finding for a legacy endpoint path (placeholders like ``{id}`` allowed)."""
+    clean = url_path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    prefix = "" if clean.startswith("/v1/") else "/v1"
+    full = prefix + clean
+    ep = catalog.endpoint(full, method) or catalog.endpoint(full)
+    if ep is None:
+        return None
+    repl = ep.translate(full) or ep.replacement
+    if repl and prefix:
+        repl = repl.removeprefix(prefix)
+    fine_tunes = ep.key.startswith("fine-tune")
+    rule = "FT001" if fine_tunes else "FT002"
+    msg = f"endpoint {clean} was shut down on {ep.shutdown.isoformat()}"
+    if repl:
+        msg += f"; use {repl}" + (f" ({ep.note})" if ep.note else "")
+    else:
+        msg += f"; {ep.note}" if ep.note else "; it has no equivalent"
+    return finding(path, span, rule, "endpoint", clean, repl, bool(fixable and repl and fine_tunes), msg)

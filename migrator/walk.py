@@ -1,0 +1,137 @@
+"""Finding the files to look at, the way users expect from ruff or ripgrep.
+
+Directories are walked with ``os.scandir`` (cheap), honouring every
+``.gitignore`` on the way down (via pathspec's git-wildmatch), the user's
+``--exclude`` globs, and a fixed list of directories that never hold the user's
+own code (VCS folders, virtualenvs, ``node_modules``, ``site-packages``, vendored
+copies of the ``openai`` SDK).  Paths named explicitly on the command line are
+always taken, as ruff does, even when ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+# Directory names never descended into.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "_darcs",
+    ".venv", "venv", ".env.d", "env.d", ".tox", ".nox", ".direnv",
+    "node_modules", "site-packages", "dist-packages", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+    ".eggs", "build", "dist",
+})
+
+# Files larger than this are skipped: generated bundles and data dumps, not code.
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class WalkResult:
+    files: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def is_virtualenv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def is_vendored_openai(path: str) -> bool:
+    """A copied ``openai`` SDK package (its own api_resources or _client module)."""
+    if os.path.basename(path) != "openai":
+        return False
+    return (os.path.exists(os.path.join(path, "api_resources", "fine_tune.py"))
+            or os.path.exists(os.path.join(path, "_client.py"))
+            or os.path.exists(os.path.join(path, "resources", "fine_tunes.py")))
+
+
+class _Ignore:
+    """The .gitignore rules in force for one directory (its own plus its parents')."""
+
+    def __init__(self, root: str, parent: "_Ignore | None"):
+        self.root = root
+        self.parent = parent
+        self.spec: pathspec.PathSpec | None = None
+        gi = os.path.join(root, ".gitignore")
+        try:
+            with open(gi, encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            lines = []
+        if lines:
+            self.spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        node: _Ignore | None = self
+        while node is not None:
+            if node.spec is not None:
+                rel = os.path.relpath(path, node.root).replace(os.sep, "/")
+                if is_dir:
+                    rel += "/"
+                if node.spec.match_file(rel):
+                    return True
+            node = node.parent
+        return False
+
+
+def _excluded(path: str, excludes: tuple[str, ...]) -> bool:
+    if not excludes:
+        return False
+    norm = path.replace(os.sep, "/").removeprefix("./")
+    name = os.path.basename(norm)
+    return any(fnmatch.fnmatch(norm, g) or fnmatch.fnmatch(name, g)
+               or fnmatch.fnmatch(norm, g.rstrip("/") + "/*") for g in excludes)
+
+
+def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
+         respect_gitignore: bool = True) -> WalkResult:
+    """Every regular file under ``paths``, sorted, de-duplicated."""
+    result = WalkResult()
+    seen: set[str] = set()
+    for given in paths:
+        if not os.path.lexists(given):
+            result.missing.append(given)
+            continue
+        if os.path.isfile(given):
+            key = os.path.normpath(given)
+            if key not in seen:
+                seen.add(key)
+                result.files.append(Path(key))
+            continue
+        for f in _walk_dir(os.path.normpath(given), excludes, respect_gitignore):
+            if f not in seen:
+                seen.add(f)
+                result.files.append(Path(f))
+    result.files.sort()
+    return result
+
+
+def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool) -> Iterator[str]:
+    stack: list[tuple[str, _Ignore | None]] = [(top, None)]
+    while stack:
+        directory, parent_ignore = stack.pop()
+        ignore = _Ignore(directory, parent_ignore) if respect_gitignore else None
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            path = entry.path
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if (entry.name in SKIP_DIRS or is_virtualenv(path) or is_vendored_openai(path)
+                            or _excluded(path, excludes)
+                            or (ignore is not None and ignore.ignored(path, True))):
+                        continue
+                    stack.append((path, ignore))
+                elif entry.is_file(follow_symlinks=False):
+                    if _excluded(path, excludes) or (ignore is not None and ignore.ignored(path, False)):
+                        continue
+                    yield path
+            except OSError:
+                continue
