@@ -16,25 +16,30 @@ import click
 
 from migrator import __version__
 
-# name -> "module:attribute" of a click command, imported on first use.
+# name -> ("module:attribute" of a click command imported on first use, one-line help).
 SUBCOMMANDS = {
-    "scan": "migrator.scan_cli:scan",
-    "fix": "migrator.fix.cli:fix",
-    "data": "migrator.data.cli:data",
-    "shim": "migrator.shim.cli:shim",
+    "scan": ("migrator.scan_cli:scan", "Find what depends on the legacy fine-tunes API and GPT-3 models."),
+    "fix": ("migrator.fix.cli:fix", "Rewrite code to the fine-tuning jobs API and current models."),
+    "data": ("migrator.data.cli:data", "Check and convert training files; count tokens and cost."),
+    "shim": ("migrator.shim.cli:shim", "Run the compatibility proxy for unmodified legacy code."),
 }
 
 
 class LazyGroup(click.Group):
+    """Subcommands are imported only when run, so `scan` does not load the proxy or tokenizer."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(SUBCOMMANDS)
+        return list(SUBCOMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = SUBCOMMANDS.get(name)
-        if target is None:
+        if name not in SUBCOMMANDS:
             return None
-        module, attr = target.split(":")
+        module, attr = SUBCOMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in SUBCOMMANDS.items()])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

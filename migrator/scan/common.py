@@ -15,6 +15,10 @@ from migrator.catalog import Catalog
 from migrator.findings import Finding
 
 
+class ScanFailure(Exception):
+    """The file as a whole cannot be understood (e.g. invalid notebook JSON); the reason says why."""
+
+
 @dataclass(frozen=True)
 class Span:
     """Where a finding sits: 1-based lines and columns, end exclusive."""
@@ -45,7 +49,7 @@ def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
     (e.g. a config file value, a JavaScript argument); the catalog may also say a
     swap alone is not enough (edit models).
     """
-    where = f" {context}" if context else ""
+    where = f" ({context})" if context else ""
     model = catalog.legacy_model(name)
     if model is not None:
         repl = model.replacement

@@ -1,0 +1,32 @@
+"""Small pieces every subcommand shares: the exit-2 error and atomic output."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import click
+
+
+class Fatal(click.ClickException):
+    """A usage or environment error: printed as ``Error: ...`` and exit status 2."""
+
+    exit_code = 2
+
+
+def write_output(text: str, output: str | None) -> None:
+    """stdout, or ``-o FILE`` written atomically (a temp file renamed into place)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".ft-migrate-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,42 @@
+"""Figures derived from a scan result, shared by the JSON, SARIF and text outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from migrator.catalog import Catalog
+from migrator.scan.runner import ScanResult
+
+
+def summarize(result: ScanResult, catalog: Catalog, as_of: dt.date) -> dict:
+    findings = result.findings
+    fixable = sum(1 for f in findings if f.fixable)
+    return {
+        "files_scanned": result.files_scanned,
+        "files_with_findings": len({f.path for f in findings}),
+        "findings": len(findings),
+        "fixable": fixable,
+        "manual": len(findings) - fixable,
+        "errors": len(result.errors),
+        "by_rule": dict(sorted(Counter(f.rule for f in findings).items())),
+        "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
+        "days_since_shutdown": (as_of - catalog.shutdown).days,
+    }
+
+
+def headline(summary: dict, catalog: Catalog) -> str:
+    """One line: what was found, and how long it has been (or will be) broken."""
+    days = summary["days_since_shutdown"]
+    shut = catalog.shutdown.isoformat()
+    when = (f"broken since {shut} ({days} days)" if days >= 0 else f"will break on {shut} (in {-days} days)")
+    n = summary["findings"]
+    files = summary["files_with_findings"]
+    errors = summary["errors"]
+    text = (f"{n} finding{'s' * (n != 1)} in {files} file{'s' * (files != 1)} "
+            f"({summary['fixable']} fixable, {summary['manual']} manual), {when}")
+    if n == 0:
+        text = f"No legacy fine-tuning or GPT-3 usage found in {summary['files_scanned']} files"
+    if errors:
+        text += f"; {errors} file{'s' * (errors != 1)} could not be fully scanned"
+    return text

@@ -1,0 +1,66 @@
+"""A cheap byte-level test that decides whether a file needs a real scan.
+
+Like pyupgrade's and django-upgrade's prefilters: most files of a large tree
+mention nothing from the catalog, and one regex search over their bytes is far
+cheaper than a LibCST parse.  The patterns are built from the catalog, so a user
+catalog that adds a model also widens the prefilter.  :func:`pattern_for_rg`
+exposes the same pattern to the benchmark, which times ripgrep with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from migrator.catalog import Catalog
+
+API_WORDS = ("FineTune", "fine_tunes", "fine-tunes", ":ft-")
+
+
+def _model_alternation(catalog: Catalog) -> str:
+    ids = sorted(catalog.legacy_models, key=len, reverse=True)
+    return "|".join(re.escape(i) for i in ids)
+
+
+def _endpoint_alternation(catalog: Catalog) -> str:
+    roots = {ep.legacy.split("{", 1)[0].rstrip("/") for ep in catalog.endpoints}
+    return "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=8)
+def patterns(catalog: Catalog) -> dict[str, re.Pattern[bytes]]:
+    api = "|".join(re.escape(w) for w in API_WORDS)
+    endpoints = _endpoint_alternation(catalog)
+    models = _model_alternation(catalog)
+    # In code, a model id that matters is a string literal: quoted.
+    code = rf"{api}|{endpoints}|[\"'`](?:{models})[\"'`]"
+    # In text and config files it may stand bare (YAML `model: curie`, `-m curie`).
+    text = rf"{api}|{endpoints}|(?<![\w.-])(?:{models})(?![\w.-])"
+    return {
+        "code": re.compile(code.encode()),
+        "text": re.compile(text.encode()),
+        "deps": re.compile(rb"(?i)openai"),
+    }
+
+
+# Which pattern each scanner kind needs; a kind with several needs any of them.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "python": ("code",),
+    "javascript": ("code",),
+    "notebook": ("code", "deps"),
+    "setup-py": ("code", "deps"),
+    "pyproject": ("text", "deps"),
+    "setup-cfg": ("text", "deps"),
+    "pipfile": ("deps",),
+    "requirements": ("deps",),
+}
+
+
+def needs_scan(kind: str, data: bytes, catalog: Catalog) -> bool:
+    pats = patterns(catalog)
+    return any(pats[p].search(data) for p in NEEDS.get(kind, ("text",)))
+
+
+def pattern_for_rg(catalog: Catalog) -> str:
+    """The code prefilter as a ripgrep (Rust regex) pattern, for the benchmark."""
+    return patterns(catalog)["code"].pattern.decode()

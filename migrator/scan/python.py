@@ -1,0 +1,468 @@
+"""The Python scanner: one LibCST parse, name resolution through LibCST metadata.
+
+Names are resolved with ``QualifiedNameProvider`` (so ``import openai as oa`` and
+``from openai import FineTune as FT`` resolve to ``openai.FineTune``) and
+``ScopeProvider`` (so ``ft = openai.FineTune; ft.create()`` and a default argument
+that flows into ``model=`` are followed).  Comments are not in the tree, so
+commented-out code is never a finding; docstrings are skipped.
+
+When a file does not parse (Python 2, a syntax error), :func:`scan_python_lines`
+still applies the line-level rules, and the orchestrator records the error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from migrator.catalog import Catalog
+from migrator.findings import Finding
+from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
+
+MODEL_KWARGS = frozenset({"model", "engine"})
+# Dict keys / subscript keys under which a string is a model id.
+MODEL_KEY = re.compile(r"^(?:model|engine|base_model|model_name|model_id|engine_id|fine_tuned_model|"
+                       r"[a-z0-9_]*_model|[a-z0-9_]*_engine)$", re.IGNORECASE)
+SUBPROCESS_CALLS = frozenset({
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen", "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+})
+CLI_HINT = re.compile(r"\bopenai\b.*\bfine_tunes\.")
+PLACEHOLDER = "\uFFFC"  # stands for a non-literal piece of a command or URL
+
+
+def scan_python(source: str, path: str, catalog: Catalog) -> list[Finding]:
+    """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse."""
+    module = cst.parse_module(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    visitor = _Visitor(path, catalog, module)
+    wrapper.visit(visitor)
+    return visitor.final
+
+
+def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]:
+    """Line-level rules for Python that does not parse: URLs, CLI strings, legacy calls."""
+    out: list[Finding] = []
+    legacy_call = re.compile(r"\bFineTune\.(\w+)\s*\(")
+    v1_call = re.compile(r"\.fine_tunes\.(\w+)\s*\(")
+    v0 = catalog.sdk["v0"]
+    v1 = catalog.sdk["v1"]
+    for lineno, line in enumerate(source.splitlines(), 1):
+        code = line.split("#", 1)[0] if "#" in line and '"' not in line and "'" not in line else line
+        if code.lstrip().startswith("#"):
+            continue
+        for rx, gen, rule in ((legacy_call, v0, "FT010"), (v1_call, v1, "FT011")):
+            for mt in rx.finditer(code):
+                method = mt.group(1)
+                repl = gen["methods"].get(method)
+                if repl is None:
+                    continue
+                legacy = f"{gen['legacy']}.{method}" if rule == "FT010" else f"client.{gen['legacy']}.{method}"
+                span = Span(lineno, mt.start() + 1, lineno, mt.end())
+                out.append(_call_finding(path, span, rule, legacy, gen, repl))
+        if CLI_HINT.search(code):
+            from migrator.scan import cli_lines
+
+            out.extend(cli_lines.scan_command_text(code, path, catalog, line_offset=lineno - 1))
+            continue
+        for start, end, url in endpoint_matches(code, catalog):
+            f = endpoint_finding(url, path, Span(lineno, start + 1, lineno, end + 1), catalog)
+            if f:
+                out.append(f)
+        for mt in re.finditer(r"""\b(?:model|engine)\s*=\s*(["'])([^"'\n]+)\1""", code):
+            span = Span(lineno, mt.start(2), lineno, mt.end(2) + 2)
+            f = model_finding(mt.group(2), path, span, catalog)
+            if f:
+                out.append(f)
+    return out
+
+
+def _call_finding(path: str, span: Span, rule: str, legacy: str, gen: dict, repl: str,
+                  note: str = "", blocked: bool = False) -> Finding:
+    """An SDK call finding; ``blocked`` when an argument has no equivalent (stream=True)."""
+    base = f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04"
+    if repl:
+        owner = gen["replacement"] if rule == "FT010" else f"client.{gen['replacement']}"
+        replacement = f"{owner}.{repl}"
+        msg = f"{base}; use {replacement}"
+    else:
+        replacement = None
+        msg = f"{base}; it has no equivalent"
+    return finding(path, span, rule, "sdk-call", legacy, replacement, bool(repl) and not blocked, msg + note)
+
+
+class _Visitor(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider, ParentNodeProvider)
+
+    def __init__(self, path: str, catalog: Catalog, module: cst.Module):
+        super().__init__()
+        self.path = path
+        self.catalog = catalog
+        self.module = module
+        self.v0 = catalog.sdk["v0"]
+        self.v1 = catalog.sdk["v1"]
+        self.resource = self.v0["legacy"]
+        self.clients = frozenset(self.v1["clients"])
+        self.found: dict[tuple, Finding] = {}
+        self.handled: set[int] = set()  # ids of nodes already reported or not to report
+        self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
+        self.model_names: list[cst.Name] = []  # names passed as model=/engine=
+        self.uses_openai = False
+        self.uses_client = False
+        self.uses_legacy_api = False
+        self.deferred: list[tuple[str, cst.CSTNode]] = []  # rules that depend on module-wide facts
+        self.final: list[Finding] = []
+
+    # -- helpers -----------------------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        pos = self.get_metadata(PositionProvider, node)
+        return Span(pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+
+    def qnames(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def add(self, f: Finding | None) -> None:
+        if f is not None:
+            self.found.setdefault((f.rule, f.line, f.column, f.legacy), f)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # Metadata is only available while the wrapper visits: finish here.
+        self.final = self.results()
+
+    def results(self) -> list[Finding]:
+        """Apply the rules that needed the whole module (client use, legacy API use)."""
+        if self.uses_client:
+            for rule, node in self.deferred:
+                if rule == "v1":
+                    self.v1_call(node)
+        self.resolve_model_names()
+        for rule, node in self.deferred:
+            if rule == "response" and self.uses_legacy_api:
+                self.response_field(node)
+            elif rule == "status" and self.uses_legacy_api:
+                self.status_value(node)
+            elif rule == "literal" and self.uses_openai and id(node) not in self.handled:
+                self.add(model_finding(node.evaluated_value, self.path, self.span(node), self.catalog))
+        return sorted(self.found.values(), key=Finding.sort_key)
+
+    def is_resource(self, node: cst.CSTNode) -> bool:
+        """True if ``node`` evaluates to openai.FineTune (directly, or via an alias name)."""
+        if self.resource in self.qnames(node):
+            return True
+        if isinstance(node, cst.Name):
+            scope = self.get_metadata(ScopeProvider, node, None)
+            if scope is not None:
+                return any(id(a.node) in self.aliases for a in scope[node.value])
+        return False
+
+    # -- module-wide facts ---------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> bool:
+        if any(_dotted(a.name).split(".")[0] == "openai" for a in node.names):
+            self.uses_openai = True
+        return False  # imported names are not uses
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if node.module is not None and _dotted(node.module).split(".")[0] == "openai":
+            self.uses_openai = True
+        return False
+
+    # -- statements ----------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.is_resource(node.value):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    self.aliases.add(id(t.target))
+        # params["model"] = "curie"
+        for t in node.targets:
+            if (isinstance(t.target, cst.Subscript) and isinstance(node.value, cst.SimpleString)
+                    and _subscript_key(t.target) and MODEL_KEY.match(_subscript_key(t.target))):
+                self.model_literal(node.value)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        # Bare string statements are docstrings or notes, not code that runs.
+        for stmt in node.body:
+            if isinstance(stmt, cst.Expr) and isinstance(stmt.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                for sub in _strings(stmt.value):
+                    self.handled.add(id(sub))
+
+    # -- calls -----------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if self.is_resource(func.value):
+                repl = self.v0["methods"].get(method)
+                if repl is not None:
+                    self.uses_legacy_api = True
+                    self.handled.update((id(func), id(func.value)))
+                    self.add(self.sdk_call(node, "FT010", f"{self.resource}.{method}", self.v0, repl, method))
+            elif (isinstance(func.value, cst.Attribute) and func.value.attr.value == self.v1["legacy"]
+                  and method in self.v1["methods"]):
+                if self.v1_target(func.value.value):
+                    self.v1_call(node)
+                else:
+                    self.deferred.append(("v1", node))
+        names = self.qnames(func)
+        if names & SUBPROCESS_CALLS and node.args:
+            self.subprocess_call(node.args[0].value)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in MODEL_KWARGS:
+                self.model_argument(arg.keyword.value, arg.value)
+
+    def v1_call(self, node: cst.Call) -> None:
+        method = node.func.attr.value  # type: ignore[attr-defined]
+        self.uses_legacy_api = True
+        self.add(self.sdk_call(node, "FT011", f"client.{self.v1['legacy']}.{method}", self.v1,
+                               self.v1["methods"][method], method))
+
+    def v1_target(self, node: cst.CSTNode) -> bool:
+        """``X`` in ``X.fine_tunes.create()``: the openai module itself or a client object."""
+        names = self.qnames(node)
+        if "openai" in names or names & self.clients:
+            return True
+        return isinstance(node, cst.Call) and bool(self.qnames(node.func) & self.clients)
+
+    def sdk_call(self, node: cst.Call, rule: str, legacy: str, gen: dict, repl: str, method: str) -> Finding:
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        note, blocked = "", False
+        if rule == "FT010" and method in ("create", "acreate") and "model" not in keywords:
+            default = self.catalog.request_fields["default_model"]
+            target = self.catalog.models[default].replacement
+            note = f" (no model given: the legacy default was {default!r}; the new API needs model={target!r})"
+        if method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False")):
+            note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
+        return _call_finding(self.path, self.span(node), rule, legacy, gen, repl, note, blocked)
+
+    def subprocess_call(self, arg: cst.BaseExpression) -> None:
+        if isinstance(arg, (cst.List, cst.Tuple)):
+            argv = [_literal_text(e.value) for e in arg.elements]
+            if argv and any(isinstance(e.value, cst.SimpleString) for e in arg.elements):
+                from migrator.scan import cli_lines
+
+                span = self.span(arg)
+                for f in cli_lines.command_findings(argv, self.path, span, self.catalog):
+                    self.add(f)
+                for e in arg.elements:
+                    for sub in _strings(e.value):
+                        self.handled.add(id(sub))
+
+    # -- models ------------------------------------------------------------------
+    def model_argument(self, keyword: str, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.SimpleString):
+            self.model_literal(value, f"passed as {keyword}=")
+        elif isinstance(value, cst.Name):
+            self.model_names.append(value)
+
+    def model_literal(self, node: cst.SimpleString, context: str = "") -> None:
+        text = node.evaluated_value
+        if isinstance(text, str):
+            self.handled.add(id(node))
+            self.add(model_finding(text, self.path, self.span(node), self.catalog, context=context))
+
+    def resolve_model_names(self) -> None:
+        """Follow names passed as model=/engine= to the constant or default they hold."""
+        for name in self.model_names:
+            scope = self.get_metadata(ScopeProvider, name, None)
+            if scope is None:
+                continue
+            for a in scope[name.value]:
+                target = a.node
+                value = None
+                if isinstance(target, cst.Param) and isinstance(target.default, cst.SimpleString):
+                    value = target.default
+                elif isinstance(target, cst.Name):
+                    parent = self.get_metadata(ParentNodeProvider, target, None)
+                    owner = self.get_metadata(ParentNodeProvider, parent, None) if parent is not None else None
+                    if isinstance(parent, cst.AssignTarget) and isinstance(owner, cst.Assign):
+                        value = owner.value if isinstance(owner.value, cst.SimpleString) else None
+                    elif isinstance(parent, cst.AnnAssign) and isinstance(parent.value, cst.SimpleString):
+                        value = parent.value
+                if value is not None:
+                    self.model_literal(value, f"flows into model= as {name.value}")
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                self.handled.add(id(el.key))
+                key = el.key.evaluated_value
+                if isinstance(key, str) and MODEL_KEY.match(key) and isinstance(el.value, cst.SimpleString):
+                    self.model_literal(el.value, f'under key "{key}"')
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        key = _subscript_key(node)
+        if key is not None:
+            for sub in _strings(node.slice[0].slice.value):  # type: ignore[attr-defined]
+                self.handled.add(id(sub))
+            self.deferred.append(("response", node))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) in self.handled:
+            return
+        if self.qnames(node) & self.clients:
+            self.uses_client = True
+        if node.attr.value in self.catalog.response_fields or node.attr.value == "id":
+            self.deferred.append(("response", node))
+        if self.resource in self.qnames(node) or any(
+                n.startswith(self.resource + ".") for n in self.qnames(node)):
+            self.resource_reference(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        names = self.qnames(node)
+        if names & self.clients:
+            self.uses_client = True
+        if id(node) not in self.handled and self.resource in names:
+            self.resource_reference(node)
+
+    def resource_reference(self, node: cst.CSTNode) -> None:
+        """openai.FineTune used other than as a call target: annotation, mock target, alias."""
+        parent = self.get_metadata(ParentNodeProvider, node, None)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return  # the enclosing attribute is reported (or is a call handled above)
+        if isinstance(parent, (cst.ImportAlias, cst.ImportFrom)) or id(node) in self.handled:
+            return
+        names = sorted(n for n in self.qnames(node) if n.startswith(self.resource))
+        legacy = names[0] if names else self.resource
+        self.uses_legacy_api = True
+        self.handled.add(id(node))
+        self.add(self.reference_finding(node, legacy))
+
+    def reference_finding(self, node: cst.CSTNode, legacy: str) -> Finding:
+        tail = legacy[len(self.resource):].lstrip(".")
+        if tail:
+            repl = self.v0["methods"].get(tail)
+            replacement = f"{self.v0['replacement']}.{repl}" if repl else None
+        else:
+            replacement = self.v0["replacement"]
+        msg = f"{legacy} is the legacy fine-tunes resource"
+        msg += f"; use {replacement}" if replacement else "; it has no equivalent"
+        return finding(self.path, self.span(node), "FT012", "sdk-call", legacy, replacement,
+                       replacement is not None, msg)
+
+    # -- strings -------------------------------------------------------------------
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if id(node) in self.handled:
+            return
+        try:
+            text = node.evaluated_value
+        except Exception:  # bytes literal with escapes LibCST cannot evaluate
+            return
+        if isinstance(text, bytes):
+            text = text.decode("latin-1")
+        self.string_text(node, text)
+        if text in self.catalog.legacy_models:
+            self.deferred.append(("literal", node))
+        elif self.catalog.fine_tuned_base(text):
+            self.model_literal(node)
+        if text in self.catalog.statuses["legacy_only"]:
+            self.deferred.append(("status", node))
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if id(node) in self.handled:
+            return
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else PLACEHOLDER for p in node.parts)
+        self.string_text(node, text)
+
+    def string_text(self, node: cst.CSTNode, text: str) -> None:
+        """Dotted resource strings, CLI command strings and endpoint URLs inside a literal."""
+        if text == self.resource or text.startswith(self.resource + "."):
+            self.uses_legacy_api = True
+            self.add(self.reference_finding(node, text))
+            return
+        span = self.span(node)
+        if CLI_HINT.search(text):
+            from migrator.scan import cli_lines
+
+            for f in cli_lines.scan_command_text(text.replace(PLACEHOLDER, "X"), self.path, self.catalog):
+                self.add(Finding(**{**f.__dict__, "line": span.line, "column": span.column,
+                                    "end_line": span.end_line, "end_column": span.end_column}))
+            return
+        raw = self.module.code_for_node(node)
+        for start, end, url in endpoint_matches(text, self.catalog):
+            literal = url.split(PLACEHOLDER, 1)[0]
+            url = url.replace(PLACEHOLDER, "{id}").rstrip("/")
+            self.uses_legacy_api = self.uses_legacy_api or "fine-tunes" in url
+            at = raw.find(literal)
+            s = span
+            if at >= 0 and span.line == span.end_line and literal == url:
+                s = Span(span.line, span.column + at, span.line, span.column + at + len(url))
+            elif at >= 0 and span.line == span.end_line:
+                s = Span(span.line, span.column + at, span.line, span.end_column)
+            self.add(endpoint_finding(url, self.path, s, self.catalog))
+
+    # -- response fields and statuses (reported only where the legacy API is used) --------------
+    def response_field(self, node: cst.CSTNode) -> None:
+        key = _subscript_key(node) if isinstance(node, cst.Subscript) else node.attr.value  # type: ignore[attr-defined]
+        if key == "id":
+            inner = node.value  # type: ignore[attr-defined]
+            if isinstance(inner, cst.Subscript) and _field_of(inner.value) == "result_files":
+                self.add(finding(self.path, self.span(node), "FT030", "response-field",
+                                 'result_files[i]["id"]', "result_files[i]", True,
+                                 "result_files of a fine-tuning job are file id strings, not file objects: "
+                                 'drop the ["id"]'))
+            return
+        if key in ("hyperparams", "training_files", "validation_files"):
+            entry = self.catalog.response_fields[key]
+            self.add(finding(self.path, self.span(node), "FT030", "response-field", key,
+                             entry["replacement"], True,
+                             f"the fine-tuning job has no {key!r}: use {entry['replacement']!r} ({entry['note']})"))
+
+    def status_value(self, node: cst.SimpleString) -> None:
+        parent = self.get_metadata(ParentNodeProvider, node, None)
+        while isinstance(parent, (cst.Tuple, cst.List, cst.Set, cst.Element, cst.ComparisonTarget)):
+            parent = self.get_metadata(ParentNodeProvider, parent, None)
+        if not isinstance(parent, cst.Comparison):
+            return
+        new = self.catalog.statuses["new_for_legacy"]
+        self.add(finding(self.path, self.span(node), "FT031", "response-field", node.evaluated_value,
+                         " or ".join(new), True,
+                         f"fine-tuning jobs never report status {node.evaluated_value!r}: "
+                         f"they report {' / '.join(repr(s) for s in new)} before 'running'"))
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _strings(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        yield node
+    elif isinstance(node, cst.ConcatenatedString):
+        yield from _strings(node.left)
+        yield from _strings(node.right)
+
+
+def _literal_text(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+        return node.evaluated_value
+    return PLACEHOLDER
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return value.evaluated_value
+    return None
+
+
+def _field_of(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Subscript):
+        return _subscript_key(node)
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None

@@ -1,0 +1,217 @@
+"""Scanning a tree: walk, prefilter, decode, dispatch, in parallel.
+
+The main process walks the tree, reads each file once and runs the byte
+prefilter; only the files that may hold something are decoded and handed to
+their scanner, in a process pool when there are enough of them to pay for it
+(LibCST parsing is the expensive part).  Every problem with a file (unreadable,
+invalid UTF-8, unparsable) becomes a :class:`ScanError` and the scan goes on: a
+scanner's unexpected exception is reported as an internal error for that file,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import tokenize
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Callable
+
+from migrator.catalog import Catalog, load_catalog
+from migrator.findings import Finding, ScanError
+from migrator.scan import prefilter
+from migrator.scan.common import ScanFailure
+from migrator.scan.filetypes import kind_from_shebang, kind_of
+from migrator.walk import MAX_BYTES, walk
+
+# Below this many candidate files a process pool costs more than it saves.
+POOL_THRESHOLD = 16
+SUPPRESS = re.compile(r"#\s*ft-migrate:\s*ignore(?:\[(?P<rules>[A-Z0-9,\s]+)\])?")
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    files_scanned: int = 0
+    files_parsed: int = 0
+
+
+def display_path(path: str) -> str:
+    """Paths in findings are relative to the current directory, with '/' separators."""
+    rel = os.path.relpath(path) if os.path.isabs(path) or not path.startswith("..") else path
+    return rel.replace(os.sep, "/")
+
+
+def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
+               jobs: int | None = None) -> ScanResult:
+    catalog = load_catalog(catalog_files)
+    result = ScanResult()
+    walked = walk(paths, excludes)
+    for missing in walked.missing:
+        result.errors.append(ScanError(display_path(missing), "no such file or directory"))
+    candidates: list[tuple[str, str, str, bytes]] = []
+    for path in walked.files:
+        spath = str(path)
+        kind = kind_of(spath)
+        try:
+            if os.path.getsize(spath) > MAX_BYTES:
+                continue
+            with open(spath, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            result.errors.append(ScanError(display_path(spath), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if kind is None:
+            kind = kind_from_shebang(data[:64])
+            if kind is None:
+                continue
+        if b"\0" in data[:8192]:
+            continue  # binary
+        result.files_scanned += 1
+        if prefilter.needs_scan(kind, data, catalog):
+            candidates.append((spath, display_path(spath), kind, data))
+    result.files_parsed = len(candidates)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(candidates) >= POOL_THRESHOLD:
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            chunk = max(1, len(candidates) // (jobs * 4))
+            outputs = pool.map(_scan_one, candidates, [catalog_files] * len(candidates), chunksize=chunk)
+            for findings, errors in outputs:
+                result.findings.extend(findings)
+                result.errors.extend(errors)
+    else:
+        for cand in candidates:
+            findings, errors = _scan_one(cand, catalog_files)
+            result.findings.extend(findings)
+            result.errors.extend(errors)
+    result.findings.sort(key=Finding.sort_key)
+    result.errors.sort()
+    return result
+
+
+def _scan_one(candidate: tuple[str, str, str, bytes], catalog_files: tuple[str, ...]
+              ) -> tuple[list[Finding], list[ScanError]]:
+    _, shown, kind, data = candidate
+    catalog = load_catalog(catalog_files)
+    errors: list[ScanError] = []
+    try:
+        text = decode(data, kind)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return [], [ScanError(shown, f"line {line}: not valid {exc.encoding} ({exc.reason}); file skipped")]
+    except SyntaxError as exc:  # a bad coding cookie
+        return [], [ScanError(shown, f"line {exc.lineno or 1}: {exc.msg}; file skipped")]
+    try:
+        findings = SCANNERS[kind](text, shown, catalog, errors)
+    except ScanFailure as exc:
+        return [], [ScanError(shown, str(exc))]
+    except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
+        return [], [ScanError(shown, f"internal error in the {kind} scanner: {type(exc).__name__}: {exc}")]
+    if kind != "notebook":
+        findings = _unsuppressed(findings, text)
+    return findings, errors
+
+
+def decode(data: bytes, kind: str) -> str:
+    """Bytes to text: a BOM is dropped; Python honours its PEP 263 coding cookie."""
+    if kind in ("python", "setup-py"):
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        return data.decode(encoding)
+    return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+
+
+def _unsuppressed(findings: list[Finding], text: str) -> list[Finding]:
+    """Drop findings on lines marked ``# ft-migrate: ignore`` (optionally ``[FT020,...]``)."""
+    if "ft-migrate:" not in text:
+        return findings
+    lines = text.splitlines()
+    kept = []
+    for f in findings:
+        mt = SUPPRESS.search(lines[f.line - 1]) if 0 < f.line <= len(lines) else None
+        if mt is None or (mt.group("rules") and f.rule not in re.split(r"[,\s]+", mt.group("rules"))):
+            kept.append(f)
+    return kept
+
+
+# -- dispatch ---------------------------------------------------------------------------
+
+
+def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
+    from libcst import ParserSyntaxError
+
+    from migrator.scan.python import scan_python, scan_python_lines
+
+    try:
+        return scan_python(text, path, catalog)
+    except ParserSyntaxError as exc:
+        errors.append(ScanError(path, f"line {exc.raw_line}: does not parse as Python 3 "
+                                      f"({exc.message}); only line-level rules applied"))
+        return scan_python_lines(text, path, catalog)
+    except RecursionError:
+        errors.append(ScanError(path, "too deeply nested to parse; only line-level rules applied"))
+        return scan_python_lines(text, path, catalog)
+
+
+def _notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
+    from libcst import ParserSyntaxError
+
+    from migrator.scan.notebook import scan_notebook
+    from migrator.scan.python import scan_python, scan_python_lines
+
+    def python_scanner(source: str, cell_path: str) -> list[Finding]:
+        try:
+            return scan_python(source, cell_path, catalog)
+        except ParserSyntaxError as exc:
+            errors.append(ScanError(path, f"a code cell does not parse as Python 3 (cell line {exc.raw_line}: "
+                                          f"{exc.message}); only line-level rules applied to it"))
+            return scan_python_lines(source, cell_path, catalog)
+
+    return scan_notebook(text, path, catalog, python_scanner)
+
+
+def _with(module: str, func: str, *args) -> Callable[..., list[Finding]]:
+    def run(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
+        import importlib
+
+        return getattr(importlib.import_module(f"migrator.scan.{module}"), func)(text, path, catalog, *args)
+
+    return run
+
+
+def _both(*scanners: Callable[..., list[Finding]]) -> Callable[..., list[Finding]]:
+    def run(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
+        out: list[Finding] = []
+        for s in scanners:
+            out.extend(s(text, path, catalog, errors))
+        return out
+
+    return run
+
+
+SCANNERS: dict[str, Callable[[str, str, Catalog, list[ScanError]], list[Finding]]] = {
+    "python": _python,
+    "setup-py": _both(_python, _with("deps", "scan_setup_py")),
+    "notebook": _notebook,
+    "pyproject": _both(_with("config", "scan_config", "toml"), _with("deps", "scan_pyproject")),
+    "setup-cfg": _both(_with("config", "scan_config", "ini"), _with("deps", "scan_setup_cfg")),
+    "pipfile": _with("deps", "scan_pipfile"),
+    "requirements": _with("deps", "scan_requirements"),
+    "makefile": _with("textfiles", "scan_makefile"),
+    "dockerfile": _with("textfiles", "scan_dockerfile"),
+    "shell": _with("textfiles", "scan_shell"),
+    "markdown": _with("textfiles", "scan_markdown"),
+    "yaml": _with("textfiles", "scan_yaml"),
+    "toml": _with("config", "scan_config", "toml"),
+    "json": _with("config", "scan_config", "json"),
+    "ini": _with("config", "scan_config", "ini"),
+    "env": _with("config", "scan_config", "env"),
+    "javascript": _with("javascript", "scan_javascript"),
+}

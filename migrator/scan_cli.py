@@ -1,0 +1,70 @@
+"""``ft-migrate scan``: report every place that depends on what was shut down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from migrator.catalog import CatalogError, load_catalog
+from migrator.cli_support import Fatal, write_output
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of stdout.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel processes for parsing [default: all cores].")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra catalog TOML merged over the built-in one (repeatable).")
+@click.option("--as-of", callback=_date, metavar="YYYY-MM-DD",
+              help="Date to measure the shutdown against [default: today].")
+@click.option("--color/--no-color", default=None, help="Force colour on or off [default: on a terminal].")
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...], jobs: int | None,
+         catalogs: tuple[str, ...], as_of: dt.date, color: bool | None) -> None:
+    """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
+
+    Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
+    """
+    from migrator.scan.runner import scan_paths
+
+    try:
+        catalog = load_catalog(catalogs)
+    except CatalogError as exc:
+        raise Fatal(str(exc)) from None
+    result = scan_paths(list(paths) or ["."], catalog_files=catalogs, excludes=exclude, jobs=jobs)
+    try:
+        if fmt == "json":
+            from migrator.output import json_doc
+
+            write_output(json_doc.render(result, catalog, as_of), output)
+        elif fmt == "sarif":
+            from migrator.output import sarif
+
+            write_output(sarif.render(result, catalog, as_of), output)
+        else:
+            from io import StringIO
+
+            from migrator.output import text
+
+            buf = StringIO()
+            use_color = color if color is not None else (output is None and sys.stdout.isatty())
+            text.render(result, catalog, as_of, buf, sys.stderr, color=use_color)
+            write_output(buf.getvalue(), output)
+    except OSError as exc:
+        raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.exit(1 if result.findings else 0)

@@ -1,0 +1,258 @@
+"""The LibCST Python scanner: every rule, positive and negative, with exact positions."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from migrator.catalog import load_catalog
+from migrator.scan.python import scan_python, scan_python_lines
+
+CAT = load_catalog()
+
+
+def scan(src: str) -> list[tuple]:
+    """(line, column, end_column, rule, legacy, replacement, fixable) per finding."""
+    found = scan_python(textwrap.dedent(src), "m.py", CAT)
+    return [(f.line, f.column, f.end_column, f.rule, f.legacy, f.replacement, f.fixable) for f in found]
+
+
+def rules(src: str) -> list[str]:
+    return [r[3] for r in scan(src)]
+
+
+# -- FT010 v0 SDK calls ------------------------------------------------------------------
+
+def test_v0_call_through_module_alias():
+    assert scan("""
+        import openai as oa
+        oa.FineTune.create(training_file="file-1", model="babbage-002")
+    """) == [(3, 1, 64, "FT010", "openai.FineTune.create", "openai.FineTuningJob.create", True)]
+
+
+def test_v0_call_through_from_import_alias_and_async_twin():
+    assert scan("""
+        from openai import FineTune as FT
+        async def main():
+            await FT.alist()
+    """) == [(4, 11, 21, "FT010", "openai.FineTune.alist", "openai.FineTuningJob.alist", True)]
+
+
+def test_v0_call_through_a_name_bound_to_the_resource():
+    assert scan("""
+        import openai
+        model = openai.FineTune
+        model.retrieve("ft-1")
+    """) == [
+        (3, 9, 24, "FT012", "openai.FineTune", "openai.FineTuningJob", True),
+        (4, 1, 23, "FT010", "openai.FineTune.retrieve", "openai.FineTuningJob.retrieve", True),
+    ]
+
+
+def test_v0_calls_without_equivalent_are_not_fixable():
+    assert scan("""
+        import openai
+        openai.FineTune.stream_events("ft-1")
+        openai.FineTune.delete("ft-1")
+    """) == [
+        (3, 1, 38, "FT010", "openai.FineTune.stream_events", None, False),
+        (4, 1, 31, "FT010", "openai.FineTune.delete", None, False),
+    ]
+
+
+def test_create_without_model_names_the_legacy_default():
+    [f] = scan_python("import openai\nopenai.FineTune.create(training_file='f')\n", "m.py", CAT)
+    assert f.message == (
+        "openai.FineTune.create calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04; "
+        "use openai.FineTuningJob.create (no model given: the legacy default was 'curie'; "
+        "the new API needs model='davinci-002')")
+
+
+def test_migrated_and_unrelated_fine_tune_classes_are_not_findings():
+    assert scan("""
+        import openai
+        from openai.cli import FineTune
+        openai.FineTuningJob.create(training_file="f", model="davinci-002")
+        FineTune.create(args)
+        # openai.FineTune.create(training_file="f")
+        class FineTune: ...
+    """) == []
+
+
+# -- FT011 v1 client calls -----------------------------------------------------------------
+
+def test_v1_client_calls_found_even_before_the_client_is_built():
+    assert scan("""
+        from openai import OpenAI
+        def events(client):
+            return client.fine_tunes.list_events("ft-1", stream=True)
+        client = OpenAI()
+        client.fine_tunes.list()
+        client.fine_tuning.jobs.list()
+    """) == [
+        (4, 12, 62, "FT011", "client.fine_tunes.list_events", "client.fine_tuning.jobs.list_events", False),
+        (6, 1, 25, "FT011", "client.fine_tunes.list", "client.fine_tuning.jobs.list", True),
+    ]
+
+
+def test_fine_tunes_attribute_without_an_openai_client_is_not_a_finding():
+    assert scan("""
+        class Store:
+            fine_tunes = []
+        Store().fine_tunes.list()
+    """) == []
+
+
+# -- FT012 resource references -------------------------------------------------------------
+
+def test_annotation_mock_target_and_dotted_string():
+    assert scan("""
+        import openai
+        from unittest import mock
+        def get() -> openai.FineTune: ...
+        mock.patch.object(openai.FineTune, "create")
+        mock.patch("openai.FineTune.create")
+    """) == [
+        (4, 14, 29, "FT012", "openai.FineTune", "openai.FineTuningJob", True),
+        (5, 19, 34, "FT012", "openai.FineTune", "openai.FineTuningJob", True),
+        (6, 12, 36, "FT012", "openai.FineTune.create", "openai.FineTuningJob.create", True),
+    ]
+
+
+# -- FT001 / FT002 endpoints -----------------------------------------------------------------
+
+def test_endpoint_urls_in_strings_and_f_strings():
+    assert scan("""
+        import requests
+        requests.get("https://api.openai.com/v1/fine-tunes")
+        requests.post(f"{BASE}/v1/fine-tunes/{job_id}/cancel")
+        requests.post(API + "/engines/davinci/completions")
+        requests.post("https://api.openai.com/v1/answers")
+    """) == [
+        (3, 37, 51, "FT001", "/v1/fine-tunes", "/v1/fine_tuning/jobs", True),
+        (4, 23, 54, "FT001", "/v1/fine-tunes/{id}/cancel", "/v1/fine_tuning/jobs/{id}/cancel", True),
+        (6, 38, 49, "FT002", "/v1/answers", None, False),
+    ]
+
+
+def test_endpoint_words_that_are_not_endpoints():
+    assert scan('''
+        """Docs mention /v1/fine-tunes but docstrings do not run."""
+        url = "https://example.com/v1/searchable"
+        path = "/search"
+    ''') == []
+
+
+# -- FT020 / FT021 models -----------------------------------------------------------------------
+
+def test_model_and_engine_arguments_constants_and_defaults():
+    assert scan("""
+        import openai
+        BASE = "curie"
+        def complete(prompt, engine_name="text-davinci-003"):
+            openai.Completion.create(engine=engine_name, prompt=prompt)
+            openai.Completion.create(model=BASE, prompt=prompt)
+            openai.Embedding.create(model="text-similarity-ada-001", input=prompt)
+    """) == [
+        (3, 8, 15, "FT020", "curie", "davinci-002", True),
+        (4, 34, 52, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", True),
+        (7, 35, 60, "FT020", "text-similarity-ada-001", "text-embedding-ada-002", True),
+    ]
+
+
+def test_config_dict_values_and_subscript_assignment():
+    assert scan("""
+        import openai
+        CONFIG = {"base_model": "ada", "babbage": 3, "name": "babbage-run"}
+        params = {}
+        params["model"] = "babbage"
+    """) == [
+        (3, 25, 30, "FT020", "ada", "babbage-002", True),
+        (5, 19, 28, "FT020", "babbage", "babbage-002", True),
+    ]
+
+
+def test_exact_model_literal_only_in_modules_that_use_openai():
+    src = """
+        {imp}
+        CANDIDATES = ["davinci", "davinci-002"]
+    """
+    assert scan(src.format(imp="import openai")) == [(3, 15, 24, "FT020", "davinci", "davinci-002", True)]
+    assert scan(src.format(imp="import json")) == []
+
+
+def test_edit_models_are_reported_but_not_fixable():
+    assert scan("""
+        import openai
+        openai.Edit.create(model="text-davinci-edit-001", input="x")
+    """) == [(3, 26, 49, "FT020", "text-davinci-edit-001", "gpt-4", False)]
+
+
+def test_legacy_fine_tuned_names_anywhere_new_names_never():
+    assert scan("""
+        MODEL = "curie:ft-acmeco-2021-03-03-21-44-20"
+        NEW = "ft:davinci-002:my-org:custom_suffix:7q8mpxmy"
+    """) == [(2, 9, 46, "FT021", "curie:ft-acmeco-2021-03-03-21-44-20", None, False)]
+
+
+def test_ordinary_words_are_not_models():
+    assert scan('''
+        import openai
+        """Ada Lovelace and Marie Curie."""
+        # davinci is discussed in a comment
+        davinci_config = {"babbage": 1}
+        greeting = "Ada Lovelace"
+        lookup["curie"]
+    ''') == []
+
+
+# -- FT030 / FT031 response fields and statuses -------------------------------------------------
+
+LEGACY = """
+    import openai
+    job = openai.FineTune.retrieve("ft-1")
+"""
+
+
+def test_response_fields_where_the_legacy_api_is_used():
+    assert scan(LEGACY + """
+    print(job["hyperparams"], job.training_files[0].id, job["validation_files"])
+    print(job["result_files"][0]["id"], job.result_files[0].id)
+    """)[1:] == [
+        (5, 7, 25, "FT030", "hyperparams", "hyperparameters", True),
+        (5, 27, 45, "FT030", "training_files", "training_file", True),
+        (5, 53, 76, "FT030", "validation_files", "validation_file", True),
+        (6, 7, 35, "FT030", 'result_files[i]["id"]', "result_files[i]", True),
+        (6, 37, 59, "FT030", 'result_files[i]["id"]', "result_files[i]", True),
+    ]
+
+
+def test_response_field_names_in_unrelated_ml_code_are_not_findings():
+    assert scan("""
+        import openai
+        config["hyperparams"]["lr"] = 0.1
+        status = "pending"
+        if state == "pending": pass
+    """) == []
+
+
+def test_legacy_status_comparisons():
+    assert scan(LEGACY + """
+    while job.status in ("pending", "running"): pass
+    if job["status"] == "created": pass
+    label = "pending"
+    """)[1:] == [
+        (5, 22, 31, "FT031", "pending", "validating_files or queued", True),
+        (6, 21, 30, "FT031", "created", "validating_files or queued", True),
+    ]
+
+
+# -- suppression, fallback ----------------------------------------------------------------------
+
+def test_python2_source_gets_line_rules():
+    src = 'print "x"\nopenai.FineTune.create(training_file="f", model="curie")\nurl = "/v1/fine-tunes"\n'
+    with pytest.raises(Exception):
+        scan_python(src, "m.py", CAT)
+    found = [(f.line, f.rule, f.legacy) for f in scan_python_lines(src, "m.py", CAT)]
+    assert found == [(2, "FT010", "openai.FineTune.create"), (2, "FT020", "curie"), (3, "FT001", "/v1/fine-tunes")]
