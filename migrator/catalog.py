@@ -95,9 +95,14 @@ class Endpoint:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
-    """The validated, merged catalog.  Build it with :func:`load_catalog`."""
+    """The validated, merged catalog.  Build it with :func:`load_catalog`.
+
+    Compared and hashed by identity (``eq=False``): :func:`load_catalog` caches one
+    instance per set of files, and per-catalog caches (the prefilter's compiled
+    patterns) key on it.
+    """
 
     files: tuple[str, ...]
     sources: Mapping[str, str]
@@ -418,6 +423,7 @@ class _Validator:
         out["dropped_reason"] = self.get(path, t, "dropped_reason", "str")
         out["default_model"] = self.get(path, t, "default_model", "str")
         out["legacy_default_n_epochs"] = self.get(path, t, "legacy_default_n_epochs", "int")
+        out["legacy_default_prompt_loss_weight"] = self.get(path, t, "legacy_default_prompt_loss_weight", "num")
         out["suffix_max_length"] = self.get(path, t, "suffix_max_length", "int")
         self.source(path, t)
         if out["default_model"] not in self.raw["models"]:
@@ -430,6 +436,8 @@ class _Validator:
             path = ("response_fields", key)
             entry = self.table(path, entry)
             out[key] = {"replacement": self.get(path, entry, "replacement", "str"),
+                        "fix": self.get(path, entry, "fix", "str", "manual",
+                                        choices={"rename", "first-id", "drop-id", "manual"}),
                         "note": self.get(path, entry, "note", "str", ""),
                         "source": self.source(path, entry)}
         return out
@@ -438,6 +446,9 @@ class _Validator:
         path = ("statuses",)
         t = self.table(path)
         out = {k: self.get(path, t, k, "strlist") for k in ("legacy_only", "new_for_legacy", "terminal", "new")}
+        out["legacy_for_new"] = self.get(path, t, "legacy_for_new", "str")
+        if out["legacy_for_new"] not in out["legacy_only"]:
+            raise self.fail((*path, "legacy_for_new"), f"{out['legacy_for_new']!r} is not in legacy_only")
         self.source(path, t)
         return out
 
@@ -453,11 +464,13 @@ class _Validator:
             path = ("sdk", gen)
             t = self.table(path)
             methods = self.table((*path, "methods"), t.get("methods"))
+            arguments = self.table((*path, "arguments"), t.get("arguments", {}))
             out[gen] = {
                 "legacy": self.get(path, t, "legacy", "str"),
                 "replacement": self.get(path, t, "replacement", "str"),
                 "clients": tuple(self.get(path, t, "clients", "strlist", [])),
                 "methods": {k: self.get((*path, "methods"), methods, k, "str") for k in methods},
+                "arguments": {k: self.get((*path, "arguments"), arguments, k, "str") for k in arguments},
                 "source": self.source(path, t),
             }
         return out
@@ -472,6 +485,8 @@ class _Validator:
         flags = self.table((*path, "create_flags"), t.get("create_flags"))
         out["create_flags"] = {k: tuple(self.get((*path, "create_flags"), flags, k, "strlist"))
                                for k in ("kept", "dropped", "events_dropped")}
+        for k in ("boolean", "multiple"):
+            out["create_flags"][k] = tuple(self.get((*path, "create_flags"), flags, k, "strlist", []))
         self.source((*path, "meta"), self.table((*path, "meta"), t.get("meta")))
         return out
 
@@ -482,9 +497,15 @@ class _Validator:
         for k in ("separators", "stop_sequences"):
             out[k] = tuple(self.get(path, t, k, "strlist"))
         out["encoding"] = self.get(path, t, "encoding", "str")
+        for k in ("chat_roles", "chat_keys"):
+            out[k] = tuple(self.get(path, t, k, "strlist"))
         for k in ("min_examples", "recommended_examples", "legacy_max_chars", "tokens_per_message",
                   "tokens_per_name", "tokens_per_example", "epochs_target", "epochs_min_target_examples",
-                  "epochs_max_target_examples", "epochs_min", "epochs_max"):
+                  "epochs_max_target_examples", "epochs_min", "epochs_max", "separator_max_chars",
+                  "prompt_prefix_max_chars", "completion_prefix_min_chars"):
             out[k] = self.get(path, t, k, "int")
+        for k in ("separators", "stop_sequences", "chat_roles", "chat_keys"):
+            if not out[k] or not all(out[k]):
+                raise self.fail((*path, k), "needs at least one entry and no empty strings")
         self.source(path, t)
         return out

@@ -10,6 +10,7 @@ proxy or the tokenizer.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -22,6 +23,7 @@ SUBCOMMANDS = {
     "fix": ("migrator.fix.cli:fix", "Rewrite code to the fine-tuning jobs API and current models."),
     "data": ("migrator.data.cli:data", "Check and convert training files; count tokens and cost."),
     "shim": ("migrator.shim.cli:shim", "Run the compatibility proxy for unmodified legacy code."),
+    "report": ("migrator.report.cli:report", "Write the migration report (HTML, Markdown or JSON)."),
 }
 
 
@@ -53,4 +55,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="ft-migrate", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("ft-migrate: interrupted", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - a bug must end in a message and exit 2, not a traceback
+        if os.environ.get("FT_MIGRATE_DEBUG"):
+            raise
+        click.echo(f"ft-migrate: internal error: {type(exc).__name__}: {exc} "
+                   "(set FT_MIGRATE_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(2)

@@ -35,6 +35,8 @@ MAX_BYTES = 5 * 1024 * 1024
 class WalkResult:
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # (directory, reason) for directories that could not be listed: reported, not skipped silently.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_virtualenv(path: str) -> bool:
@@ -56,7 +58,7 @@ class _Ignore:
     def __init__(self, root: str, parent: "_Ignore | None"):
         self.root = root
         self.parent = parent
-        self.spec: pathspec.PathSpec | None = None
+        self.spec: pathspec.GitIgnoreSpec | None = None
         gi = os.path.join(root, ".gitignore")
         try:
             with open(gi, encoding="utf-8", errors="replace") as fh:
@@ -64,7 +66,7 @@ class _Ignore:
         except OSError:
             lines = []
         if lines:
-            self.spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         node: _Ignore | None = self
@@ -103,7 +105,7 @@ def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
                 seen.add(key)
                 result.files.append(Path(key))
             continue
-        for f in _walk_dir(os.path.normpath(given), excludes, respect_gitignore):
+        for f in _walk_dir(os.path.normpath(given), excludes, respect_gitignore, result.unreadable):
             if f not in seen:
                 seen.add(f)
                 result.files.append(Path(f))
@@ -111,14 +113,16 @@ def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
     return result
 
 
-def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool) -> Iterator[str]:
+def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool,
+              unreadable: list[tuple[str, str]]) -> Iterator[str]:
     stack: list[tuple[str, _Ignore | None]] = [(top, None)]
     while stack:
         directory, parent_ignore = stack.pop()
         ignore = _Ignore(directory, parent_ignore) if respect_gitignore else None
         try:
             entries = list(os.scandir(directory))
-        except OSError:
+        except OSError as exc:
+            unreadable.append((directory, f"cannot list directory: {exc.strerror or exc}"))
             continue
         for entry in entries:
             path = entry.path

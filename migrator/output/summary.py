@@ -36,7 +36,8 @@ def headline(summary: dict, catalog: Catalog) -> str:
     text = (f"{n} finding{'s' * (n != 1)} in {files} file{'s' * (files != 1)} "
             f"({summary['fixable']} fixable, {summary['manual']} manual), {when}")
     if n == 0:
-        text = f"No legacy fine-tuning or GPT-3 usage found in {summary['files_scanned']} files"
+        scanned = summary["files_scanned"]
+        text = f"No legacy fine-tuning or GPT-3 usage found in {scanned} file{'s' * (scanned != 1)}"
     if errors:
         text += f"; {errors} file{'s' * (errors != 1)} could not be fully scanned"
     return text

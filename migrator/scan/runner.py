@@ -53,6 +53,8 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
     walked = walk(paths, excludes)
     for missing in walked.missing:
         result.errors.append(ScanError(display_path(missing), "no such file or directory"))
+    for directory, reason in walked.unreadable:
+        result.errors.append(ScanError(display_path(directory), reason))
     candidates: list[tuple[str, str, str, bytes]] = []
     for path in walked.files:
         spath = str(path)
@@ -120,7 +122,14 @@ def _scan_one(candidate: tuple[str, str, str, bytes], catalog_files: tuple[str, 
 def decode(data: bytes, kind: str) -> str:
     """Bytes to text: a BOM is dropped; Python honours its PEP 263 coding cookie."""
     if kind in ("python", "setup-py"):
-        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        try:
+            encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        except SyntaxError:
+            # No valid cookie and the first lines are not UTF-8: decoding as UTF-8 raises
+            # the UnicodeDecodeError that says which byte is wrong, a better reason than
+            # tokenize's "invalid or missing encoding declaration".
+            data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+            raise
         if encoding == "utf-8-sig":
             encoding = "utf-8"
             data = data.removeprefix(b"\xef\xbb\xbf")
