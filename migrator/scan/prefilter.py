@@ -15,25 +15,31 @@ import re
 from migrator.catalog import Catalog
 
 API_WORDS = ("FineTune", "fine_tunes", "fine-tunes", ":ft-")
+QUOTE = "[\x22'`]"  # a quote character, spelled so Python's re and ripgrep both accept it
+
+
+def _escape(text: str) -> str:
+    """Escape regex metacharacters only: ``re.escape`` also escapes ``-``, which ripgrep rejects."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
 
 
 def _model_alternation(catalog: Catalog) -> str:
     ids = sorted(catalog.legacy_models, key=len, reverse=True)
-    return "|".join(re.escape(i) for i in ids)
+    return "|".join(_escape(i) for i in ids)
 
 
 def _endpoint_alternation(catalog: Catalog) -> str:
     roots = {ep.legacy.split("{", 1)[0].rstrip("/") for ep in catalog.endpoints}
-    return "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
+    return "|".join(_escape(r) for r in sorted(roots, key=len, reverse=True))
 
 
 @functools.lru_cache(maxsize=8)
 def patterns(catalog: Catalog) -> dict[str, re.Pattern[bytes]]:
-    api = "|".join(re.escape(w) for w in API_WORDS)
+    api = "|".join(_escape(w) for w in API_WORDS)
     endpoints = _endpoint_alternation(catalog)
     models = _model_alternation(catalog)
     # In code, a model id that matters is a string literal: quoted.
-    code = rf"{api}|{endpoints}|[\"'`](?:{models})[\"'`]"
+    code = f"{api}|{endpoints}|{QUOTE}(?:{models}){QUOTE}"
     # In text and config files it may stand bare (YAML `model: curie`, `-m curie`).
     text = rf"{api}|{endpoints}|(?<![\w.-])(?:{models})(?![\w.-])"
     return {

@@ -28,6 +28,7 @@ from libcst.metadata import (
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
+from migrator.scan.reduce import reduce_source
 
 MODEL_KWARGS = frozenset({"model", "engine"})
 # Dict keys / subscript keys under which a string is a model id.
@@ -43,7 +44,7 @@ PLACEHOLDER = "\uFFFC"  # stands for a non-literal piece of a command or URL
 
 def scan_python(source: str, path: str, catalog: Catalog) -> list[Finding]:
     """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse."""
-    module = cst.parse_module(source)
+    module = cst.parse_module(reduce_source(source, catalog))
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     visitor = _Visitor(path, catalog, module)
     wrapper.visit(visitor)
@@ -162,7 +163,7 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(node, cst.Name):
             scope = self.get_metadata(ScopeProvider, node, None)
             if scope is not None:
-                return any(id(a.node) in self.aliases for a in scope[node.value])
+                return any(id(getattr(a, "node", None)) in self.aliases for a in scope[node.value])
         return False
 
     # -- module-wide facts ---------------------------------------------------
@@ -276,7 +277,7 @@ class _Visitor(cst.CSTVisitor):
             if scope is None:
                 continue
             for a in scope[name.value]:
-                target = a.node
+                target = getattr(a, "node", None)  # builtins (BuiltinAssignment) have no node
                 value = None
                 if isinstance(target, cst.Param) and isinstance(target.default, cst.SimpleString):
                     value = target.default

@@ -256,3 +256,12 @@ def test_python2_source_gets_line_rules():
         scan_python(src, "m.py", CAT)
     found = [(f.line, f.rule, f.legacy) for f in scan_python_lines(src, "m.py", CAT)]
     assert found == [(2, "FT010", "openai.FineTune.create"), (2, "FT020", "curie"), (3, "FT001", "/v1/fine-tunes")]
+
+
+def test_builtin_names_do_not_break_resolution():
+    """A builtin used as model= or beside the resource (no assignment node) is no crash."""
+    src = ('import openai\n\n'
+           'def run(model=None):\n'
+           '    openai.Completion.create(model=str, prompt=input)\n'
+           '    return openai.FineTune.list(id=id)\n')
+    assert [(f[0], f[3]) for f in scan(src)] == [(5, "FT010")]

@@ -1,0 +1,83 @@
+"""Blank out the parts of a large module that cannot hold a finding, before LibCST sees it.
+
+LibCST's metadata passes (scope, qualified names, positions) cost time in
+proportion to the whole module, though a legacy call usually sits in one
+function of a thousand-line file.  Every finding the Python scanner makes lies
+in a statement whose text mentions something the catalog knows (the byte
+prefilter's words), an OpenAI client, a response field or a legacy status, and
+the names it resolves come from imports or from such statements.  So top-level
+statements and class members that mention none of these are blanked out
+(imports are always kept; a class member becomes ``pass`` so the class body stays
+valid).  Line numbers and columns of everything kept are unchanged, so the
+findings are exactly those of the full module: tests/scan/test_reduce.py and
+bench/bench_scan.py compare both.
+
+``ast`` (CPython's C parser) finds statement spans cheaply; where it cannot
+parse the source, the source is returned unchanged and LibCST decides.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+
+from migrator.catalog import Catalog
+from migrator.scan import prefilter
+
+# Lines as Python's tokenizer counts them (str.splitlines also splits on \f and \x1c).
+LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+# Below this many lines a module is parsed whole: the saving would not pay for ast.
+MIN_LINES = 200
+
+
+@functools.lru_cache(maxsize=8)
+def _interesting(catalog: Catalog) -> re.Pattern[str]:
+    code = prefilter.patterns(catalog)["code"].pattern.decode()
+    fields = "|".join(re.escape(f) for f in catalog.response_fields)
+    statuses = "|".join(re.escape(s) for s in catalog.statuses["legacy_only"])
+    return re.compile(rf"{code}|(?i:openai)|\b(?:{fields})\b|[\"'](?:{statuses})[\"']")
+
+
+def reduce_source(source: str, catalog: Catalog) -> str:
+    """``source`` with the statements that cannot matter blanked out."""
+    lines = LINE.findall(source)
+    if len(lines) < MIN_LINES:
+        return source
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return source
+    rx = _interesting(catalog)
+    hot = {i for i, line in enumerate(lines, 1) if rx.search(line)}
+    drop: list[tuple[int, int, bool]] = []  # (first, last, needs pass) 1-based line spans
+    _collect(tree.body, hot, drop, in_class=False)
+    for first, last, needs_pass in drop:
+        indent = re.match(r"[ \t]*", lines[first - 1]).group()
+        for i in range(first, last + 1):
+            lines[i - 1] = _ending(lines[i - 1])
+        if needs_pass:
+            lines[first - 1] = f"{indent}pass{_ending(lines[first - 1])}"
+    return "".join(lines)
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", ())
+    return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno
+
+
+def _collect(body: list[ast.stmt], hot: set[int], drop: list[tuple[int, int, bool]], in_class: bool) -> None:
+    spans = [_span(node) for node in body]
+    for i, node in enumerate(body):
+        first, last = spans[i]
+        shares_line = (i > 0 and spans[i - 1][1] >= first) or (i + 1 < len(body) and spans[i + 1][0] <= last)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or shares_line:
+            continue
+        if not any(first <= n <= last for n in hot):
+            drop.append((first, last, in_class))
+        elif isinstance(node, ast.ClassDef):
+            _collect(node.body, hot, drop, in_class=True)
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")):]

@@ -1,0 +1,106 @@
+"""Blanking uninteresting statements must never change what the Python scanner finds."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from migrator.catalog import load_catalog
+from migrator.scan import python as python_scanner
+from migrator.scan.reduce import reduce_source
+
+CAT = load_catalog()
+
+FILLER = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(60))
+
+MODULE = textwrap.dedent('''\
+    """Module docstring mentioning nothing."""
+    from __future__ import annotations
+
+    import os; import openai as oa
+    from openai import OpenAI
+
+    DEFAULT = "curie"
+    UNRELATED = {"babbage": 1}
+    client = OpenAI()
+
+
+    class Jobs:
+        """A class with one interesting method among dull ones."""
+
+        limit = 10
+
+        def dull(self):
+            return os.getcwd()
+
+        @staticmethod
+        def start(path, model=DEFAULT):
+            return oa.FineTune.create(training_file=path, model=model)
+
+        def dull_too(self):
+            return [i for i in range(self.limit)]
+
+
+    class Dull:
+        def a(self):
+            return 1
+
+        def b(self):
+            return 2
+
+
+    def listing():
+        return client.fine_tunes.list()
+
+
+    def report(job):
+        if job["status"] == "pending":
+            return job["hyperparams"]["n_epochs"]
+        return None
+    ''') + FILLER + 'TAIL = "text-davinci-003"\nopenai_result = oa.Completion.create(model=TAIL, prompt="x")\n'
+
+
+def scan(source: str, reduce: bool, monkeypatch) -> list:
+    with monkeypatch.context() as m:
+        if not reduce:
+            m.setattr(python_scanner, "reduce_source", lambda s, c: s)
+        return python_scanner.scan_python(source, "m.py", CAT)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_findings_identical_with_and_without_reduction(monkeypatch, newline):
+    source = MODULE.replace("\n", newline)
+    full = scan(source, False, monkeypatch)
+    reduced = scan(source, True, monkeypatch)
+    assert reduced == full
+    assert [(f.line, f.rule) for f in full] == [
+        (7, "FT020"), (22, "FT010"), (37, "FT011"), (41, "FT031"), (42, "FT030"), (284, "FT020")]
+
+
+def test_reduction_blanks_dull_code_and_keeps_line_numbers():
+    reduced = reduce_source(MODULE, CAT)
+    assert reduced.count("\n") == MODULE.count("\n")
+    kept = [(n, line) for n, line in enumerate(reduced.splitlines(), 1) if line.strip()]
+    assert kept[:13] == [
+        (2, "from __future__ import annotations"),
+        (4, "import os; import openai as oa"),
+        (5, "from openai import OpenAI"),
+        (7, 'DEFAULT = "curie"'),
+        (8, 'UNRELATED = {"babbage": 1}'),  # the coarse prefilter words keep it: harmless
+        (9, "client = OpenAI()"),
+        (12, "class Jobs:"),
+        (13, "    pass"),  # the docstring
+        (15, "    pass"),  # limit = 10
+        (17, "    pass"),  # dull()
+        (20, "    @staticmethod"),
+        (21, "    def start(path, model=DEFAULT):"),
+        (22, "        return oa.FineTune.create(training_file=path, model=model)"),
+    ]
+    assert "helper_" not in reduced and "class Dull" not in reduced
+
+
+def test_short_or_unparsable_sources_are_left_alone():
+    assert reduce_source("x = 1\n", CAT) == "x = 1\n"
+    broken = "print 'py2'\n" * 300
+    assert reduce_source(broken, CAT) == broken
