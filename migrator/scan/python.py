@@ -44,9 +44,10 @@ PLACEHOLDER = "\uFFFC"  # stands for a non-literal piece of a command or URL
 
 def scan_python(source: str, path: str, catalog: Catalog) -> list[Finding]:
     """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse."""
-    module = cst.parse_module(reduce_source(source, catalog))
+    reduced, origin = reduce_source(source, catalog)
+    module = cst.parse_module(reduced)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    visitor = _Visitor(path, catalog, module)
+    visitor = _Visitor(path, catalog, module, origin)
     wrapper.visit(visitor)
     return visitor.final
 
@@ -105,9 +106,10 @@ def _call_finding(path: str, span: Span, rule: str, legacy: str, gen: dict, repl
 class _Visitor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider, ParentNodeProvider)
 
-    def __init__(self, path: str, catalog: Catalog, module: cst.Module):
+    def __init__(self, path: str, catalog: Catalog, module: cst.Module, origin: list[int] | None = None):
         super().__init__()
         self.path = path
+        self.origin = origin  # line of the parsed (reduced) module -> line of the file
         self.catalog = catalog
         self.module = module
         self.v0 = catalog.sdk["v0"]
@@ -127,7 +129,10 @@ class _Visitor(cst.CSTVisitor):
     # -- helpers -----------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.get_metadata(PositionProvider, node)
-        return Span(pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        start, end = pos.start.line, pos.end.line
+        if self.origin is not None:
+            start, end = self.origin[start - 1], self.origin[end - 1]
+        return Span(start, pos.start.column + 1, end, pos.end.column + 1)
 
     def qnames(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}

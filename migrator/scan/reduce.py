@@ -8,8 +8,8 @@ prefilter's words), an OpenAI client, a response field or a legacy status, and
 the names it resolves come from imports or from such statements.  So top-level
 statements and class members that mention none of these are blanked out
 (imports are always kept; a class member becomes ``pass`` so the class body stays
-valid).  Line numbers and columns of everything kept are unchanged, so the
-findings are exactly those of the full module: tests/scan/test_reduce.py and
+valid).  Columns of everything kept are unchanged and a line map gives back the
+original line numbers, so the findings are exactly those of the full module: tests/scan/test_reduce.py and
 bench/bench_scan.py compare both.
 
 ``ast`` (CPython's C parser) finds statement spans cheaply; where it cannot
@@ -39,26 +39,48 @@ def _interesting(catalog: Catalog) -> re.Pattern[str]:
     return re.compile(rf"{code}|(?i:openai)|\b(?:{fields})\b|[\"'](?:{statuses})[\"']")
 
 
-def reduce_source(source: str, catalog: Catalog) -> str:
-    """``source`` with the statements that cannot matter blanked out."""
+def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]:
+    """``source`` without the statements that cannot matter, and where its lines came from.
+
+    Returns ``(reduced, origin)``: ``origin[k]`` is the 1-based line of ``source`` that
+    line ``k + 1`` of ``reduced`` came from, or ``origin`` is None when nothing was
+    removed.  Dropped lines are removed rather than blanked: LibCST keeps every
+    blank line as a node that each metadata pass visits.
+    """
     lines = LINE.findall(source)
     if len(lines) < MIN_LINES:
-        return source
+        return source, None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return source
+        return source, None
     rx = _interesting(catalog)
     hot = {i for i, line in enumerate(lines, 1) if rx.search(line)}
     drop: list[tuple[int, int, bool]] = []  # (first, last, needs pass) 1-based line spans
     _collect(tree.body, hot, drop, in_class=False)
+    if not drop:
+        return source, None
+    replaced: dict[int, str | None] = {}
+    # Blank and comment lines between top-level statements go too (inside a statement
+    # they may belong to a string, so those stay).
+    inside = {i for node in tree.body for i in range(_span(node)[0], _span(node)[1] + 1)}
+    for i, line in enumerate(lines, 1):
+        if i not in inside and (not line.strip() or line.lstrip().startswith("#")):
+            replaced[i] = None
     for first, last, needs_pass in drop:
-        indent = re.match(r"[ \t]*", lines[first - 1]).group()
         for i in range(first, last + 1):
-            lines[i - 1] = _ending(lines[i - 1])
+            replaced[i] = None
         if needs_pass:
-            lines[first - 1] = f"{indent}pass{_ending(lines[first - 1])}"
-    return "".join(lines)
+            indent = re.match(r"[ \t]*", lines[first - 1]).group()
+            replaced[first] = f"{indent}pass{_ending(lines[first - 1])}"
+    out: list[str] = []
+    origin: list[int] = []
+    for i, line in enumerate(lines, 1):
+        line = replaced.get(i, line)
+        if line is not None:
+            out.append(line)
+            origin.append(i)
+    return "".join(out), origin
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:

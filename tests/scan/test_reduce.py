@@ -64,7 +64,7 @@ MODULE = textwrap.dedent('''\
 def scan(source: str, reduce: bool, monkeypatch) -> list:
     with monkeypatch.context() as m:
         if not reduce:
-            m.setattr(python_scanner, "reduce_source", lambda s, c: s)
+            m.setattr(python_scanner, "reduce_source", lambda s, c: (s, None))
         return python_scanner.scan_python(source, "m.py", CAT)
 
 
@@ -78,10 +78,10 @@ def test_findings_identical_with_and_without_reduction(monkeypatch, newline):
         (7, "FT020"), (22, "FT010"), (37, "FT011"), (41, "FT031"), (42, "FT030"), (284, "FT020")]
 
 
-def test_reduction_blanks_dull_code_and_keeps_line_numbers():
-    reduced = reduce_source(MODULE, CAT)
-    assert reduced.count("\n") == MODULE.count("\n")
-    kept = [(n, line) for n, line in enumerate(reduced.splitlines(), 1) if line.strip()]
+def test_reduction_drops_dull_code_and_maps_lines_back():
+    reduced, origin = reduce_source(MODULE, CAT)
+    assert len(origin) == reduced.count("\n") < MODULE.count("\n") // 4
+    kept = [(origin[n], line) for n, line in enumerate(reduced.splitlines()) if line.strip()]
     assert kept[:13] == [
         (2, "from __future__ import annotations"),
         (4, "import os; import openai as oa"),
@@ -101,6 +101,6 @@ def test_reduction_blanks_dull_code_and_keeps_line_numbers():
 
 
 def test_short_or_unparsable_sources_are_left_alone():
-    assert reduce_source("x = 1\n", CAT) == "x = 1\n"
+    assert reduce_source("x = 1\n", CAT) == ("x = 1\n", None)
     broken = "print 'py2'\n" * 300
-    assert reduce_source(broken, CAT) == broken
+    assert reduce_source(broken, CAT) == (broken, None)
