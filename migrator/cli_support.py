@@ -1,12 +1,23 @@
-"""Small pieces every subcommand shares: the exit-2 error and atomic output."""
+"""Small pieces every subcommand shares: the exit-2 error, atomic output, the --as-of date."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import tempfile
 
 import click
+
+
+def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+    """Click callback for ``--as-of``: a YYYY-MM-DD date, today when not given."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 class Fatal(click.ClickException):

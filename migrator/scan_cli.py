@@ -8,16 +8,7 @@ import sys
 import click
 
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, write_output
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+from migrator.cli_support import Fatal, as_of_date, write_output
 
 
 @click.command()
@@ -31,7 +22,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               help="Parallel processes for parsing [default: all cores].")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
-@click.option("--as-of", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Date to measure the shutdown against [default: today].")
 @click.option("--color/--no-color", default=None, help="Force colour on or off [default: on a terminal].")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...], jobs: int | None,

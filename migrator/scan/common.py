@@ -8,6 +8,7 @@ value naming ``curie`` produce the very same finding.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,25 @@ class Span:
     def shifted(self, line_offset: int = 0, column_offset: int = 0) -> "Span":
         return Span(self.line + line_offset, self.column + column_offset,
                     self.end_line + line_offset, self.end_column + column_offset, self.cell)
+
+
+class LineIndex:
+    """Character offsets in a text to 1-based line/column spans, for the scanners that read raw text."""
+
+    def __init__(self, text: str, *, line_offset: int = 0, cell: int | None = None):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.line_offset = line_offset
+        self.cell = cell
+
+    def point(self, offset: int) -> tuple[int, int]:
+        idx = bisect.bisect_right(self.starts, offset) - 1
+        return idx + 1 + self.line_offset, offset - self.starts[idx] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        """The span of ``text[start:end]`` (``end`` exclusive, ``end > start``)."""
+        line, col = self.point(start)
+        end_line, end_col = self.point(end - 1)
+        return Span(line, col, end_line, end_col + 1, self.cell)
 
 
 def finding(path: str, span: Span, rule: str, kind: str, legacy: str,

@@ -53,7 +53,6 @@ def patterns(catalog: Catalog) -> dict[str, re.Pattern[bytes]]:
 NEEDS: dict[str, tuple[str, ...]] = {
     "python": ("code",),
     "javascript": ("code",),
-    "notebook": ("code", "deps"),
     "setup-py": ("code", "deps"),
     "pyproject": ("text", "deps"),
     "setup-cfg": ("text", "deps"),
@@ -62,7 +61,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Always read: notebook JSON escapes quotes (model=\"curie\" defeats the quoted-model
+# pattern), and an invalid notebook must be reported even when it mentions nothing.
+ALWAYS = frozenset({"notebook"})
+
+
 def needs_scan(kind: str, data: bytes, catalog: Catalog) -> bool:
+    if kind in ALWAYS:
+        return True
     pats = patterns(catalog)
     return any(pats[p].search(data) for p in NEEDS.get(kind, ("text",)))
 

@@ -202,3 +202,16 @@ def test_python_dash_m_entry_point(tree):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert len(json.loads(proc.stdout)["findings"]) == 2
+
+
+def test_notebooks_are_always_read(tree):
+    """Notebook JSON escapes quotes, so the quoted-model prefilter cannot judge it; a broken
+    notebook is reported even when it mentions nothing legacy."""
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": ['import openai\n', 'openai.Completion.create(model="curie", prompt="x")\n']}
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    tree({"a.ipynb": json.dumps(nb), "broken.ipynb": '{"cells": [\n'})
+    doc = json.loads(run(".", "--format", "json").stdout)
+    assert [(f["path"], f["cell"], f["line"], f["rule"]) for f in doc["findings"]] == [("a.ipynb", 1, 2, "FT020")]
+    assert [e["path"] for e in doc["errors"]] == ["broken.ipynb"]
+    assert doc["errors"][0]["reason"].startswith("invalid notebook JSON: line 2 column 1: ")

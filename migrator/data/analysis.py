@@ -1,0 +1,345 @@
+"""Reading a training file in two streaming passes: checks, then exact tokens.
+
+Pass 1 validates every line, follows the separator/stop conventions
+(:mod:`migrator.data.conventions`) and marks possible duplicates in a fixed-size
+bit set.  Pass 2 re-reads the file now that the separator and stop sequence are
+known, confirms the duplicates (only the lines the bit set flagged are kept in a
+dict, so memory stays small for large files) and counts tokens in each requested
+*view*: the file as it is, or as ``convert`` would turn it into the other format
+(so a prompt/completion file can be priced on gpt-3.5-turbo exactly).  Per
+example only the token count and line number are kept (8 bytes), which is what
+billable tokens and over-limit warnings for any model need.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from migrator.data import transform
+from migrator.data.conventions import Ending, first_unused, used_candidates
+from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example, detect_format
+from migrator.data.source import BLANK, Source
+from migrator.data.tokens import TokenCounter
+
+OK, SKIP, REJECTED = "ok", "blank", "rejected"
+DUP_BITS = 1 << 27  # 16 MB bit set; false positives only cost a dict entry in pass 2
+
+
+class Reader:
+    """A source as ``(line, status, payload)``; the format is fixed by the first JSON object.
+
+    ``payload`` is ``(prompt, completion, extra keys)`` or ``(messages, extra
+    keys)`` for a usable example, the reason for a rejected line, None for a blank one.
+    """
+
+    def __init__(self, source: Source, data: Mapping, fmt: str | None = None):
+        self.source = source
+        self.roles = data["chat_roles"]
+        self.keys = data["chat_keys"]
+        self.format = fmt
+
+    def __iter__(self) -> Iterator[tuple[int, str, object]]:
+        roles, keys = self.roles, self.keys
+        for line, value, reason in self.source.records():
+            if value is BLANK:
+                yield line, SKIP, None
+                continue
+            if reason is not None:
+                yield line, REJECTED, reason
+                continue
+            if self.format is None:
+                self.format = detect_format(value)
+            try:
+                if self.format == CHAT:
+                    yield line, OK, chat_example(value, roles, keys)
+                else:
+                    yield line, OK, completion_example(value)
+            except Reject as exc:
+                yield line, REJECTED, str(exc)
+
+
+@dataclass
+class View:
+    """Token counts of the examples in one format, in file order."""
+
+    format: str
+    tokens: array = field(default_factory=lambda: array("I"))
+    lines: array = field(default_factory=lambda: array("I"))
+    skipped: list[dict] = field(default_factory=list)  # examples with no image in this format
+
+    def add(self, line: int, tokens: int) -> None:
+        self.lines.append(line)
+        self.tokens.append(tokens)
+
+    @property
+    def count(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def total(self) -> int:
+        return sum(self.tokens)
+
+    @property
+    def max_example(self) -> int:
+        return max(self.tokens, default=0)
+
+    def billable(self, limit: int | None) -> int:
+        if limit is None:
+            return self.total
+        return sum(t if t < limit else limit for t in self.tokens)
+
+    def over(self, limit: int | None) -> list[tuple[int, int]]:
+        if limit is None:
+            return []
+        return [(line, t) for line, t in zip(self.lines, self.tokens) if t > limit]
+
+
+@dataclass
+class Analysis:
+    file: str
+    format: str
+    lines: int = 0
+    blank: int = 0
+    valid: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    separator: str | None = None
+    stop: str | None = None
+    views: dict[str, View] = field(default_factory=dict)
+
+
+class _Tally:
+    """A convention most lines may break: one warning with a count and the first line."""
+
+    __slots__ = ("count", "first")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: int | None = None
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = line
+
+
+def _warn(out: list, line: int | None, code: str, message: str) -> None:
+    out.append({"line": line, "code": code, "message": message})
+
+
+def _show(text: str) -> str:
+    """A separator as users write it in code: ``'\\n\\n###\\n\\n'``."""
+    return repr(text)
+
+
+def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool = True) -> Analysis:
+    """Check ``source`` and count its tokens in the formats of ``views`` (default: its own).
+
+    With ``tokens=False`` only pass 1 runs: enough for ``convert``, which checks
+    its output instead; duplicates and tokens are then not reported.
+    """
+    data = catalog.data
+    reader = Reader(source, data)
+    prompts = Ending(data["separators"])
+    completions = Ending(data["stop_sequences"])
+    no_space, extra, no_system, no_user = _Tally(), _Tally(), _Tally(), _Tally()
+    extra_keys: dict[str, None] = {}
+    bits = bytearray(DUP_BITS >> 3)
+    mask = DUP_BITS - 1
+    candidates: set[int] = set()
+    rejected: list[dict] = []
+    warnings: list[dict] = []
+    long_chars = data["legacy_max_chars"]
+    lines = blank = valid = empty_prompts = 0
+    is_chat = None
+    for line, status, payload in reader:
+        lines += 1
+        if status is SKIP:
+            blank += 1
+            continue
+        if status is REJECTED:
+            rejected.append({"line": line, "reason": payload})
+            continue
+        valid += 1
+        if is_chat is None:
+            is_chat = reader.format == CHAT
+        if is_chat:
+            messages, keys = payload
+            roles = [m["role"] for m in messages]
+            if "system" not in roles:
+                no_system.add(line)
+            if "user" not in roles:
+                no_user.add(line)
+            key = hash(tuple((m["role"], m["content"], m.get("name")) for m in messages))
+        else:
+            prompt, completion, keys = payload
+            prompts.add(line, prompt)
+            if not prompt:
+                empty_prompts += 1
+            completions.add(line, completion)
+            if completion[0] != " ":
+                no_space.add(line)
+            if len(prompt) + len(completion) > long_chars and prompt:
+                _warn(warnings, line, "long_example",
+                      f"{len(prompt) + len(completion)} characters: the legacy tool dropped examples over "
+                      f"{long_chars} characters")
+            key = hash((prompt, completion))
+        if keys:
+            extra.add(line)
+            extra_keys.update(dict.fromkeys(keys))
+        b = key & mask
+        if bits[b >> 3] & (1 << (b & 7)):
+            candidates.add(key)
+        else:
+            bits[b >> 3] |= 1 << (b & 7)
+    del bits
+    fmt = reader.format or COMPLETION
+    result = Analysis(source.name, fmt, lines, blank, valid, rejected, warnings)
+    file_level: list[dict] = []
+    if valid < data["min_examples"]:
+        _warn(file_level, None, "too_few_examples",
+              f"{valid} valid examples; fine-tuning needs at least {data['min_examples']} "
+              f"({data['recommended_examples']} or more usually work better)")
+    if extra.count:
+        expected = "messages" if fmt == CHAT else "prompt and completion"
+        _warn(file_level, None, "extra_keys",
+              f"{extra.count} examples have keys other than {expected} "
+              f"({', '.join(map(repr, extra_keys))}); they are ignored (first at line {extra.first})")
+    if fmt == CHAT:
+        for tally, role in ((no_system, "system"), (no_user, "user")):
+            if tally.count:
+                _warn(file_level, None, f"no_{role}_message",
+                      f"{tally.count} of {valid} examples have no {role} message (first at line {tally.first})")
+    elif valid:
+        _conventions(result, prompts, completions, no_space, empty_prompts == valid, source, catalog, file_level)
+    result.warnings = file_level + warnings
+    if tokens:
+        _count(result, reader, candidates, catalog, views or (fmt,))
+    result.warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
+    return result
+
+
+def _conventions(result: Analysis, prompts: Ending, completions: Ending, no_space: _Tally,
+                 open_ended: bool, source: Source, catalog, out: list) -> None:
+    data = catalog.data
+    n = prompts.count
+    sep = prompts.decide()
+    stop = completions.decide()
+    result.separator, result.stop = sep.ending, stop.ending
+    if sep.ending is None or stop.ending is None:
+        suggestion = dict(zip(("separator", "stop"), suggest(result, source, catalog)))
+    if sep.ending is None:
+        if not open_ended:
+            _warn(out, None, "no_separator",
+                  f"the prompts share no separator; end every prompt with a fixed one that appears "
+                  f"nowhere else (the legacy tool suggests {_show(suggestion['separator'])})")
+    else:
+        if sep.missing:
+            _warn(out, None, "missing_separator",
+                  f"{sep.missing} of {n} prompts do not end with the separator {_show(sep.ending)} "
+                  f"(first at line {sep.first_missing})")
+        if len(sep.ending) > data["separator_max_chars"]:
+            _warn(out, None, "long_separator",
+                  f"the separator {_show(sep.ending)} is longer than {data['separator_max_chars']} characters; "
+                  "it wastes tokens in every request")
+    if stop.ending is None:
+        _warn(out, None, "no_stop",
+              f"the completions share no stop sequence; end every completion with a fixed one "
+              f"(the legacy tool suggests {_show(suggestion['stop'])})")
+    elif stop.missing:
+        _warn(out, None, "missing_stop",
+              f"{stop.missing} of {n} completions do not end with the stop sequence {_show(stop.ending)} "
+              f"(first at line {stop.first_missing})")
+    if no_space.count:
+        _warn(out, None, "no_leading_space",
+              f"{no_space.count} of {n} completions do not start with a space (first at line {no_space.first})")
+    prefix = prompts.prefix or ""
+    if len(prefix) > data["prompt_prefix_max_chars"]:
+        _warn(out, None, "common_prompt_prefix",
+              f"every prompt starts with {_show(prefix)}; it costs tokens in every example and request "
+              "(move it to a system message with convert --to chat --system)")
+    cprefix = completions.prefix or ""
+    if stop.ending and cprefix.startswith(" "):
+        cprefix = cprefix[1:]
+    if len(cprefix.strip()) and len(cprefix) >= data["completion_prefix_min_chars"]:
+        _warn(out, None, "common_completion_prefix",
+              f"every completion starts with {_show(completions.prefix)}; the model learns nothing from it")
+
+
+def _count(result: Analysis, reader: Reader, candidates: set[int], catalog, formats: tuple[str, ...]) -> None:
+    """Pass 2: duplicates, then tokens of every example in each of ``formats``."""
+    data = catalog.data
+    seen: dict[int, int] = {}
+    counters = {}
+    for fmt in dict.fromkeys(formats):
+        view = result.views[fmt] = View(fmt)
+        counters[fmt] = TokenCounter(data, view.add, data["encoding"])
+    dups: list[dict] = []
+    is_chat = result.format == CHAT
+    to_chat = CHAT in counters and not is_chat
+    to_completion = COMPLETION in counters and is_chat
+    same = counters.get(result.format)
+    if to_completion:
+        separator, stop = suggest(result, reader.source, catalog)
+    for line, status, payload in reader:
+        if status is not OK:
+            continue
+        if is_chat:
+            messages = payload[0]
+            key = hash(tuple((m["role"], m["content"], m.get("name")) for m in messages))
+        else:
+            prompt, completion = payload[0], payload[1]
+            key = hash((prompt, completion))
+        if key in candidates:
+            first = seen.setdefault(key, line)
+            if first != line:
+                dups.append({"line": line, "code": "duplicate",
+                             "message": f"the same example as line {first}"})
+        if same is not None:
+            if is_chat:
+                same.add_chat(line, messages)
+            else:
+                same.add_completion(line, prompt, completion)
+        try:
+            if to_chat:
+                counters[CHAT].add_chat(line, transform.completion_to_chat(
+                    prompt, completion, result.separator, result.stop, None))
+            elif to_completion:
+                counters[COMPLETION].add_completion(line, *transform.chat_to_completion(messages, separator, stop))
+        except Reject as exc:
+            target = CHAT if to_chat else COMPLETION
+            result.views[target].skipped.append({"line": line, "reason": str(exc)})
+    for counter in counters.values():
+        counter.flush()
+    result.warnings.extend(dups)
+
+
+def suggest(result: Analysis, source: Source, catalog) -> tuple[str, str]:
+    """The separator and stop sequence to add: the file's own, else the legacy tool's suggestion.
+
+    The suggestion (the first candidate that no text contains) needs another
+    pass over the file, so it is made only when a file lacks one of them.
+    """
+    data = catalog.data
+    if result.separator is not None and result.stop is not None:
+        return result.separator, result.stop
+    prompts, answers = _texts(source, catalog, result.format, "prompt"), _texts(source, catalog, result.format, "answer")
+    separator = result.separator or first_unused(data["separators"], used_candidates(data["separators"], prompts, True))
+    stop = result.stop or first_unused(data["stop_sequences"], used_candidates(data["stop_sequences"], answers, False))
+    return separator, stop
+
+
+def _texts(source: Source, catalog, fmt: str, part: str) -> Iterator[str]:
+    for _line, status, payload in Reader(source, catalog.data, fmt):
+        if status is not OK:
+            continue
+        if fmt == CHAT:
+            try:
+                pair = transform.chat_prompt_parts(payload[0])
+            except Reject:
+                continue
+        else:
+            pair = payload[:2]
+        yield pair[0] if part == "prompt" else pair[1]

@@ -1,0 +1,176 @@
+"""``data check``: the JSON summary of a training file, epochs and training cost.
+
+The summary is the contract shared by the CLI (``--format json``), the report
+(issue 6) and the shim (issue 4), so it is built in one place, here.  Prices,
+limits, formats and the epoch rule all come from the catalog (spec §g/§h).
+"""
+
+from __future__ import annotations
+
+import os
+
+from migrator.catalog import Catalog, Model, load_catalog
+from migrator.data.analysis import Analysis, analyze
+from migrator.data.source import DataError, Source
+
+DEFAULT_CANDIDATES = ("babbage-002", "davinci-002", "gpt-3.5-turbo")
+
+
+def _catalog(catalog: Catalog | None) -> Catalog:
+    return catalog if catalog is not None else load_catalog()
+
+
+def auto_epochs(n: int, data) -> int:
+    """OpenAI's ``"auto"`` rule: aim at ``epochs_target`` passes, but train on at least
+    ``epochs_min_target_examples`` and at most ``epochs_max_target_examples`` examples."""
+    target = data["epochs_target"]
+    if n == 0:
+        return target
+    if n * target < data["epochs_min_target_examples"]:
+        return min(data["epochs_max"], data["epochs_min_target_examples"] // n)
+    if n * target > data["epochs_max_target_examples"]:
+        return max(data["epochs_min"], data["epochs_max_target_examples"] // n)
+    return target
+
+
+def trainable_model(catalog: Catalog, name: str) -> Model:
+    """The catalog model ``name`` if it can be fine-tuned, else a ``ValueError`` naming the choices."""
+    model = catalog.models.get(name)
+    if model is None or not model.fine_tunable or model.data_format is None:
+        choices = ", ".join(k for k, m in catalog.models.items() if m.fine_tunable)
+        raise ValueError(f"{name!r} is not a fine-tunable model in the catalog (choose from {choices})")
+    if model.fine_tuned_price is None or model.fine_tuned_price.training is None:
+        raise ValueError(f"the catalog has no training price for {name!r}")
+    return model
+
+
+def default_model(catalog: Catalog, fmt: str) -> Model:
+    """The model a file is priced on without ``--model``.
+
+    A prompt/completion file: the catalog replacement of the legacy default model
+    (``curie`` → ``davinci-002``); a chat file: the first fine-tunable chat model.
+    """
+    if fmt == "completion":
+        legacy = catalog.models.get(catalog.request_fields["default_model"])
+        if legacy is not None and legacy.replacement:
+            candidate = catalog.models.get(legacy.replacement)
+            if candidate is not None and candidate.fine_tunable and candidate.data_format == fmt:
+                return candidate
+    for model in catalog.models.values():
+        if model.fine_tunable and model.data_format == fmt:
+            return model
+    raise ValueError(f"the catalog has no fine-tunable model for {fmt} data")
+
+
+def parse_epochs(epochs: int | str) -> int | None:
+    """``None`` for ``"auto"``, else a positive int; ``ValueError`` otherwise."""
+    if epochs == "auto":
+        return None
+    try:
+        value = int(epochs)
+    except (TypeError, ValueError):
+        raise ValueError(f"epochs must be a positive integer or 'auto', got {epochs!r}") from None
+    if value < 1:
+        raise ValueError(f"epochs must be a positive integer or 'auto', got {epochs!r}")
+    return value
+
+
+def price(model: Model, billable: int, epochs: int) -> float:
+    """USD for ``epochs`` passes over ``billable`` tokens (catalog price per 1K)."""
+    return round(model.fine_tuned_price.training * billable / 1000 * epochs, 6)
+
+
+def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
+    """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto)."""
+    view = result.views[model.data_format]
+    warnings = list(result.warnings)
+    if model.data_format != result.format:
+        warnings.append({"line": None, "code": "needs_conversion",
+                         "message": f"{model.id} trains on {model.data_format} examples: convert the file with "
+                                    f"`ft-migrate data convert --to {model.data_format}`; tokens and cost are "
+                                    "for the converted examples"})
+        for skip in view.skipped:
+            code, _, reason = skip["reason"].partition(": ")
+            warnings.append({"line": skip["line"], "code": code,
+                             "message": f"left out of the {model.data_format} conversion: {reason}"})
+    for line, tokens in view.over(model.max_example_tokens):
+        warnings.append({"line": line, "code": "over_token_limit",
+                         "message": f"{tokens} tokens, over {model.id}'s {model.max_example_tokens}-token "
+                                    "limit: the example will be truncated"})
+    warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
+    billable = view.billable(model.max_example_tokens)
+    n_epochs = epochs if epochs is not None else auto_epochs(view.count, data)
+    return {
+        "file": result.file,
+        "format": result.format,
+        "lines": result.lines,
+        "valid": result.valid,
+        "rejected": result.rejected,
+        "warnings": warnings,
+        "separator": result.separator,
+        "stop": result.stop,
+        "tokens": {"total": view.total, "billable": billable, "max_example": view.max_example},
+        "epochs": n_epochs,
+        "cost": {"model": model.id, "usd": price(model, billable, n_epochs)},
+    }
+
+
+def check_source(source: Source, *, model: str | None = None, epochs: int | str = "auto",
+                 catalog: Catalog | None = None) -> dict:
+    cat = _catalog(catalog)
+    n_epochs = parse_epochs(epochs)
+    chosen = trainable_model(cat, model) if model is not None else None
+    views = (chosen.data_format,) if chosen is not None else ()
+    result = analyze(source, cat, views)
+    if chosen is None:
+        chosen = default_model(cat, result.format)
+    return summarize(result, chosen, n_epochs, cat.data)
+
+
+def check_file(path: str | os.PathLike, *, model: str | None = None, epochs: int | str = "auto",
+               catalog: Catalog | None = None) -> dict:
+    """The JSON summary ``ft-migrate data check --format json`` prints, as a dict.
+
+    ``model`` is a fine-tunable catalog model (default: ``davinci-002`` for
+    prompt/completion files, ``gpt-3.5-turbo`` for chat files); a model of the
+    other format prices the file as ``convert`` would write it.  ``epochs`` is a
+    positive int or ``"auto"`` (OpenAI's rule).  Raises
+    :class:`~migrator.data.source.DataError` when the file cannot be read and
+    ``ValueError`` for a bad ``model``/``epochs``; bad *lines* are never raised,
+    they are listed under ``"rejected"``.
+    """
+    return check_source(Source.from_path(path), model=model, epochs=epochs, catalog=catalog)
+
+
+def costs(summary_or_path: dict | str | os.PathLike, models=DEFAULT_CANDIDATES, *, epochs: int | str = "auto",
+          catalog: Catalog | None = None) -> list[dict]:
+    """Training cost of one file on several models, side by side (for the report and ``check``).
+
+    Returns one ``{"model", "format", "examples", "tokens": {"total", "billable",
+    "max_example"}, "epochs", "usd"}`` per model, in the order given.  A model of
+    the other format is priced on the converted examples (``examples`` says how
+    many convert), exactly as ``check --model`` would.  Given a summary, the file
+    it names is read again (a summary holds the tokens for one model only).
+    """
+    cat = _catalog(catalog)
+    path = summary_or_path["file"] if isinstance(summary_or_path, dict) else summary_or_path
+    n_epochs = parse_epochs(epochs)
+    chosen = [trainable_model(cat, name) for name in models]
+    result = analyze(Source.from_path(path), cat, tuple(m.data_format for m in chosen))
+    return costs_of(result, chosen, n_epochs, cat.data)
+
+
+def costs_of(result: Analysis, models: list[Model], epochs: int | None, data) -> list[dict]:
+    """:func:`costs` for an analysis that has a view for every model's format."""
+    out = []
+    for model in models:
+        view = result.views[model.data_format]
+        billable = view.billable(model.max_example_tokens)
+        e = epochs if epochs is not None else auto_epochs(view.count, data)
+        out.append({"model": model.id, "format": model.data_format, "examples": view.count,
+                    "tokens": {"total": view.total, "billable": billable, "max_example": view.max_example},
+                    "epochs": e, "usd": price(model, billable, e)})
+    return out
+
+
+__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "costs", "costs_of", "default_model", "summarize"]

@@ -1,0 +1,111 @@
+"""The legacy prompt/completion conventions, detected in one streaming pass.
+
+A legacy file is only usable when every prompt ends with the same separator and
+every completion ends with the same stop sequence (spec §g).  :class:`Ending`
+follows one column (prompts or completions) in constant memory: the running
+common suffix and prefix, and for each of the catalog's candidate endings how
+many texts end with it and the first line that does not.  :meth:`Ending.decide`
+then picks the ending:
+
+1. the common suffix of all texts, narrowed to the longest catalog candidate it
+   ends with (the legacy tool used the whole common suffix, which would also
+   strip an accidental shared last word), or the whole common suffix if no
+   candidate fits, unless it is an entire text;
+2. otherwise the candidate that ends at least half of the texts; the others are
+   reported as missing it;
+3. otherwise none, and the caller suggests the first candidate no text contains,
+   as the legacy tool did (:func:`first_unused`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _common_suffix(a: str, b: str) -> str:
+    n = len(os.path.commonprefix([a[::-1], b[::-1]]))
+    return a[len(a) - n:] if n else ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    ending: str | None  # the separator / stop sequence, None when there is none
+    missing: int  # texts that do not end with it
+    first_missing: int | None  # line of the first such text
+
+
+class Ending:
+    """Tracks the endings and the common prefix of one column of texts."""
+
+    __slots__ = ("candidates", "suffix", "prefix", "count", "first_line", "min_len", "ends", "first_without")
+
+    def __init__(self, candidates: tuple[str, ...]):
+        self.candidates = candidates
+        self.suffix: str | None = None
+        self.prefix: str | None = None
+        self.count = 0
+        self.first_line: int | None = None
+        self.min_len = 0
+        self.ends = [0] * len(candidates)
+        self.first_without: list[int | None] = [None] * len(candidates)
+
+    def add(self, line: int, text: str) -> None:
+        if self.suffix is None:
+            self.suffix = self.prefix = text
+            self.first_line = line
+            self.min_len = len(text)
+        else:
+            if not text.endswith(self.suffix):
+                self.suffix = _common_suffix(self.suffix, text)
+            if not text.startswith(self.prefix):
+                self.prefix = os.path.commonprefix([self.prefix, text])
+            if len(text) < self.min_len:
+                self.min_len = len(text)
+        self.count += 1
+        for i, candidate in enumerate(self.candidates):
+            if text.endswith(candidate):
+                self.ends[i] += 1
+            elif self.first_without[i] is None:
+                self.first_without[i] = line
+
+    def decide(self) -> Decision:
+        if not self.count:
+            return Decision(None, 0, None)
+        suffix = self.suffix or ""
+        if suffix:
+            fitting = [c for c in self.candidates if suffix.endswith(c)]
+            if fitting:
+                return Decision(max(fitting, key=len), 0, None)
+            if len(suffix) < self.min_len:
+                return Decision(suffix, 0, None)
+        best = max(range(len(self.candidates)), key=lambda i: (self.ends[i], -i))
+        if self.ends[best] and self.ends[best] * 2 >= self.count:
+            return Decision(self.candidates[best], self.count - self.ends[best], self.first_without[best])
+        return Decision(None, self.count, self.first_line)
+
+
+def first_unused(candidates: tuple[str, ...], used: set[str]) -> str:
+    """The legacy tool's suggestion: the first candidate in ``used``'s complement, else the last."""
+    for candidate in candidates:
+        if candidate not in used:
+            return candidate
+    return candidates[-1]
+
+
+def used_candidates(candidates: tuple[str, ...], texts, newline_blocks_arrow: bool) -> set[str]:
+    """Which candidates occur in any of ``texts``; ``" ->"`` counts as used once a text has a newline.
+
+    The legacy tool skips the ``" ->"`` separator for multi-line prompts, where
+    it would be easy to miss.
+    """
+    used: set[str] = set()
+    remaining = list(candidates)
+    for text in texts:
+        for candidate in remaining:
+            if candidate in text or (newline_blocks_arrow and candidate == " ->" and "\n" in text):
+                used.add(candidate)
+        if len(used) == len(candidates):
+            break
+        remaining = [c for c in remaining if c not in used]
+    return used

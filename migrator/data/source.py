@@ -1,0 +1,148 @@
+"""Reading training files line by line: JSONL, CSV and TSV.
+
+Everything downstream sees one stream of ``(line, value, reason)`` records, so a
+bad line is always reported with its own line number and nothing is dropped
+silently.  ``value`` is the parsed JSON value (or a CSV row as a dict), the
+``BLANK`` marker for an empty or whitespace-only line, or ``None`` when the line
+is unusable, in which case ``reason`` says why.
+
+Files are read as bytes and never held whole: a UTF-8 byte-order mark on the
+first line is dropped, ``\\r\\n`` endings are accepted (JSON ignores the ``\\r``),
+and invalid UTF-8 or JSON rejects only the line it is on.  CSV/TSV files with
+``prompt``/``completion`` columns are read as the legacy ``prepare_data`` did:
+header names are matched case-insensitively, missing cells become ``""``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+import orjson
+
+BLANK = object()
+
+Record = tuple[int, object, "str | None"]
+
+
+class DataError(Exception):
+    """The file as a whole cannot be read; ``str()`` names the file and line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A training file that can be read more than once (check and convert make two passes)."""
+
+    name: str
+    kind: str  # "jsonl", "csv" or "tsv"
+    size: int
+    opener: Callable[[], BinaryIO]
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike) -> "Source":
+        path = os.fspath(path)
+        try:
+            size = os.stat(path).st_size
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if os.path.isdir(path):
+            raise DataError(f"{path}: is a directory")
+        ext = os.path.splitext(path)[1].lower()
+        kind = {".csv": "csv", ".tsv": "tsv"}.get(ext, "jsonl")
+        return cls(path, kind, size, lambda: open(path, "rb"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "<upload>") -> "Source":
+        return cls(name, "jsonl", len(data), lambda: io.BytesIO(data))
+
+    def records(self) -> Iterator[Record]:
+        try:
+            with self.opener() as f:
+                if self.kind == "jsonl":
+                    yield from _jsonl(f)
+                else:
+                    yield from _table(f, self.name, "\t" if self.kind == "tsv" else ",")
+        except OSError as exc:
+            raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
+
+
+def _jsonl(f: BinaryIO) -> Iterator[Record]:
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    n = 0
+    for raw in f:
+        n += 1
+        if n == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            yield n, loads(raw), None
+        except decode_error as exc:
+            if not raw.strip():
+                yield n, BLANK, None
+            else:
+                yield n, None, _json_reason(raw, exc)
+
+
+def _json_reason(raw: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"invalid_utf8: byte 0x{raw[bad.start]:02x} at column {bad.start + 1} is not valid UTF-8"
+    message = str(exc).split(": line ", 1)[0]
+    column = min(exc.pos, len(raw.rstrip(b"\r\n"))) + 1  # an unexpected end is past the last character
+    return f"invalid_json: {message} (column {column})"
+
+
+def _table(f: BinaryIO, name: str, delimiter: str) -> Iterator[Record]:
+    """CSV/TSV rows as dicts keyed by the lower-cased header."""
+    first = True
+
+    def lines() -> Iterator[str]:
+        nonlocal first
+        for raw in f:
+            if first:
+                first = False
+                if raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+            yield raw.decode("utf-8", "surrogateescape")
+
+    reader = csv.reader(lines(), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = [h.strip().lower() for h in header]
+        for needed in ("prompt", "completion"):
+            if needed not in columns:
+                raise DataError(f"{name}:1: no {needed!r} column (columns: {', '.join(header) or 'none'})")
+        start = reader.line_num + 1
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                yield line, BLANK, None
+                continue
+            if any(_has_surrogate(cell) for cell in row):
+                yield line, None, "invalid_utf8: the row is not valid UTF-8"
+                continue
+            record = {}
+            for i, cell in enumerate(row):
+                record[columns[i] if i < len(columns) else f"column {i + 1}"] = cell
+            for column in columns:
+                record.setdefault(column, "")
+            yield line, record, None
+    except csv.Error as exc:
+        raise DataError(f"{name}:{reader.line_num}: not valid {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -1,0 +1,76 @@
+"""Turning one example into the other format (spec §g, "prompt/completion → chat").
+
+OpenAI publishes no recipe, so these are ft-migrate's own rules, chosen to be
+reversible wherever that is possible:
+
+* completion → chat: user = the prompt without the file's separator; assistant =
+  the completion without the file's stop sequence and then one leading space;
+  an optional fixed system message first.
+* completion → completion (cleaning for babbage-002/davinci-002): the separator,
+  the leading space and the stop sequence are added where missing; other keys
+  are dropped.
+* chat → completion: only ``[system,] user, assistant`` examples without names;
+  prompt = (system + blank line +) user + separator, completion = space +
+  assistant + stop sequence.
+* chat → chat: the messages as checked, plus the system message if given and the
+  example has none.
+
+Each function raises :class:`~migrator.data.examples.Reject` when the example
+has no faithful image in the target format.
+"""
+
+from __future__ import annotations
+
+from migrator.data.examples import Reject
+
+SYSTEM_JOINER = "\n\n"
+
+
+def completion_to_chat(prompt: str, completion: str, separator: str | None, stop: str | None,
+                       system: str | None) -> list[dict]:
+    user = prompt[: -len(separator)] if separator and prompt.endswith(separator) else prompt
+    assistant = completion[: -len(stop)] if stop and completion.endswith(stop) else completion
+    if assistant.startswith(" "):
+        assistant = assistant[1:]
+    if not user:
+        raise Reject("empty_prompt: no user message is left once the separator is removed; "
+                     "keep open-ended data on babbage-002/davinci-002 (--to completion)")
+    if not assistant:
+        raise Reject("empty_completion: nothing is left once the stop sequence and leading space are removed")
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": user})
+    messages.append({"role": "assistant", "content": assistant})
+    return messages
+
+
+def clean_completion(prompt: str, completion: str, separator: str, stop: str) -> tuple[str, str]:
+    if not prompt.endswith(separator):
+        prompt += separator
+    if not completion.startswith(" "):
+        completion = " " + completion
+    if not completion.endswith(stop):
+        completion += stop
+    return prompt, completion
+
+
+def chat_prompt_parts(messages: list[dict]) -> tuple[str, str]:
+    """``(prompt text, assistant text)`` of a chat example that maps to prompt/completion."""
+    roles = [m["role"] for m in messages]
+    if roles not in (["user", "assistant"], ["system", "user", "assistant"]) or any("name" in m for m in messages):
+        raise Reject("not_reversible: only [system,] user, assistant examples without names "
+                     "map to one prompt and completion")
+    texts = [m["content"] for m in messages]
+    prompt = texts[-2] if len(texts) == 2 else texts[0] + SYSTEM_JOINER + texts[1]
+    return prompt, texts[-1]
+
+
+def chat_to_completion(messages: list[dict], separator: str, stop: str) -> tuple[str, str]:
+    prompt, assistant = chat_prompt_parts(messages)
+    return prompt + separator, " " + assistant + stop
+
+
+def clean_chat(messages: list[dict], system: str | None) -> list[dict]:
+    out = [dict(m) for m in messages]
+    if system and not any(m["role"] == "system" for m in out):
+        out.insert(0, {"role": "system", "content": system})
+    return out

@@ -1,0 +1,57 @@
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from migrator.data import tokens
+from tests.data.conftest import FIXTURES
+
+
+def test_offline_encoding_matches_tiktoken(reference):
+    enc = tokens.encoding()
+    texts = ["hello world", "Café ->\n\n###\n\n", " <|endoftext|> is text here", "数字 12345 🙂", ""]
+    assert [enc.encode_ordinary(t) for t in texts] == [reference.encode_ordinary(t) for t in texts]
+    assert enc.n_vocab == reference.n_vocab
+
+
+def test_counter_chat_formula(reference, cat):
+    seen = []
+    counter = tokens.TokenCounter(cat.data, lambda tag, n: seen.append((tag, n)))
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi", "name": "ann"},
+                {"role": "assistant", "content": "Hello!"}]
+    counter.add_chat(7, messages)
+    counter.add_completion(8, "Q ->", " A\n")
+    counter.flush()
+    enc = reference.encode_ordinary
+    chat = 3 + sum(3 + sum(len(enc(v)) for v in m.values()) + ("name" in m) for m in messages)
+    assert seen == [(7, chat), (8, len(enc("Q ->")) + len(enc(" A\n")))]
+
+
+def test_hash_mismatch_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "cl100k_base.tiktoken"
+    bad.write_bytes(b"aGVsbG8= 0\n")
+    monkeypatch.setattr(tokens, "bpe_path", lambda: str(bad))
+    with pytest.raises(tokens.TokenizerError, match="is not the official"):
+        tokens.official_constructor("cl100k_base")()
+
+
+def test_no_network_and_no_cache(tmp_path):
+    """A fresh process with sockets blocked and an empty cache dir counts tokens and writes no cache."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    script = textwrap.dedent(f"""
+        import socket
+        def refuse(*a, **k):
+            raise AssertionError("network used")
+        socket.socket = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from migrator.data import check_file
+        print(check_file({str(FIXTURES / "legacy_train.jsonl")!r})["tokens"]["total"])
+    """)
+    env = {"TIKTOKEN_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+    assert list(cache.iterdir()) == []
