@@ -1,0 +1,64 @@
+"""``ft-migrate report``: scan, check training files, and write one migration report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from migrator.catalog import CatalogError, load_catalog
+from migrator.cli_support import Fatal, as_of_date, write_output
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html",
+              show_default=True, help="html: one self-contained page; markdown: for pull requests; json: for machines.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to FILE instead of stdout.")
+@click.option("--as-of", callback=as_of_date, metavar="YYYY-MM-DD",
+              help="Date to measure the shutdown against [default: today].")
+@click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="A training file to price for re-training (repeatable); "
+                                   "*.jsonl training files in the scanned tree are found too.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel processes for parsing [default: all cores].")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra catalog TOML merged over the built-in one (repeatable).")
+def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, data_files: tuple[str, ...],
+           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...]) -> None:
+    """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
+    what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
+
+    Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
+    """
+    from migrator.report import figures, training
+    from migrator.scan.runner import scan_paths
+
+    try:
+        catalog = load_catalog(catalogs)
+    except CatalogError as exc:
+        raise Fatal(str(exc)) from None
+    roots = list(paths) or ["."]
+    result = scan_paths(roots, catalog_files=catalogs, excludes=exclude, jobs=jobs)
+    files = training.training_files(roots, data_files, exclude)
+    priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+    doc = figures.build(result, catalog, as_of, priced, errors)
+    if fmt == "json":
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "markdown":
+        from migrator.report import markdown
+
+        text = markdown.render(doc)
+    else:
+        from migrator.report import html
+
+        text = html.render(doc)
+    try:
+        write_output(text, output)
+    except OSError as exc:
+        raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.exit(1 if result.findings else 0)

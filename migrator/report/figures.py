@@ -1,0 +1,292 @@
+"""The report as data: the scan's JSON document plus the figures people act on.
+
+Every renderer (HTML, Markdown, JSON) reads only the dictionary built here, so
+the three formats always say the same thing.  Dates, replacements and prices come
+from the catalog; the finding shape comes from the scan's own JSON document
+(:func:`migrator.output.json_doc.document`), never re-derived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from migrator.catalog import Catalog, Price
+from migrator.findings import Finding, ScanError
+from migrator.output.json_doc import document
+from migrator.rules import RULES
+from migrator.scan.runner import ScanResult
+
+# Catalog date keys drawn on the timeline, in addition to the as-of marker.
+TIMELINE_DATES = ("gpt3-announced", "fine-tunes-announced", "shutdown")
+
+# Where `ft-migrate shim serve` listens by default (issue 4: loopback, port 8787).
+SHIM_BASE_URL = "http://127.0.0.1:8787/v1"
+
+
+def build(result: ScanResult, catalog: Catalog, as_of: dt.date, training: list[dict],
+          training_errors: list[ScanError]) -> dict:
+    """The report document: ``document(...)`` of the scan plus the report's sections."""
+    if training_errors:
+        result = replace(result, errors=sorted([*result.errors, *training_errors]))
+    doc = document(result, catalog, as_of)
+    findings = result.findings
+    by_date = _by_shutdown_date(findings, catalog)
+    doc.update({
+        "headline": headline(findings, by_date, catalog, as_of, result.files_scanned),
+        "timeline": timeline(by_date, catalog, as_of),
+        "files": files_table(findings),
+        "rules": rules_table(findings),
+        "fix": fix_commands(findings),
+        "manual": manual_items(findings, catalog),
+        "models": models_in_use(findings, catalog),
+        "training": {"candidates": candidate_models(catalog), "files": training},
+        "shim": shim_instructions(),
+    })
+    return doc
+
+
+# -- headline ---------------------------------------------------------------------------
+
+
+def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
+    """The date the thing a finding depends on was shut down (most: 2024-01-04)."""
+    if finding.kind == "endpoint":
+        # The scan records the path as written: with or without the /v1 prefix.
+        path = finding.legacy if finding.legacy.startswith("/v1/") else "/v1" + finding.legacy
+        endpoint = catalog.endpoint(path)
+        if endpoint is not None:
+            return endpoint.shutdown
+    if finding.kind == "model":
+        model = catalog.legacy_model(finding.legacy)
+        if model is not None and model.shutdown is not None:
+            return model.shutdown
+    return catalog.shutdown
+
+
+def _by_shutdown_date(findings: list[Finding], catalog: Catalog) -> dict[dt.date, list[Finding]]:
+    out: dict[dt.date, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[shutdown_of(f, catalog)].append(f)
+    return dict(sorted(out.items()))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _since(day: dt.date, as_of: dt.date) -> tuple[str, int]:
+    days = (as_of - day).days
+    if days > 0:
+        return f"broken since {day.isoformat()} ({_plural(days, 'day')})", days
+    if days == 0:
+        return f"broken since today, {day.isoformat()}", days
+    return f"will break in {_plural(-days, 'day')}, on {day.isoformat()}", days
+
+
+def headline(findings: list[Finding], by_date: dict[dt.date, list[Finding]], catalog: Catalog,
+             as_of: dt.date, files_scanned: int) -> dict:
+    """The one sentence a manager reads, relative to the as-of date."""
+    shutdown = catalog.shutdown
+    main = by_date.get(shutdown, [])
+    when, days = _since(shutdown, as_of)
+    files = len({f.path for f in main})
+    if main:
+        verb = "depends" if len(main) == 1 else "depend"
+        text = (f"{_plural(len(main), 'call site')} in {_plural(files, 'file')} {verb} on what OpenAI "
+                f"shut down on {shutdown.isoformat()}: {when}.")
+    else:
+        text = (f"No call site depends on what OpenAI shut down on {shutdown.isoformat()} "
+                f"({_plural(files_scanned, 'file')} scanned).")
+    earlier = []
+    for day, group in by_date.items():
+        if day == shutdown:
+            continue
+        gone = (as_of - day).days
+        state = (f"broken for {_plural(gone, 'day')}" if gone > 0 else "broken since today" if gone == 0
+                 else f"will break in {_plural(-gone, 'day')}")
+        earlier.append({"date": day.isoformat(), "call_sites": len(group)})
+        verb = "depends" if len(group) == 1 else "depend"
+        text += f" {_plural(len(group), 'more call site')} {verb} on what was shut down on {day.isoformat()}: {state}."
+    return {
+        "text": text,
+        "call_sites": len(main),
+        "files": files,
+        "shutdown": shutdown.isoformat(),
+        "days_since_shutdown": days,
+        "state": "broken" if days > 0 else "shut-down-today" if days == 0 else "upcoming",
+        "earlier": earlier,
+        "total_call_sites": len(findings),
+    }
+
+
+# -- timeline ---------------------------------------------------------------------------
+
+
+def timeline(by_date: dict[dt.date, list[Finding]], catalog: Catalog, as_of: dt.date) -> list[dict]:
+    """The announcements, the shutdown, earlier shutdowns the code hits, and the as-of marker."""
+    events = []
+    for key in TIMELINE_DATES:
+        entry = catalog.dates.get(key)
+        if entry is not None:
+            kind = "shutdown" if key == "shutdown" else "announcement"
+            events.append({"date": entry.date.isoformat(), "kind": kind, "label": entry.label,
+                           "source": catalog.sources.get(entry.source, entry.source)})
+    for entry in catalog.dates.values():
+        if entry.date in by_date and entry.key not in TIMELINE_DATES:
+            events.append({"date": entry.date.isoformat(), "kind": "shutdown", "label": entry.label,
+                           "source": catalog.sources.get(entry.source, entry.source)})
+    events.append({"date": as_of.isoformat(), "kind": "as-of", "label": "as of this report", "source": None})
+    events.sort(key=lambda e: (e["date"], e["kind"] == "as-of"))
+    return events
+
+
+# -- tables -----------------------------------------------------------------------------
+
+
+def fix_command(paths: list[str], *, diff: bool = False) -> str:
+    """The exact shell command, with every path quoted for a POSIX shell."""
+    return " ".join(["ft-migrate", "fix", *(["--diff"] if diff else []), *map(shlex.quote, paths)])
+
+
+def files_table(findings: list[Finding]) -> list[dict]:
+    rows: dict[str, dict] = {}
+    for f in findings:
+        row = rows.setdefault(f.path, {"path": f.path, "findings": 0, "fixable": 0, "manual": 0, "rules": set()})
+        row["findings"] += 1
+        row["fixable" if f.fixable else "manual"] += 1
+        row["rules"].add(f.rule)
+    out = []
+    for path in sorted(rows):
+        row = rows[path]
+        row["rules"] = sorted(row["rules"])
+        row["fix_command"] = fix_command([path]) if row["fixable"] else None
+        out.append(row)
+    return out
+
+
+def rules_table(findings: list[Finding]) -> list[dict]:
+    counts = Counter(f.rule for f in findings)
+    fixable = Counter(f.rule for f in findings if f.fixable)
+    out = []
+    for rule_id in sorted(counts):
+        rule = RULES.get(rule_id)
+        out.append({
+            "rule": rule_id,
+            "name": rule.name if rule else rule_id,
+            "summary": rule.summary if rule else "",
+            "help": rule.help if rule else "",
+            "findings": counts[rule_id],
+            "fixable": fixable[rule_id],
+            "manual": counts[rule_id] - fixable[rule_id],
+        })
+    return out
+
+
+def fix_commands(findings: list[Finding]) -> dict:
+    """One command for every file with something ``ft-migrate fix`` rewrites safely."""
+    paths = sorted({f.path for f in findings if f.fixable})
+    return {
+        "files": paths,
+        "call_sites": sum(1 for f in findings if f.fixable),
+        "command": fix_command(paths) if paths else None,
+        "preview": fix_command(paths, diff=True) if paths else None,
+    }
+
+
+def manual_items(findings: list[Finding], catalog: Catalog) -> list[dict]:
+    """Each finding ``fix`` leaves to a person, with what to do about it.
+
+    The finding's own message is specific (it names the replacement, or says there
+    is none); the catalog's note on a model adds what a name swap does not fix.  The
+    rule's general help is in the by-rule table, not repeated on every row.
+    """
+    out = []
+    for f in findings:
+        if f.fixable:
+            continue
+        todo = [f.message]
+        model = catalog.legacy_model(f.legacy)
+        if model is not None and model.note:
+            todo.append(model.note)
+        out.append({"path": f.path, "line": f.line, "cell": f.cell, "rule": f.rule, "legacy": f.legacy,
+                     "replacement": f.replacement, "what_to_do": " ".join(_sentence(t) for t in todo)})
+    return out
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# -- models and prices ------------------------------------------------------------------
+
+
+def _price(price: Price | None, fields: tuple[str, ...]) -> dict | None:
+    if price is None:
+        return None
+    values = {k: getattr(price, k) for k in fields}
+    return values if any(v is not None for v in values.values()) else None
+
+
+def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
+    """Legacy models the code names, their replacements and the prices before and after.
+
+    A base or InstructGPT model is priced by usage (input/output per 1K tokens); a
+    legacy fine-tuned model by its base's fine-tuned prices, against the
+    replacement's fine-tuned prices (training plus usage), since it must be re-trained.
+    ``None`` means the catalog has no price for that side.
+    """
+    sites = Counter(f.legacy for f in findings if f.kind in ("model", "fine-tuned-model"))
+    kinds = {f.legacy: f.kind for f in findings if f.kind in ("model", "fine-tuned-model")}
+    out = []
+    for name in sorted(sites):
+        if kinds[name] == "fine-tuned-model":
+            base_id = catalog.fine_tuned_base(name)
+            base = catalog.models.get(base_id) if base_id else None
+            replacement = catalog.models.get(base.replacement) if base and base.replacement else None
+            fields = ("training", "input", "output")
+            before = _price(base.fine_tuned_price if base else None, fields)
+            after = _price(replacement.fine_tuned_price if replacement else None, fields)
+            kind, note = "fine-tuned", "must be re-trained on the replacement; prices are for fine-tuned use"
+        else:
+            base = catalog.legacy_model(name)
+            if base is None:
+                continue
+            replacement = catalog.models.get(base.replacement) if base.replacement else None
+            fields = ("input", "output")
+            before = _price(base.price, fields)
+            after = _price(replacement.price if replacement else None, fields)
+            kind, note = base.group, base.note
+        out.append({
+            "model": name,
+            "kind": kind,
+            "call_sites": sites[name],
+            "replacement": replacement.id if replacement else None,
+            "price_before": before,
+            "price_after": after,
+            "note": note,
+        })
+    return out
+
+
+def candidate_models(catalog: Catalog) -> list[str]:
+    """The current models a legacy fine-tune can be re-trained on, in catalog order."""
+    return [m.id for m in catalog.models.values() if m.fine_tunable and m.data_format and not m.legacy]
+
+
+# -- the shim ---------------------------------------------------------------------------
+
+
+def shim_instructions() -> dict:
+    return {
+        "command": "ft-migrate shim serve",
+        "environment": {"OPENAI_API_BASE": SHIM_BASE_URL, "OPENAI_BASE_URL": SHIM_BASE_URL},
+        "explanation": ("Until the code is migrated, run the compatibility proxy and point the unmodified "
+                        f"code at it: OPENAI_API_BASE for openai<1 and its command line (or openai -b {SHIM_BASE_URL} "
+                        "api ...), OPENAI_BASE_URL for openai>=1. The shim translates /v1/fine-tunes calls to "
+                        "/v1/fine_tuning/jobs and legacy model names to their replacements; legacy "
+                        "fine-tuned models need --model-map OLD=NEW once they are re-trained."),
+    }

@@ -1,0 +1,118 @@
+"""Training files: found in the scanned tree or named with ``--data``, then priced.
+
+Discovery rule (documented in the README): a file the scan's walk yields
+(``.gitignore``, ``--exclude`` and the skipped directories apply) is a training
+file when its name ends in ``.jsonl``, it is at most :data:`MAX_DISCOVERED_BYTES`
+long, and its first non-blank line is a JSON object with ``prompt`` and
+``completion`` keys (the legacy format) or a ``messages`` key (chat).  The cheap
+first-line test keeps unrelated JSONL (logs, exports) out of the report; files
+named with ``--data`` are always checked, whatever their name or size.
+
+Counting tokens and pricing is the data part's job (``migrator.data``): this
+module only decides which files to check and turns a file that cannot be read
+into an entry of the report's errors instead of a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from migrator.catalog import Catalog
+from migrator.findings import ScanError
+from migrator.scan.runner import display_path
+from migrator.walk import walk
+
+MAX_DISCOVERED_BYTES = 100 * 1024 * 1024
+FIRST_LINE_LIMIT = 1024 * 1024  # a first example longer than this is not worth guessing about
+
+
+def looks_like_training_file(path: str) -> bool:
+    """The discovery rule's content test: the first non-blank line is a training example."""
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                if len(raw) > FIRST_LINE_LIMIT:
+                    return False
+                if raw.strip():
+                    first = json.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+                    break
+            else:
+                return False
+    except (OSError, ValueError):
+        return False
+    return isinstance(first, dict) and ("messages" in first or {"prompt", "completion"} <= first.keys())
+
+
+def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> list[str]:
+    """Training files under ``paths`` by the discovery rule, sorted."""
+    found = []
+    for path in walk(paths, excludes).files:
+        spath = str(path)
+        if not spath.lower().endswith(".jsonl"):
+            continue
+        try:
+            if os.path.getsize(spath) > MAX_DISCOVERED_BYTES:
+                continue
+        except OSError:
+            continue
+        if looks_like_training_file(spath):
+            found.append(spath)
+    return found
+
+
+def training_files(paths: list[str], named: tuple[str, ...], excludes: tuple[str, ...] = ()) -> list[str]:
+    """Files named with ``--data`` first, then discovered ones, without duplicates."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for path in [*named, *discover(paths, excludes)]:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+
+def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tuple[list[dict], list[ScanError]]:
+    """The data check of each file and its re-training cost on every candidate model, side by side.
+
+    Costs are ``migrator.data.costs`` entries; a candidate the catalog has no training
+    price for gets ``usd: None`` (the renderers say so plainly).  A file that cannot
+    be read, or holds no usable example, becomes an error entry (path and reason)
+    and the report goes on.
+    """
+    if not files:
+        return [], []  # the tokenizer is slow to load: only when there is something to count
+    from migrator.data import DataError, check_file, costs
+
+    priced = [m for m in candidates
+              if catalog.models[m].fine_tuned_price and catalog.models[m].fine_tuned_price.training is not None]
+    entries: list[dict] = []
+    errors: list[ScanError] = []
+    for path in files:
+        shown = display_path(path)
+        try:
+            summary = check_file(path, catalog=catalog)
+            if not summary["valid"]:
+                reason = "no valid training example"
+                if summary["rejected"]:
+                    bad = summary["rejected"][0]
+                    reason += f" (line {bad['line']}: {bad['reason']})"
+                errors.append(ScanError(shown, f"training file not priced: {reason}"))
+                continue
+            by_model = {c["model"]: c for c in costs(path, priced, catalog=catalog)}
+        except DataError as exc:
+            errors.append(ScanError(shown, f"training file not checked: {exc}"))
+            continue
+        entries.append({
+            "file": shown,
+            "format": summary["format"],
+            "lines": summary["lines"],
+            "examples": summary["valid"],
+            "rejected": len(summary["rejected"]),
+            "warnings": len(summary["warnings"]),
+            "costs": [by_model.get(m) or {"model": m, "format": catalog.models[m].data_format, "examples": None,
+                                          "tokens": None, "epochs": None, "usd": None} for m in candidates],
+        })
+    return entries, errors

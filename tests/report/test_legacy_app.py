@@ -1,0 +1,50 @@
+"""The report on the shipped example project, byte for byte, at two as-of dates.
+
+The expected Markdown, JSON and HTML live in ``tests/report/golden/``.  They hold what
+the scanners find in ``fixtures/legacy_app`` today; when a scanner learns more,
+review the difference and regenerate them with::
+
+    FT_MIGRATE_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/report/test_legacy_app.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.report.conftest import LEGACY_APP
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = [("2026-11-25", "markdown", "md"), ("2026-11-25", "json", "json"), ("2026-11-25", "html", "html"),
+         ("2023-12-01", "markdown", "md"), ("2023-12-01", "json", "json")]
+
+
+@pytest.mark.parametrize(("as_of", "fmt", "ext"), CASES)
+def test_legacy_app_report(as_of, fmt, ext, report, monkeypatch):
+    monkeypatch.chdir(LEGACY_APP)
+    result = report(".", "--format", fmt, "--as-of", as_of)
+    assert result.exit_code == 1, result.output
+    golden = GOLDEN / f"legacy_app.{as_of}.{ext}"
+    if os.environ.get("FT_MIGRATE_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == golden.read_text(encoding="utf-8")
+
+
+def test_golden_headlines_follow_the_as_of_date():
+    """The stable facts of the golden files, independent of what the scanners find."""
+    late = json.loads((GOLDEN / "legacy_app.2026-11-25.json").read_text(encoding="utf-8"))
+    early = json.loads((GOLDEN / "legacy_app.2023-12-01.json").read_text(encoding="utf-8"))
+    n = late["headline"]["call_sites"]
+    assert n == len(late["findings"]) > 0
+    assert late["headline"]["text"].endswith("broken since 2024-01-04 (1056 days).")
+    assert early["headline"]["text"].endswith("will break in 34 days, on 2024-01-04.")
+    assert early["findings"] == late["findings"]
+    assert [e["date"] for e in late["timeline"]] == ["2023-07-06", "2023-08-22", "2024-01-04", "2026-11-25"]
+    assert [e["date"] for e in early["timeline"]] == ["2023-07-06", "2023-08-22", "2023-12-01", "2024-01-04"]
+    # data/train.jsonl is found by the discovery rule and priced on every candidate model.
+    assert [(t["file"], [c["model"] for c in t["costs"]]) for t in late["training"]["files"]] == [
+        ("data/train.jsonl", ["babbage-002", "davinci-002", "gpt-3.5-turbo"])]
