@@ -1,1 +1,36 @@
-"""LibCST codemods that migrate legacy fine-tuning code (one transform per module)."""
+"""LibCST codemods that migrate legacy fine-tuning code, one transform per module.
+
+``REGISTRY`` maps each codemod's stable id to its class, in the fixed order the
+runner chains them.  The order matters: codemods that recognise *legacy* calls by
+their old names (response fields, no-equivalent calls) run before FX001 renames
+those calls; import edits run after each codemod.
+"""
+
+from __future__ import annotations
+
+from codemods._base import MigrationCommand
+from codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
+from codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
+from codemods.no_equivalent_calls_todo import NoEquivalentCallsTodoCommand
+from codemods.response_fields_to_jobs import ResponseFieldsToJobsCommand
+
+REGISTRY: dict[str, type[MigrationCommand]] = {
+    cls.ID: cls
+    for cls in (
+        # Recognise legacy calls by their old names: before FX001 renames them.
+        NoEquivalentCallsTodoCommand,  # FX004
+        ResponseFieldsToJobsCommand,  # FX003
+        FineTuneCallsToJobsCommand,  # FX001
+        # Models last: FX001 already maps the model of a create it rewrites.
+        LegacyModelsToReplacementsCommand,  # FX002
+    )
+}
+
+
+def gather_codemods(only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list[type[MigrationCommand]]:
+    """The codemods to run, in order; ``only``/``skip`` take ids or module names."""
+    def named(cls: type[MigrationCommand], names: tuple[str, ...]) -> bool:
+        return cls.ID in names or cls.__module__.rsplit(".", 1)[-1] in names
+
+    return [cls for cls in REGISTRY.values()
+            if (not only or named(cls, only)) and not named(cls, skip)]

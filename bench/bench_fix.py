@@ -1,0 +1,91 @@
+"""Benchmark: `ft-migrate fix --diff` against `ft-migrate scan` and against parsing everything.
+
+Builds a >= 1M-line tree of real Python (see tree.py) with ~200 planted legacy
+sites, then times, in the same run and on the same warm page cache (best of N):
+- `ft-migrate scan --format json` (the baseline: walk, prefilter, parse candidates);
+- `ft-migrate fix --diff` (walk, prefilter, parse candidates once, chain every
+  codemod, diff); target: at most 3x the scan;
+- parsing every .py file of the tree with LibCST in one process (what fix would
+  cost without the byte prefilter; single-process, so compare it with --jobs 1).
+It also checks that every planted fixable site shows up in the diff.
+
+    .venv/bin/python bench/bench_fix.py [--lines 1000000] [--sites 200] [--runs 3] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tree import build_tree  # noqa: E402
+
+PARSE_ALL = """
+import sys, pathlib, libcst
+n = 0
+for p in pathlib.Path(sys.argv[1]).rglob("*.py"):
+    try:
+        libcst.parse_module(p.read_bytes())
+        n += 1
+    except Exception:
+        pass
+print(n)
+"""
+
+
+def best_of(runs: int, argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    best = float("inf")
+    proc = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        best = min(best, time.perf_counter() - start)
+    return best, proc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--sites", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=None, help="passed to scan and fix as --jobs")
+    ap.add_argument("--skip-parse-all", action="store_true", help="skip the slow parse-everything baseline")
+    args = ap.parse_args()
+
+    exe = [sys.executable, "-m", "migrator"]
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    work = Path(tempfile.mkdtemp(prefix="ft-migrate-bench-fix-"))
+    try:
+        root = work / "tree"
+        files, lines, planted = build_tree(root, lines=args.lines, sites=args.sites)
+        print(f"tree: {files} files, {lines} lines, {len(planted)} planted sites")
+        t_scan, _ = best_of(args.runs, [*exe, "scan", "--format", "json", *jobs, "tree"], work)
+        t_fix, proc = best_of(args.runs, [*exe, "fix", "--diff", *jobs, "tree"], work)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"fix failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        diffed = {line[6:] for line in proc.stdout.splitlines() if line.startswith("+++ b/")}
+        planted_files = {f"tree/{path}" for path, _, rule in planted if rule != "FT001"}
+        missing = sorted(planted_files - diffed)
+        print(f"scan --format json : {t_scan:8.2f} s")
+        print(f"fix --diff         : {t_fix:8.2f} s   ratio fix/scan = {t_fix / t_scan:.2f}x (target <= 3x)")
+        print(f"files in the diff  : {len(diffed)}; planted files missing from it: {len(missing)}")
+        print(f"summary            : {proc.stderr.strip().splitlines()[-1]}")
+        if not args.skip_parse_all:
+            t_parse, parsed = best_of(1, [sys.executable, "-c", PARSE_ALL, "tree"], work)
+            t_fix1, _ = best_of(1, [*exe, "fix", "--diff", "--jobs", "1", "tree"], work)
+            print(f"parse all (1 proc) : {t_parse:8.2f} s   ({parsed.stdout.strip()} files parsed)")
+            print(f"fix --diff --jobs 1: {t_fix1:8.2f} s   prefilter saves {t_parse / t_fix1:.1f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

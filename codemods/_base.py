@@ -1,0 +1,277 @@
+"""What every ft-migrate codemod shares: catalog access, name resolution, TODO markers.
+
+Each codemod is a plain LibCST ``VisitorBasedCodemodCommand`` so it also runs
+alone under ``python -m libcst.tool codemod codemods.<module>.<Class>``.  The
+pieces here exist so that every codemod resolves names the same way (through
+``QualifiedNameProvider`` plus single-assignment aliases such as
+``ft = openai.FineTune``) and leaves the same kind of marker where it gives up:
+
+    # TODO(ft-migrate FT010): <what to do and why>
+
+on its own line above the statement, never twice, never commenting code out.  The
+runner counts those markers in the output to report the manual items left.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Mapping
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import Assignment, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
+
+from migrator.catalog import Catalog, load_catalog
+
+TODO_PREFIX = "# TODO(ft-migrate "
+TODO_RE = re.compile(r"#\s*TODO\(ft-migrate (FT\d{3})\):\s*(.*)")
+
+# Keys of ``context.scratch`` shared with the runner.
+SITES = "ft_migrate.sites"  # int: call sites and references migrated
+V0_MIGRATED = "ft_migrate.v0_migrated"  # bool: code now needs openai>=0.28.1,<1
+
+
+def todo_text(rule: str, message: str) -> str:
+    return f"{TODO_PREFIX}{rule}): {message}"
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """The value of a plain (non-f, non-bytes) string literal, else None."""
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - LibCST raises bare errors on odd escapes
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def with_string_value(node: cst.SimpleString, value: str) -> cst.SimpleString:
+    """``node`` holding ``value``, keeping its prefix and quote style."""
+    quote = node.quote
+    body = value.replace("\\", "\\\\").replace(quote[0], "\\" + quote[0]) if len(quote) == 1 else value
+    return node.with_changes(value=f"{node.prefix}{quote}{body}{quote}")
+
+
+def new_string(value: str, quote: str = '"') -> cst.SimpleString:
+    return cst.SimpleString(f"{quote}{value}{quote}")
+
+
+class MigrationCommand(VisitorBasedCodemodCommand):
+    """Base of every ft-migrate codemod.
+
+    Subclasses set ``ID`` (stable, ``FX0nn``), ``DESCRIPTION`` and ``RULE`` (the
+    scan rule id their TODO markers carry).  ``catalog`` and ``model_map`` arrive
+    from the runner; under ``libcst.tool`` the built-in catalog is used.
+    """
+
+    ID: ClassVar[str]
+    RULE: ClassVar[str]
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    # Substrings without which the codemod cannot change a module: the runner skips
+    # it (and its metadata resolution, the expensive part) when none occurs.
+    TRIGGERS: ClassVar[tuple[str, ...]] = ("FineTune", "fine_tunes")
+
+    @classmethod
+    def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
+        return any(t in code for t in cls.TRIGGERS)
+
+    def __init__(self, context: CodemodContext, catalog: Catalog | None = None,
+                 model_map: Mapping[str, str] | None = None) -> None:
+        super().__init__(context)
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.model_map = dict(model_map or {})
+        self._statements: list[list[str]] = []
+        self._alias_values: dict[cst.CSTNode, cst.BaseExpression] = {}
+        self._v1_client: bool | None = None
+
+    # -- bookkeeping shared with the runner -------------------------------
+    def count_site(self, n: int = 1) -> None:
+        self.context.scratch[SITES] = self.context.scratch.get(SITES, 0) + n
+
+    def todo(self, message: str, rule: str | None = None) -> None:
+        """Queue a TODO marker for the statement being visited."""
+        if self._statements:
+            text = todo_text(rule or self.RULE, message)
+            if text not in self._statements[-1]:
+                self._statements[-1].append(text)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Module):
+            self._v1_client = None
+            self._collect_aliases(node)
+        if isinstance(node, cst.BaseStatement):
+            self._statements.append([])
+        return super().on_visit(node)
+
+    def on_leave(self, original_node, updated_node):
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, cst.BaseStatement):
+            todos = self._statements.pop()
+            if todos and isinstance(result, cst.BaseStatement):
+                result = self._with_todos(result, todos)
+        return result
+
+    @staticmethod
+    def _with_todos(stmt: cst.BaseStatement, todos: list[str]) -> cst.BaseStatement:
+        lines = list(stmt.leading_lines)
+        present = {line.comment.value for line in lines if line.comment is not None}
+        added = [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(t))
+                 for t in todos if t not in present]
+        if not added:
+            return stmt
+        return stmt.with_changes(leading_lines=[*lines, *added])
+
+    # -- name resolution --------------------------------------------------
+    def _collect_aliases(self, module: cst.Module) -> None:
+        """Map each ``name = <expr>`` target to its value, for alias following."""
+        values = self._alias_values
+
+        class Collect(cst.CSTVisitor):
+            def visit_Assign(self, node: cst.Assign) -> None:
+                if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                    values[node.targets[0].target] = node.value
+
+        module.visit(Collect())
+
+    def qualified(self, node: cst.CSTNode) -> set[str]:
+        """Imported qualified names of ``node`` (an original node), following
+        names bound once to an imported thing (``ft = openai.FineTune``)."""
+        try:
+            names = self.get_metadata(QualifiedNameProvider, node, set())
+        except KeyError:
+            return set()
+        out = {q.name for q in names if q.source is QualifiedNameSource.IMPORT}
+        if out:
+            return out
+        # Follow a local alias: the base name is assigned exactly once.
+        base, rest = node, []
+        while isinstance(base, cst.Attribute):
+            rest.insert(0, base.attr.value)
+            base = base.value
+        if not isinstance(base, cst.Name):
+            return set()
+        value = self.alias_value(base)
+        if value is None:
+            return set()
+        return {".".join([q, *rest]) for q in self.qualified(value)}
+
+    def alias_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value of the single ``name = value`` assignment ``name`` refers to."""
+        try:
+            scope = self.get_metadata(ScopeProvider, name, None)
+        except KeyError:
+            return None
+        if scope is None:
+            return None
+        assignments = list(scope[name.value])
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        return self._alias_values.get(assignments[0].node)
+
+    def assigned_nodes(self, name: cst.Name) -> list[cst.CSTNode]:
+        """The nodes that bind ``name`` where it is used (targets, params, ...)."""
+        try:
+            scope = self.get_metadata(ScopeProvider, name, None)
+        except KeyError:
+            return []
+        if scope is None:
+            return []
+        return [a.node for a in scope[name.value] if isinstance(a, Assignment)]
+
+    # -- the legacy SDK ----------------------------------------------------
+    def legacy_call(self, call: cst.Call) -> tuple[str, str] | None:
+        """``("v0"|"v1", method)`` when the original ``call`` is a legacy fine-tunes call.
+
+        v0: the receiver resolves to ``openai.FineTune``.  v1: ``<x>.fine_tunes.<m>``
+        where ``x`` is the ``openai`` module (its module-level client) or the module
+        uses one of the catalog's client classes.
+        """
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        sdk = self.catalog.sdk
+        if method in sdk["v0"]["methods"] and sdk["v0"]["legacy"] in self.qualified(func.value):
+            return "v0", method
+        receiver = func.value
+        if (method in sdk["v1"]["methods"] and isinstance(receiver, cst.Attribute)
+                and receiver.attr.value == sdk["v1"]["legacy"]
+                and ("openai" in self.qualified(receiver.value) or self.uses_v1_client())):
+            return "v1", method
+        return None
+
+    def uses_v1_client(self) -> bool:
+        if self._v1_client is None:
+            clients = set(self.catalog.sdk["v1"]["clients"])
+            provider = self.metadata.get(QualifiedNameProvider, {})
+            self._v1_client = any(q.name in clients for node, names in provider.items()
+                                  if isinstance(node, (cst.Name, cst.Attribute))
+                                  for q in (names() if callable(names) else names))
+        return self._v1_client
+
+    def rename_resource(self, original: cst.BaseExpression,
+                        updated: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``updated`` naming the v0 replacement resource (``openai.FineTuningJob``)
+        where ``original`` names the legacy one directly (``oa.FineTune`` or an
+        imported ``FineTune``/``FT``), scheduling the import edits; None otherwise."""
+        legacy = self.catalog.sdk["v0"]["legacy"]
+        module, _, old_attr = legacy.rpartition(".")
+        if isinstance(original, cst.Attribute) and original.attr.value != old_attr:
+            return None  # cheap test first: this runs for every name and attribute
+        if legacy not in self.qualified(original):
+            return None
+        new_module, _, new_attr = self.catalog.sdk["v0"]["replacement"].rpartition(".")
+        if isinstance(original, cst.Attribute) and original.attr.value == old_attr:
+            if "openai" not in self.qualified(original.value) or new_module != module:
+                return None
+            return updated.with_changes(attr=cst.Name(new_attr))
+        if isinstance(original, cst.Name):
+            names = self.get_metadata(QualifiedNameProvider, original, set())
+            if not any(q.source is QualifiedNameSource.IMPORT and q.name == legacy for q in names):
+                return None  # a local alias: its assignment is rewritten instead
+            asname = None if original.value == old_attr else original.value
+            AddImportsVisitor.add_needed_import(self.context, new_module, new_attr)
+            RemoveImportsVisitor.remove_unused_import(self.context, module, old_attr, asname=asname)
+            return cst.Name(new_attr)
+        return None
+
+    def map_model(self, name: str, rule: str) -> str | None:
+        """The model that replaces ``name``, or None (queuing a TODO where a legacy
+        fine-tuned model has no mapping from the user)."""
+        if name in self.model_map:
+            return self.model_map[name]
+        model = self.catalog.legacy_model(name)
+        if model is not None:
+            if model.replacement and model.fixable:
+                return model.replacement
+            if model.replacement:
+                self.todo(f"model {name!r} was shut down; use {model.replacement!r}: {model.note}", "FT020")
+            return None
+        base = self.catalog.fine_tuned_base(name)
+        if base is not None:
+            repl = self.catalog.models[base].replacement if base in self.catalog.models else None
+            self.todo(f"{name!r} was fine-tuned through the legacy endpoint and shut down with it; "
+                      f"re-train it on {repl or 'a current model'} and pass "
+                      f"--model-map {name}=<new ft:... name>", "FT021")
+        return None
+
+    def string_quote(self, *nodes: cst.CSTNode) -> str:
+        """The quote character already used among ``nodes`` (default ``"``)."""
+        for node in nodes:
+            for s in _strings(node):
+                if len(s.quote) == 1:
+                    return s.quote
+        return '"'
+
+
+def _strings(node: cst.CSTNode):
+    if isinstance(node, cst.SimpleString):
+        yield node
+        return
+    for child in node.children:
+        yield from _strings(child)

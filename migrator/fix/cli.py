@@ -1,0 +1,147 @@
+"""``ft-migrate fix``: rewrite legacy fine-tuning code in place, or show/check what would change.
+
+Exit status (as ruff, black and django-upgrade): 0 = nothing to change, 1 = files
+were (or with ``--diff``/``--check`` would be) changed or some file could not be
+processed, 2 = usage or internal error.  The unified diff goes to stdout (plain
+text with ``a/`` ``b/`` prefixes, usable by ``git apply``); the summary and the
+list of manual items left go to stderr.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+
+import click
+
+from codemods import REGISTRY
+from migrator.catalog import CatalogError, load_catalog
+from migrator.cli_support import Fatal
+from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
+
+
+def _parse_map(item: str, where: str) -> tuple[str, str]:
+    old, sep, new = item.partition("=")
+    if not sep or not old.strip() or not new.strip():
+        raise Fatal(f"{where}: expected OLD=NEW, got {item!r}")
+    return old.strip(), new.strip()
+
+
+def _read_map_file(path: str) -> list[tuple[str, str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Fatal(f"--model-map-file {path}: cannot read: {exc}") from None
+    out = []
+    for n, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(_parse_map(line, f"{path}:{n}"))
+    return out
+
+
+def _diff(result: FixResult) -> str:
+    chunks = []
+    for f in result.by_status("changed"):
+        old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
+        new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
+        for line in difflib.unified_diff(old, new, f"a/{f.shown}", f"b/{f.shown}"):
+            chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(chunks)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@click.command("fix", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff on stdout; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
+@click.option("--model-map", "model_map", multiple=True, metavar="OLD=NEW",
+              help="Replace a legacy fine-tuned model (curie:ft-...) with your re-trained one. Repeatable.")
+@click.option("--model-map-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="OLD=NEW lines (# comments allowed), as --model-map.")
+@click.option("--only", multiple=True, metavar="ID", help="Run only these codemods (id or module name).")
+@click.option("--skip", multiple=True, metavar="ID", help="Do not run these codemods (id or module name).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB.")
+@click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra catalog TOML layered over the built-in one.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
+@click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
+@click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
+def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
+        model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], exclude: tuple[str, ...],
+        catalog_files: tuple[str, ...], jobs: int | None, exit_zero_even_if_changed: bool,
+        verbose: bool) -> None:
+    """Rewrite legacy fine-tuning code (SDK calls, models, CLI lines, pins) to today's API.
+
+    PATHS default to the current directory.  Files are rewritten in place unless
+    --diff or --check is given.
+    """
+    if show_diff and check:
+        raise Fatal("--diff and --check cannot be combined")
+    known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
+    for name in (*only, *skip):
+        if name not in known:
+            raise Fatal(f"unknown codemod {name!r}; known: {', '.join(REGISTRY)}")
+    pairs = [_parse_map(m, "--model-map") for m in model_map]
+    if model_map_file:
+        pairs = _read_map_file(model_map_file) + pairs
+    try:
+        load_catalog(catalog_files)
+    except CatalogError as exc:
+        raise Fatal(str(exc)) from None
+    options = Options(catalog_files=tuple(os.path.abspath(c) for c in catalog_files),
+                      model_map=tuple(dict(pairs).items()), only=only, skip=skip)
+    result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
+
+    changed = result.by_status("changed")
+    if show_diff:
+        sys.stdout.write(_diff(result))
+        sys.stdout.flush()
+    elif check:
+        for f in changed:
+            click.echo(f"Would rewrite {f.shown}", err=True)
+    else:
+        for f in changed:
+            try:
+                write_atomic(f.path, f.new)
+            except OSError as exc:
+                f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
+                continue
+            if verbose:
+                click.echo(f"Rewriting {f.shown}", err=True)
+        changed = result.by_status("changed")
+
+    problems = [f for f in result.files if f.status in ("skipped", "failed")]
+    for missing in result.missing:
+        click.echo(f"{missing}: no such file or directory", err=True)
+    for f in problems:
+        click.echo(f"{f.shown}: {f.reason}", err=True)
+    for item in result.manual:
+        click.echo(f"{item.path}:{item.line}: {item.rule} {item.message}", err=True)
+    click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
+
+    if result.missing or problems:
+        sys.exit(1)
+    if changed and (show_diff or check or not exit_zero_even_if_changed):
+        sys.exit(1)
+
+
+def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str:
+    verb = "would be changed" if dry else "changed"
+    if not changed:
+        head = "No files would be modified" if dry else "No files were modified"
+    else:
+        head = f"{_plural(len(changed), 'file')} {verb}"
+    parts = [head, f"{_plural(result.sites, 'call site')} migrated" + (" (would be)" if dry and changed else "")]
+    manual = result.manual
+    files = sorted({m.path for m in manual})
+    where = f" in {', '.join(files[:5])}{', ...' if len(files) > 5 else ''}" if files else ""
+    parts.append(f"{_plural(len(manual), 'manual item')} left{where}")
+    if problems:
+        parts.append(f"{_plural(len(problems), 'file')} skipped")
+    return "ft-migrate fix: " + ", ".join(parts)

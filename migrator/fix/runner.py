@@ -1,0 +1,228 @@
+"""Fixing a tree: walk, prefilter, transform, then write (or diff) each file.
+
+The shape follows pyupgrade and LibCST's own runner: the main process walks the
+tree, reads each file once and runs the scanner's byte prefilter (most files of a
+big tree mention nothing from the catalog, and a regex over bytes is far cheaper
+than a LibCST parse); only candidates are parsed, once, and passed through the
+whole codemod chain, in a process pool when there are enough of them.
+
+Every file ends in a typed result (changed, unchanged, skipped with a reason,
+failed with a reason) and the run never stops on one bad file.  Writes happen in
+the main process, only when the bytes differ, through a temporary file in the
+same directory renamed over the original, so an interrupted run leaves each file
+either old or new, never half-written, with its permissions kept.
+
+Dependency pins are the second phase: ``openai`` is bumped only when code in the
+tree was migrated to the v0 ``openai.FineTuningJob`` style, which the old pins
+cannot run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from codemods import gather_codemods
+from codemods._base import TODO_RE
+from migrator.catalog import load_catalog
+from migrator.scan import prefilter
+from migrator.scan.filetypes import kind_from_shebang, kind_of
+from migrator.scan.runner import display_path
+from migrator.walk import MAX_BYTES, walk
+
+# Below this many candidate files a process pool costs more than it saves.
+POOL_THRESHOLD = 16
+
+CODE_KINDS = ("python", "setup-py", "notebook", "shell", "makefile", "markdown", "dockerfile")
+PIN_KINDS = ("requirements", "pyproject")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for; picklable, so pool workers get the same view."""
+
+    catalog_files: tuple[str, ...] = ()
+    model_map: tuple[tuple[str, str], ...] = ()
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    """A TODO marker left in a file: something the user still has to do."""
+
+    path: str
+    line: int
+    rule: str
+    message: str
+
+
+@dataclass
+class FileResult:
+    path: str  # as on disk
+    shown: str  # as displayed (relative, '/' separators)
+    status: str  # changed | unchanged | skipped | failed
+    old: bytes = b""
+    new: bytes = b""
+    sites: int = 0
+    v0_migrated: bool = False
+    manual: list[ManualItem] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class FixResult:
+    files: list[FileResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    files_seen: int = 0
+    files_parsed: int = 0
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def sites(self) -> int:
+        return sum(f.sites for f in self.files)
+
+    @property
+    def manual(self) -> list[ManualItem]:
+        return [m for f in self.files for m in f.manual]
+
+
+def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] = (),
+              jobs: int | None = None) -> FixResult:
+    """Compute the migrated bytes of every file under ``paths`` (nothing is written)."""
+    catalog = load_catalog(options.catalog_files)
+    result = FixResult()
+    walked = walk(paths, excludes)
+    result.missing = [display_path(m) for m in walked.missing]
+    code: list[tuple[str, str, str, bytes]] = []
+    pins: list[tuple[str, str, str, bytes]] = []
+    extra = tuple(old.encode() for old, _ in options.model_map)
+    for path in walked.files:
+        spath = str(path)
+        kind = kind_of(spath)
+        if kind is not None and kind not in CODE_KINDS and kind not in PIN_KINDS:
+            continue
+        try:
+            if os.path.getsize(spath) > MAX_BYTES:
+                continue
+            with open(spath, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            result.files.append(FileResult(spath, display_path(spath), "failed",
+                                           reason=f"cannot read: {exc.strerror or exc}"))
+            continue
+        if kind is None:
+            kind = kind_from_shebang(data[:64])
+            if kind is None:
+                continue
+        if b"\0" in data[:8192]:
+            continue
+        result.files_seen += 1
+        entry = (spath, display_path(spath), kind, data)
+        if kind in PIN_KINDS:
+            if b"openai" in data.lower():
+                pins.append(entry)
+        elif prefilter.needs_scan(kind, data, catalog) or any(e in data for e in extra):
+            code.append(entry)
+    result.files_parsed = len(code)
+    result.files.extend(_run_all(code, options, jobs))
+    if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
+        result.files.extend(_fix_one(entry, options) for entry in pins)
+    result.files.sort(key=lambda f: f.shown)
+    return result
+
+
+def _tree_uses_v0_jobs(code: list[tuple[str, str, str, bytes]]) -> bool:
+    """Code already on ``openai.FineTuningJob`` (from an earlier run) needs the bump too."""
+    return any(b"FineTuningJob" in data for _, _, kind, data in code if kind != "markdown")
+
+
+def _run_all(entries: list[tuple[str, str, str, bytes]], options: Options, jobs: int | None) -> list[FileResult]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(entries) >= POOL_THRESHOLD:
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            chunk = max(1, len(entries) // (jobs * 4))
+            return list(pool.map(_fix_one, entries, [options] * len(entries), chunksize=chunk))
+    return [_fix_one(entry, options) for entry in entries]
+
+
+def _fix_one(entry: tuple[str, str, str, bytes], options: Options) -> FileResult:
+    """One file through its fixer; every failure becomes a result, never an exception."""
+    from libcst import ParserSyntaxError
+
+    from migrator.fix import cli_lines, notebook, pins
+    from migrator.fix.transform import transform_python
+
+    path, shown, kind, data = entry
+    catalog = load_catalog(options.catalog_files)
+    model_map: Mapping[str, str] = dict(options.model_map)
+    res = FileResult(path, shown, "unchanged", old=data, new=data)
+    try:
+        if kind in ("python", "setup-py"):
+            out = transform_python(data, gather_codemods(options.only, options.skip), catalog, model_map, path)
+            res.new, res.sites, res.v0_migrated = out.data, out.sites, out.v0_migrated
+        elif kind == "notebook":
+            out = notebook.transform_notebook(data, gather_codemods(options.only, options.skip), catalog, model_map,
+                                              path)
+            res.new, res.sites, res.v0_migrated = out.data, out.sites, out.v0_migrated
+        elif kind in PIN_KINDS:
+            res.new, res.sites = pins.bump_pins(data, kind, catalog)
+        else:
+            res.new, res.sites = cli_lines.transform_text(data, kind, catalog, model_map)
+    except ParserSyntaxError as exc:
+        return FileResult(path, shown, "skipped", old=data, new=data,
+                          reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
+    except notebook.NotebookError as exc:
+        return FileResult(path, shown, "skipped", old=data, new=data, reason=f"{exc}; left alone")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return FileResult(path, shown, "skipped", old=data, new=data,
+                          reason=f"line {line}: not valid {exc.encoding} ({exc.reason}); left alone")
+    except RecursionError:
+        return FileResult(path, shown, "skipped", old=data, new=data, reason="too deeply nested to parse; left alone")
+    except Exception as exc:  # noqa: BLE001 - a codemod bug must not end the run or lose the file
+        return FileResult(path, shown, "failed", old=data, new=data,
+                          reason=f"internal error: {type(exc).__name__}: {exc}; left alone")
+    if res.new != data:
+        res.status = "changed"
+    res.manual = manual_items(res.new, shown)
+    return res
+
+
+def manual_items(data: bytes, shown: str) -> list[ManualItem]:
+    """The ``# TODO(ft-migrate FT0nn): ...`` markers in ``data``, with their lines."""
+    if b"TODO(ft-migrate" not in data:
+        return []
+    text = data.decode("utf-8", "replace")
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = TODO_RE.search(line)
+        if m:
+            out.append(ManualItem(shown, n, m.group(1), m.group(2).rstrip('",\\n').strip()))
+    return out
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` via a temporary file and a rename, keeping its mode."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ft-migrate-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,200 @@
+"""``ft-migrate fix`` end to end on small trees: exact diffs, writes, exit codes, summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codemods import REGISTRY
+from migrator.fix.cli import fix
+
+REPO = Path(__file__).resolve().parents[2]
+
+LEGACY = (
+    "import openai\n"
+    "\n"
+    "job = openai.FineTune.create(training_file=\"file-abc\", n_epochs=2)\n"
+    "print(job[\"hyperparams\"])\n"
+)
+MIGRATED = (
+    "import openai\n"
+    "\n"
+    "job = openai.FineTuningJob.create(training_file=\"file-abc\", model=\"davinci-002\", "
+    "hyperparameters={\"n_epochs\": 2})\n"
+    "print(job[\"hyperparameters\"])\n"
+)
+
+
+def run(*args: str):
+    return CliRunner().invoke(fix, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "train.py").write_text(LEGACY)
+    (tmp_path / "app" / "other.py").write_text("print('nothing to see')\n")
+    (tmp_path / "requirements.txt").write_text("openai==0.27.8  # old\nrequests\n")
+    return tmp_path
+
+
+def test_diff_prints_a_plain_patch_and_writes_nothing(tree: Path) -> None:
+    result = run("--diff", ".")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "--- a/app/train.py\n"
+        "+++ b/app/train.py\n"
+        "@@ -1,4 +1,4 @@\n"
+        " import openai\n"
+        " \n"
+        "-job = openai.FineTune.create(training_file=\"file-abc\", n_epochs=2)\n"
+        "-print(job[\"hyperparams\"])\n"
+        "+job = openai.FineTuningJob.create(training_file=\"file-abc\", model=\"davinci-002\", "
+        "hyperparameters={\"n_epochs\": 2})\n"
+        "+print(job[\"hyperparameters\"])\n"
+        "--- a/requirements.txt\n"
+        "+++ b/requirements.txt\n"
+        "@@ -1,2 +1,2 @@\n"
+        "-openai==0.27.8  # old\n"
+        "+openai>=0.28.1,<1  # old\n"
+        " requests\n"
+    )
+    assert result.stderr == ("ft-migrate fix: 2 files would be changed, 3 call sites migrated (would be), "
+                             "0 manual items left\n")
+    assert (tree / "app" / "train.py").read_text() == LEGACY
+
+
+def test_check_exits_1_without_writing_then_0_when_clean(tree: Path) -> None:
+    result = run("--check", "app")
+    assert result.exit_code == 1
+    assert "Would rewrite app/train.py\n" in result.stderr
+    assert (tree / "app" / "train.py").read_text() == LEGACY
+    (tree / "app" / "train.py").write_text(MIGRATED)
+    result = run("--check", "app")
+    assert result.exit_code == 0
+    assert result.stderr == "ft-migrate fix: No files would be modified, 0 call sites migrated, 0 manual items left\n"
+
+
+def test_apply_rewrites_atomically_keeps_mode_and_is_idempotent(tree: Path) -> None:
+    target = tree / "app" / "train.py"
+    os.chmod(target, 0o751)
+    other = tree / "app" / "other.py"
+    before = other.stat().st_mtime_ns
+    result = run(".")
+    assert result.exit_code == 1
+    assert target.read_text() == MIGRATED
+    assert stat.S_IMODE(target.stat().st_mode) == 0o751
+    assert (tree / "requirements.txt").read_text() == "openai>=0.28.1,<1  # old\nrequests\n"
+    assert other.stat().st_mtime_ns == before
+    assert not [p for p in tree.rglob(".ft-migrate-*")]
+    again = run(".")
+    assert again.exit_code == 0
+    assert again.stderr == "ft-migrate fix: No files were modified, 0 call sites migrated, 0 manual items left\n"
+    assert run("--exit-zero-even-if-changed", ".").exit_code == 0
+
+
+def test_crlf_bom_and_coding_cookie_survive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    src = "\ufeffimport openai\r\nopenai.FineTune.retrieve('ft-1')\r\n".encode("utf-8")
+    Path("bom.py").write_bytes(src)
+    latin = b"# -*- coding: latin-1 -*-\nimport openai\nopenai.FineTune.list()  # caf\xe9\n"
+    Path("latin.py").write_bytes(latin)
+    assert run(".").exit_code == 1
+    assert Path("bom.py").read_bytes() == "\ufeffimport openai\r\nopenai.FineTuningJob.retrieve('ft-1')\r\n".encode()
+    assert Path("latin.py").read_bytes() == latin.replace(b"FineTune.", b"FineTuningJob.")
+
+
+def test_syntax_error_is_reported_and_the_run_goes_on(tree: Path) -> None:
+    (tree / "app" / "broken.py").write_text("import openai\nopenai.FineTune.list(\n")
+    result = run(".")
+    assert result.exit_code == 1
+    assert "app/broken.py: line 2: does not parse as Python 3" in result.stderr
+    assert (tree / "app" / "broken.py").read_text() == "import openai\nopenai.FineTune.list(\n"
+    assert (tree / "app" / "train.py").read_text() == MIGRATED
+    assert result.stderr.endswith("1 file skipped\n")
+
+
+def test_manual_items_are_listed_with_their_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("follow.py").write_text("import openai\n\nfor e in openai.FineTune.stream_events('ft-1'):\n    print(e)\n")
+    result = run("follow.py")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "follow.py:3: FT010 FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
+        "poll list_events (newest first) until the job is finished\n"
+        "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py\n")
+
+
+def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    old = "curie:ft-acme-2023-03-01-12-00-00"
+    Path("use.py").write_text(f'import openai\nopenai.Completion.create(model="{old}", prompt="x")\n')
+    Path("map.txt").write_text(f"# re-trained models\n{old} = ft:davinci-002:acme::abc123\n")
+    assert run("--model-map-file", "map.txt", "use.py").exit_code == 1
+    assert Path("use.py").read_text() == ('import openai\nopenai.Completion.create('
+                                          'model="ft:davinci-002:acme::abc123", prompt="x")\n')
+    bad = run("--model-map", "no-equals-sign", "use.py")
+    assert bad.exit_code == 2
+    assert "--model-map: expected OLD=NEW, got 'no-equals-sign'" in bad.stderr
+    assert run("--diff", "--check", ".").exit_code == 2
+    assert run("--only", "FX999", ".").exit_code == 2
+
+
+def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("nowhere")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("nowhere: no such file or directory\n")
+
+
+def test_notebook_cells_rewritten_outputs_and_metadata_untouched(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["openai api fine_tunes.list in prose\n"]},
+        {"cell_type": "code", "execution_count": 3, "metadata": {"tags": ["x"]},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["FineTune é\n"]}],
+         "source": ["%pip install openai==0.27.8\n", "import openai\n",
+                    "!openai api fine_tunes.list\n", "openai.FineTune.list()"]},
+    ], "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    Path("nb.ipynb").write_text(json.dumps(nb))
+    assert run("nb.ipynb").exit_code == 1
+    out = json.loads(Path("nb.ipynb").read_text())
+    assert out["cells"][0] == nb["cells"][0]
+    assert out["cells"][1]["outputs"] == nb["cells"][1]["outputs"]
+    assert out["cells"][1]["metadata"] == {"tags": ["x"]}
+    assert out["cells"][1]["source"] == ['%pip install "openai>=0.28.1,<1"\n', "import openai\n",
+                                         "!openai api fine_tuning.job.list\n", "openai.FineTuningJob.list()"]
+    assert Path("nb.ipynb").read_text() == json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+    assert run("nb.ipynb").exit_code == 0
+
+
+def test_pins_are_left_alone_without_v0_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("requirements.txt").write_text("openai==0.27.8\n")
+    Path("x.py").write_text('import openai\nopenai.Completion.create(model="ada", prompt="p")\n')
+    assert run(".").exit_code == 1
+    assert Path("requirements.txt").read_text() == "openai==0.27.8\n"
+
+
+@pytest.mark.parametrize("cls", list(REGISTRY.values()), ids=list(REGISTRY))
+def test_each_codemod_runs_alone_under_libcst_tool(cls, tmp_path: Path) -> None:
+    module = cls.__module__.rsplit(".", 1)[-1]
+    case = next(p for p in sorted((REPO / "fixtures" / module).glob("*.input.py"))
+                if not p.name.startswith("noop_") and not p.with_name(
+                    p.name.replace(".input.py", ".model-map")).exists())
+    target = tmp_path / "case.py"
+    target.write_bytes(case.read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "libcst.tool", "codemod", "--no-format",
+                           f"{module}.{cls.__name__}", str(target)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_bytes() == case.with_name(case.name.replace(".input.py", ".expected.py")).read_bytes()
