@@ -1,0 +1,67 @@
+"""``ft-migrate shim serve``: run the compatibility proxy.
+
+Settings come from ``--config FILE`` (TOML, see :func:`migrator.shim.config.load_config`)
+with command-line options on top.  Each worker process gets them through an
+environment variable, so ``--workers N`` runs N identical, stateless copies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import click
+
+from .app import CONFIG_ENV
+from .config import CONVERSIONS, DEFAULT_UPSTREAM, ConfigError, ShimConfig, load_config, parse_model_map
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@click.group()
+def shim() -> None:
+    """Compatibility proxy: unmodified legacy fine-tunes code and CLI keep working."""
+
+
+@shim.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--upstream", default=None, help=f"API origin to send today's calls to [default: {DEFAULT_UPSTREAM}].")
+@click.option("--model-map", "model_map", multiple=True, metavar="OLD=NEW",
+              help="Use NEW for the legacy (fine-tuned) model OLD; repeatable.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML file with shim settings (command-line options win).")
+@click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra catalog TOML merged over the built-in one; repeatable.")
+@click.option("--strict", is_flag=True, default=None,
+              help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
+@click.option("--convert-uploads", type=click.Choice(CONVERSIONS), default=None,
+              help="Convert prompt/completion files uploaded for fine-tuning to this format.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Worker processes (the shim is stateless, so they scale linearly).")
+def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
+          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, workers: int) -> None:
+    """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
+    try:
+        config = load_config(config_file) if config_file else ShimConfig()
+        mapping = {**config.model_map, **parse_model_map(model_map)}
+        config = config.merged(upstream=upstream, strict=strict, convert_uploads=convert_uploads,
+                               model_map=mapping,
+                               catalog_files=(*config.catalog_files, *catalog_files) or None)
+        config.catalog()  # a bad catalog file fails now, with its name, not on the first request
+    except (ConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if host not in LOOPBACK:
+        click.echo(f"ft-migrate shim: warning: listening on {host}; anyone who can reach it can spend the "
+                   f"API keys that pass through it.", err=True)
+    settings = dataclasses.asdict(config)
+    settings["model_map"] = dict(config.model_map)
+    os.environ[CONFIG_ENV] = json.dumps(settings)
+    click.echo(f"ft-migrate shim: http://{host}:{port}/v1/ -> {config.upstream} "
+               f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops)", err=True)
+    import uvicorn  # loaded only to serve, not for --help or a usage error
+
+    uvicorn.run("migrator.shim.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="warning", log_config=None)
+

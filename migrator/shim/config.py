@@ -1,0 +1,122 @@
+"""Settings of the shim, from the command line or a TOML file.
+
+The shim keeps no state between requests: everything it needs per request is
+here and in the catalog, which is why any number of workers or hosts can serve
+the same traffic.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from migrator.catalog import Catalog, load_catalog
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_UPSTREAM = "https://api.openai.com"
+CONVERSIONS = ("chat",)
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ShimConfig:
+    """Everything the translation depends on, besides the catalog.
+
+    ``upstream`` is an origin (``https://api.openai.com``); a trailing ``/v1`` is
+    tolerated.  ``None`` (library use only) keeps the host of each request.
+    """
+
+    upstream: str | None = DEFAULT_UPSTREAM
+    model_map: Mapping[str, str] = field(default_factory=dict)
+    strict: bool = False
+    convert_uploads: str | None = None
+    system_prompt: str | None = None  # system message for converted uploads
+    max_body_bytes: int = 16 * 1024 * 1024  # bodies the shim must read: JSON, converted uploads
+    timeout: float = 300.0  # seconds, per upstream request
+    poll_interval: float = 5.0  # seconds between upstream polls of an event stream
+    keepalive_interval: float = 15.0  # comment lines keep old clients' 600 s read timeout away
+    page_size: int = 100  # items per upstream page when the shim reads whole job/event lists
+    catalog_files: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.upstream is not None:
+            parts = urlsplit(self.upstream)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"upstream must be an http(s) URL such as {DEFAULT_UPSTREAM}, got {self.upstream!r}")
+            path = parts.path.rstrip("/")
+            if path.endswith("/v1"):
+                path = path[:-3]
+            object.__setattr__(self, "upstream", f"{parts.scheme}://{parts.netloc}{path}")
+        if self.convert_uploads not in (None, *CONVERSIONS):
+            raise ConfigError(f"convert_uploads must be one of {', '.join(CONVERSIONS)}, got {self.convert_uploads!r}")
+        for name in ("max_body_bytes", "timeout", "keepalive_interval", "page_size"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.poll_interval < 0:
+            raise ConfigError(f"poll_interval cannot be negative, got {self.poll_interval!r}")
+        for old, new in self.model_map.items():
+            if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
+                raise ConfigError(f"model_map entries must be non-empty strings, got {old!r} = {new!r}")
+
+    def catalog(self) -> Catalog:
+        return load_catalog(self.catalog_files)
+
+    def merged(self, **overrides: Any) -> "ShimConfig":
+        """This config with the non-None ``overrides`` applied (command line over file)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def parse_model_map(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``["OLD=NEW", ...]`` from ``--model-map`` into a dict."""
+    out = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ConfigError(f"--model-map expects OLD=NEW, got {pair!r}")
+        out[old.strip()] = new.strip()
+    return out
+
+
+def load_config(path: str | Path) -> ShimConfig:
+    """A :class:`ShimConfig` from a TOML file: keys at the top level or under ``[shim]``.
+
+    Example::
+
+        upstream = "https://api.openai.com"
+        strict = false
+        convert_uploads = "chat"
+        [model_map]
+        "curie:ft-acme-2023-05-01-10-00-00" = "ft:davinci-002:acme::8abc123"
+    """
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = raw.get("shim", raw)
+    known = {f.name for f in fields(ShimConfig)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    values = dict(table)
+    if "model_map" in values and not isinstance(values["model_map"], dict):
+        raise ConfigError(f"{path}: model_map must be a table of OLD = \"NEW\"")
+    if "catalog_files" in values:
+        values["catalog_files"] = tuple(values["catalog_files"])
+    try:
+        return ShimConfig(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,399 @@
+"""The translation core: legacy requests in, today's API calls out, legacy answers back.
+
+:meth:`Shim.handle` turns one :class:`~migrator.shim.protocol.ClientRequest` into
+a generator of commands (see :mod:`migrator.shim.protocol`); it never touches a
+socket, so every route is unit-tested by feeding it canned upstream replies, and
+the server and the httpx transports are thin drivers over the same code.
+
+Which paths are legacy, what they become, which fields survive, how statuses,
+objects and models map: all of it comes from the catalog.  Nothing is kept
+between requests (an event stream's "already sent" set lives in its own
+generator), so any number of workers or hosts can serve the same clients.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Generator, Iterable
+from urllib.parse import quote, unquote, urlencode
+
+import orjson
+
+from migrator.catalog import Catalog
+
+from .config import ShimConfig
+from .mapping import (MappingError, error_body, job_file_ids, jobs_request, legacy_error,
+                      legacy_event, legacy_fine_tune, map_model)
+from .protocol import (ClientRequest, Emit, Forward, Gather, Handler, Headers, ReadBody, Reply,
+                       Sleep, StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
+
+# Request headers that describe one hop, not the request; never forwarded.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
+                        "trailer", "transfer-encoding", "upgrade", "host"})
+# Upstream response headers worth handing to an old client on a translated reply.
+KEPT_REPLY_HEADERS = ("openai-organization", "openai-version", "request-id", "x-request-id")
+JSON = (("content-type", "application/json"),)
+SSE_HEAD = (("content-type", "text/event-stream"), ("cache-control", "no-cache"))
+# v0 completion/embedding calls retry a 409 in a hot loop without sleeping (wire §4).
+NO_CONFLICT = {409: 503}
+MODEL_BODIES = {"/v1/completions", "/v1/embeddings"}
+_SLASHES = re.compile(r"/{2,}")
+
+
+class UpstreamError(Exception):
+    """The upstream answered a translated call with an error status (or a broken body)."""
+
+    def __init__(self, reply: UpstreamReply, status: int | None = None) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+        self.status = status or reply.status
+
+
+def normalize_path(path: str) -> str:
+    """The API path an old client meant (wire §1 "URL quirks").
+
+    v0 joins ``api_base + path`` blindly, so a base with a trailing slash sends
+    ``/v1//fine-tunes``, one without ``/v1`` sends ``/fine-tunes``, and v1's
+    module-level ``base_url`` without a slash sends ``/v1fine-tunes``.
+    """
+    path = _SLASHES.sub("/", path or "/")
+    if path == "/v1" or path.startswith("/v1/"):
+        return path
+    if path.startswith("/v1") and not path.startswith("/v1/"):
+        rest = path[3:]
+        # "/v1fine-tunes" (a missing slash), but not "/v10/..." or other versions.
+        if rest[:1].isalpha():
+            return "/v1/" + rest
+        return path
+    return "/v1" + path
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON, fast; stdlib json for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def json_reply(status: int, obj: Any, headers: Headers = ()) -> Reply:
+    return Reply(status, JSON + tuple(headers), dumps(obj))
+
+
+def sse(obj: Any) -> bytes:
+    """One server-sent event the way every old client parses it: one line of JSON (wire §5, §9)."""
+    return b"data: " + dumps(obj) + b"\n\n"
+
+
+def warning_header(changes: Iterable[str]) -> Headers:
+    """An RFC 7234 ``Warning`` naming what the shim changed, for users who look."""
+    text = "; ".join(changes).replace("\\", "\\\\").replace('"', '\\"')
+    return (("warning", f'299 ft-migrate-shim "{text}"'),) if text else ()
+
+
+class Shim:
+    """The translation for one configuration; stateless between requests."""
+
+    def __init__(self, config: ShimConfig, catalog: Catalog | None = None) -> None:
+        self.config = config
+        self.cat = catalog if catalog is not None else config.catalog()
+        self.terminal = frozenset(self.cat.statuses["terminal"])
+        self.jobs_path = self._endpoint_target("fine-tunes")
+        # Most traffic is not legacy: a prefix test spares it the catalog's regex scan.
+        self.legacy_prefixes = tuple({ep.legacy.split("{", 1)[0].rstrip("/") for ep in self.cat.endpoints})
+
+    def _endpoint_target(self, key: str) -> str:
+        for ep in self.cat.endpoints:
+            if ep.key == key and ep.replacement:
+                return ep.replacement
+        raise LookupError(f"the catalog has no replacement for endpoint {key!r}")
+
+    # -- entry point ------------------------------------------------------
+    def handle(self, req: ClientRequest) -> Handler:
+        """Answer ``req``; any failure becomes a legacy error envelope, never a traceback."""
+        try:
+            return (yield from self._route(req))
+        except MappingError as exc:
+            return json_reply(exc.status, error_body(str(exc), param=exc.param, code=exc.code))
+        except UpstreamError as exc:
+            return self._upstream_error(exc)
+        except UpstreamFailure as exc:
+            return self._failure(exc)
+
+    def _upstream_error(self, exc: UpstreamError) -> Reply:
+        r = exc.reply
+        if exc.status != r.status:  # a 2xx with a body the shim cannot read
+            return json_reply(exc.status, error_body(
+                f"The upstream API answered HTTP {r.status} with a body that is not JSON.",
+                "server_error"), self._reply_headers(r))
+        body = legacy_error(r.status, r.body, r.header("content-type"))
+        return json_reply(r.status, body, self._reply_headers(r))
+
+    @staticmethod
+    def _failure(exc: UpstreamFailure) -> Reply:
+        if exc.timeout:
+            return json_reply(504, error_body(f"The upstream API did not answer in time: {exc}", "timeout"))
+        return json_reply(502, error_body(f"The upstream API could not be reached: {exc}", "server_error"))
+
+    def _route(self, req: ClientRequest) -> Handler:
+        forward_path = normalize_path(req.path)
+        path = forward_path.rstrip("/") or forward_path  # "/v1/fine-tunes/ID/" is still that job
+        method = req.method.upper()
+        ep = self.cat.endpoint(path, method) if path.startswith(self.legacy_prefixes) else None
+        key = ep.key if ep is not None else None
+        if key == "fine-tunes":
+            if method == "POST":
+                return (yield from self._create(req))
+            return (yield from self._list(req))
+        if key in ("fine-tune", "fine-tune-cancel", "fine-tune-events", "fine-tune-delete"):
+            job_id = unquote(ep.pattern.fullmatch(path)["id"])
+            if key == "fine-tune-delete":
+                raise MappingError(
+                    f"Deleting a fine-tune has no equivalent in the fine-tuning jobs API ({ep.note}).",
+                    param="fine_tune_id", code="unsupported_endpoint", status=404)
+            if key == "fine-tune-events":
+                if _query_flag(req.query, "stream") == "true":  # exact lowercase: wire §9
+                    return (yield from self._stream_events(req, job_id))
+                events = yield from self._events(req, job_id)
+                return json_reply(200, {"object": "list", "data": [legacy_event(e, self.cat) for e in events]})
+            return (yield from self._job(req, job_id, cancel=key == "fine-tune-cancel"))
+        if key in ("engine-completions", "engine-embeddings"):
+            engine = unquote(ep.pattern.fullmatch(path)["engine"])
+            return (yield from self._model_call(req, ep.translate(path), engine))
+        if method == "POST" and path in MODEL_BODIES:
+            return (yield from self._model_call(req, path, None))
+        if method == "POST" and path == "/v1/files" and self.config.convert_uploads:
+            from .uploads import convert_upload  # the tokenizer stack loads only when asked for
+            return (yield from convert_upload(self, req, path))
+        return self.forward(req, forward_path)
+
+    # -- plumbing ---------------------------------------------------------
+    def upstream_headers(self, req: ClientRequest, content_type: str | None = None, *,
+                         keep_length: bool = False) -> Headers:
+        """The caller's end-to-end headers (its key and organization included: they
+        go to the configured upstream only), with this hop's and the body's own
+        headers replaced."""
+        drop = HOP_BY_HOP | {"content-type"} | (set() if keep_length else {"content-length"})
+        out = tuple((k, v) for k, v in req.headers if k not in drop)
+        if content_type is not None:
+            out += (("content-type", content_type),)
+        elif keep_length and req.header("content-type") is not None:
+            out += (("content-type", req.header("content-type")),)
+        return out
+
+    def forward(self, req: ClientRequest, path: str) -> Forward:
+        """Pass the request through untouched, body streamed (uploads are never buffered)."""
+        return Forward(Upstream(req.method.upper(), path, req.query, self.upstream_headers(req, keep_length=True),
+                                stream_client_body=True))
+
+    def _get(self, req: ClientRequest, path: str, query: dict | None = None) -> Upstream:
+        return Upstream("GET", path, urlencode(query or {}), self.upstream_headers(req))
+
+    @staticmethod
+    def _json(reply: UpstreamReply) -> Any:
+        if not reply.ok:
+            raise UpstreamError(reply)
+        try:
+            return reply.json()
+        except ValueError:
+            raise UpstreamError(reply, status=502) from None
+
+    def _call(self, up: Upstream) -> Generator[Any, Any, tuple[Any, UpstreamReply]]:
+        reply = yield up
+        return self._json(reply), reply
+
+    def read_body(self, req: ClientRequest) -> Generator[Any, Any, bytes]:
+        body = yield ReadBody(self.config.max_body_bytes)
+        if body is None:
+            raise MappingError(f"The request body is larger than the shim's limit of "
+                               f"{self.config.max_body_bytes} bytes.", status=413)
+        return body
+
+    def read_json(self, req: ClientRequest) -> Generator[Any, Any, Any]:
+        """The client's JSON body; bad JSON is the client's 400, not the shim's 500."""
+        body = yield from self.read_body(req)
+        if not body.strip():
+            return {}
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MappingError(f"We could not parse the JSON body of your request: {exc}") from None
+
+    @staticmethod
+    def _reply_headers(reply: UpstreamReply) -> Headers:
+        out = tuple((k, v) for k in KEPT_REPLY_HEADERS if (v := reply.header(k)) is not None)
+        ms = reply.header("openai-processing-ms")
+        if ms is not None and is_number(ms):  # v0 raises on a non-numeric value (wire §7)
+            out += (("openai-processing-ms", ms),)
+        return out
+
+    # -- fine-tunes -------------------------------------------------------
+    def _create(self, req: ClientRequest) -> Handler:
+        body = yield from self.read_json(req)
+        tr = jobs_request(body, self.cat, self.config.model_map)
+        if tr.dropped and self.config.strict:
+            raise MappingError(
+                f"{', '.join(tr.dropped)}: no equivalent in the fine-tuning jobs API "
+                f"({self.cat.request_fields['dropped_reason']}); the shim runs with --strict.",
+                param=tr.dropped[0])
+        changes = list(tr.notes)
+        if tr.dropped:
+            changes.insert(0, f"dropped (no equivalent): {', '.join(tr.dropped)}")
+        if tr.ignored:
+            changes.append(f"ignored unknown fields: {', '.join(tr.ignored)}")
+        up = Upstream("POST", self.jobs_path, "", self.upstream_headers(req, "application/json"),
+                      dumps(tr.body))
+        job, reply = yield from self._call(up)
+        events = yield from self._events(req, job["id"])
+        legacy = yield from self._legacy_jobs(req, [job], events)
+        return json_reply(200, legacy[0], self._reply_headers(reply) + warning_header(changes))
+
+    def _list(self, req: ClientRequest) -> Handler:
+        """Every job, oldest first, in one list, as ``GET /v1/fine-tunes`` did."""
+        jobs: list[dict] = []
+        after, reply = None, None
+        while True:
+            query = {"limit": self.config.page_size, **({"after": after} if after else {})}
+            page, reply = yield from self._call(self._get(req, self.jobs_path, query))
+            data = page.get("data") or []
+            jobs.extend(data)
+            last = data[-1].get("id") if data else None
+            if not page.get("has_more") or last is None or last == after:
+                break
+            after = last
+        jobs.reverse()
+        legacy = yield from self._legacy_jobs(req, jobs, None)
+        return json_reply(200, {"object": "list", "data": legacy}, self._reply_headers(reply))
+
+    def _job(self, req: ClientRequest, job_id: str, *, cancel: bool) -> Handler:
+        path = f"{self.jobs_path}/{quote(job_id, safe='')}"
+        if cancel:
+            up = Upstream("POST", path + "/cancel", "", self.upstream_headers(req))
+        else:
+            up = self._get(req, path)
+        job, reply = yield from self._call(up)
+        events = yield from self._events(req, job_id)
+        legacy = yield from self._legacy_jobs(req, [job], events)
+        return json_reply(200, legacy[0], self._reply_headers(reply))
+
+    def _legacy_jobs(self, req: ClientRequest, jobs: list[dict], events: list[dict] | None):
+        """Jobs as legacy fine-tunes, their file ids expanded to file objects (fetched
+        concurrently, once per id)."""
+        ids: list[str] = []
+        for job in jobs:
+            ids.extend(i for i in job_file_ids(job, self.cat) if i not in ids)
+        files: dict[str, dict] = {}
+        if ids:
+            replies = yield Gather(tuple(self._get(req, f"/v1/files/{quote(i, safe='')}") for i in ids))
+            for fid, reply in zip(ids, replies):
+                if reply.status != 404:  # a deleted file keeps its place in the list (mapping.missing_file)
+                    files[fid] = self._json(reply)
+        legacy_events = None if events is None else [legacy_event(e, self.cat) for e in events]
+        return [legacy_fine_tune(job, files, self.cat, legacy_events) for job in jobs]
+
+    def _events(self, req: ClientRequest, job_id: str, seen: set[str] | None = None):
+        """The job's events not in ``seen``, oldest first.
+
+        Today's events come newest first, paged with ``after`` = the oldest id on
+        the page, so reading stops at the first event already seen.
+        """
+        path = f"{self.jobs_path}/{quote(job_id, safe='')}/events"
+        seen = set() if seen is None else seen
+        fresh: list[dict] = []
+        after = None
+        while True:
+            query = {"limit": self.config.page_size, **({"after": after} if after else {})}
+            page, _ = yield from self._call(self._get(req, path, query))
+            data = page.get("data") or []
+            for event in data:
+                eid = event.get("id")
+                if eid is not None and eid in seen:
+                    break
+                if eid is not None:
+                    seen.add(eid)
+                fresh.append(event)
+            else:
+                last = data[-1].get("id") if data else None
+                if page.get("has_more") and last is not None and last != after:
+                    after = last
+                    continue
+            break
+        fresh.reverse()
+        return fresh
+
+    def _stream_events(self, req: ClientRequest, job_id: str) -> Handler:
+        """Server-sent events made by polling: history first, then the tail, then
+        ``[DONE]`` once the job is terminal (wire §9 "Stream")."""
+        path = f"{self.jobs_path}/{quote(job_id, safe='')}"
+        job, _ = yield from self._call(self._get(req, path))  # errors here are plain JSON replies
+        seen: set[str] = set()
+        events = yield from self._events(req, job_id, seen)
+        yield StartStream(200, SSE_HEAD)
+        quiet = 0.0
+        try:
+            while True:
+                for event in events:
+                    yield Emit(sse(legacy_event(event, self.cat)))
+                    quiet = 0.0
+                if job.get("status") in self.terminal:  # fetched before its events: nothing is missed
+                    break
+                yield Sleep(self.config.poll_interval)
+                quiet += self.config.poll_interval
+                if quiet >= self.config.keepalive_interval:
+                    yield Emit(b": keepalive\n\n")
+                    quiet = 0.0
+                job, _ = yield from self._call(self._get(req, path))
+                events = yield from self._events(req, job_id, seen)
+            yield Emit(b"data: [DONE]\n\n")
+        except UpstreamError as exc:  # the head is sent: report in-band, old clients raise on it
+            yield Emit(sse(json.loads(self._upstream_error(exc).body)))
+        except UpstreamFailure as exc:
+            yield Emit(sse(json.loads(self._failure(exc).body)))
+        return StreamEnd()
+
+    # -- models -----------------------------------------------------------
+    def _model_call(self, req: ClientRequest, path: str, engine: str | None) -> Handler:
+        """Completions/embeddings: a shut-down model becomes its replacement, an
+        ``/engines/{engine}/...`` call becomes the plain endpoint with ``model``.
+        A body that needs no change is forwarded byte for byte; streaming answers
+        stream back untouched."""
+        raw = yield from self.read_body(req)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MappingError(f"We could not parse the JSON body of your request: {exc}") from None
+        if not isinstance(body, dict):
+            raise MappingError("The request body must be a JSON object.")
+        changes: list[str] = []
+        if engine is not None:
+            body = {k: v for k, v in body.items() if v is not None}  # the v0 CLI sends explicit nulls
+            body["model"] = engine
+            changes.append(f"engine {engine} -> {path}")
+        model = body.get("model")
+        if isinstance(model, str):
+            choice = map_model(model, self.cat, self.config.model_map)
+            if choice.model != model:
+                body = {k: v for k, v in body.items() if v is not None}
+                body["model"] = choice.model
+                changes.append(f"model {model} -> {choice.model}" + (f" ({choice.note})" if choice.note else ""))
+        headers = self.upstream_headers(req, req.header("content-type") or "application/json")
+        if changes:
+            raw = dumps(body)
+        return Forward(Upstream("POST", path, req.query, headers, raw), NO_CONFLICT, warning_header(changes))
+
+
+def _query_flag(query: str, name: str) -> str | None:
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        if unquote(key) == name:
+            return unquote(value)
+    return None
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,373 @@
+"""httpx transports that run the translation in-process (sync and async).
+
+``OpenAI(http_client=httpx.Client(transport=LegacyTransport()))`` or, for v0
+code, the same transport behind a proxy: each drives a
+:meth:`migrator.shim.translate.Shim.handle` generator with real I/O through an
+*inner* transport (by default httpx's own connection pool).  The starlette
+server (:mod:`migrator.shim.app`) is a thin ASGI front over
+:class:`AsyncLegacyTransport`, so the in-process and the proxied translation are
+the same code.
+
+Each request logs one line on the ``migrator.shim`` logger: method, path,
+status, upstream status, milliseconds.  Headers (hence API keys) and queries are
+never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, AsyncIterator, Iterator
+
+import httpx
+
+from migrator.catalog import Catalog
+
+from .config import ShimConfig
+from .mapping import error_body, legacy_error
+from .protocol import (ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
+                       StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
+from .translate import Shim, is_number, json_reply
+
+log = logging.getLogger("migrator.shim")
+
+# Response headers that describe the upstream hop; a forwarded body is re-framed.
+RESPONSE_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade",
+                          "trailer"})
+
+
+def client_request(request: httpx.Request) -> ClientRequest:
+    raw = request.url.raw_path.decode("ascii")
+    path, _, query = raw.partition("?")
+    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw)
+    return ClientRequest(request.method, path, query, headers)
+
+
+def _origin(request: httpx.Request) -> str:
+    url = request.url
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+class _Exchange:
+    """One request in flight: its generator, its body stream and what the log line needs.
+
+    ``origin`` is where today's calls go when the config names no upstream (the
+    host the client asked for); ``timeout`` is the client's own httpx timeout,
+    if it set one.
+    """
+
+    __slots__ = ("client", "body", "origin", "timeout", "gen", "started", "upstream_status", "logged", "config")
+
+    def __init__(self, shim: Shim, client: ClientRequest, body: Any, origin: str | None,
+                 timeout: dict | None = None) -> None:
+        self.client = client
+        self.body = body
+        self.config = shim.config
+        self.origin = self.config.upstream or origin
+        self.timeout = timeout or dict.fromkeys(("connect", "read", "write", "pool"), self.config.timeout)
+        self.gen = shim.handle(client)
+        self.started = time.perf_counter()
+        self.upstream_status: int | None = None
+        self.logged = False
+
+    def upstream_request(self, up: Upstream) -> httpx.Request:
+        url = self.origin + up.path + ("?" + up.query if up.query else "")
+        stream, content = None, up.body
+        if up.stream_client_body and (self.client.header("content-length") is not None
+                                      or self.client.header("transfer-encoding") is not None):
+            stream, content = self.body, None  # a body without a length stays chunked
+        out = httpx.Request(up.method, url, headers=list(up.headers), content=content, stream=stream,
+                            extensions={"timeout": self.timeout})
+        if stream is not None:  # httpx frames only the bodies it builds itself
+            out.headers["host"] = out.url.netloc.decode("ascii")
+            if "content-length" not in out.headers:
+                out.headers["transfer-encoding"] = "chunked"
+        return out
+
+    def log(self, status: int) -> None:
+        if self.logged:
+            return
+        self.logged = True
+        ms = (time.perf_counter() - self.started) * 1000
+        upstream = self.upstream_status if self.upstream_status is not None else "-"
+        log.info("%s %s %d upstream=%s %.1fms", self.client.method, self.client.path, status, upstream, ms)
+
+
+def _config(config: ShimConfig | None, settings: dict[str, Any]) -> ShimConfig:
+    """The given config with ``settings`` on top; by default each request's own host is the upstream."""
+    if config is not None:
+        return config.merged(**settings)
+    return ShimConfig(**{"upstream": None, **settings})
+
+
+def _failure(exc: httpx.HTTPError) -> UpstreamFailure:
+    timeout = isinstance(exc, httpx.TimeoutException)
+    return UpstreamFailure(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, timeout=timeout)
+
+
+def _internal_error(ex: _Exchange) -> Reply:
+    """A bug in the shim: logged with its traceback here, a clean envelope to the client."""
+    log.exception("internal error while handling %s %s", ex.client.method, ex.client.path)
+    return json_reply(500, error_body("The ft-migrate shim failed on this request; see its log.",
+                                      "server_error"), (("x-should-retry", "false"),))
+
+
+def _reply_response(ex: _Exchange, reply: Reply) -> httpx.Response:
+    ex.log(reply.status)
+    return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+
+
+def _forward_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
+    out = []
+    for k, v in resp.headers.raw:
+        name = k.lower().decode("latin-1")
+        if name in RESPONSE_HOP or (name == "openai-processing-ms" and not is_number(v.decode("latin-1"))):
+            continue  # v0 raises ValueError on every call when that header is not a number (wire §7)
+        out.append((k, v))
+    return out + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fwd.headers]
+
+
+def _needs_envelope(resp: httpx.Response) -> bool:
+    """An error page that is not JSON (an HTML 502 from a load balancer): old clients
+    parse errors as the envelope, so the shim rewrites it into one."""
+    ctype = resp.headers.get("content-type", "")
+    return resp.status_code >= 400 and not ctype.split(";")[0].strip().endswith("json")
+
+
+def _envelope_response(ex: _Exchange, resp: httpx.Response, status: int) -> httpx.Response:
+    body = legacy_error(resp.status_code, resp.content, resp.headers.get("content-type"))
+    return _reply_response(ex, json_reply(status, body))
+
+
+class LegacyTransport(httpx.BaseTransport):
+    """Translate legacy calls in-process, sending today's calls through ``transport``.
+
+    With the default ``config`` the upstream is the host each request names, so
+    ``OpenAI()``'s default base URL keeps working; settings (``model_map``,
+    ``strict``, ...) can be given as keyword arguments.
+    """
+
+    def __init__(self, transport: httpx.BaseTransport | None = None, config: ShimConfig | None = None, *,
+                 catalog: Catalog | None = None, **settings: Any) -> None:
+        self.config = _config(config, settings)
+        self.inner = transport if transport is not None else httpx.HTTPTransport()
+        self.shim = Shim(self.config, catalog)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.handle_client(_Exchange(self.shim, client_request(request), request.stream, _origin(request),
+                                            request.extensions.get("timeout")))
+
+    def handle_client(self, ex: _Exchange) -> httpx.Response:
+        try:
+            step = self._advance(ex, None)
+            if isinstance(step, StartStream):
+                ex.log(step.status)
+                return httpx.Response(step.status, headers=list(step.headers), stream=_SyncEvents(self, ex))
+            if isinstance(step, Forward):
+                return self._forward(ex, step)
+            return _reply_response(ex, step)
+        except Exception:
+            ex.gen.close()
+            return _reply_response(ex, _internal_error(ex))
+
+    def _send(self, ex: _Exchange, up: Upstream) -> UpstreamReply:
+        try:
+            resp = self.inner.handle_request(ex.upstream_request(up))
+            try:
+                resp.read()
+            finally:
+                resp.close()
+        except httpx.HTTPError as exc:
+            raise _failure(exc) from None
+        ex.upstream_status = resp.status_code
+        headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
+        return UpstreamReply(resp.status_code, headers, resp.content)
+
+    def _read_body(self, ex: _Exchange, limit: int) -> bytes | None:
+        buf = bytearray()
+        for chunk in ex.body:
+            buf += chunk
+            if len(buf) > limit:
+                return None
+        return bytes(buf)
+
+    def _advance(self, ex: _Exchange, value: Any) -> Any:
+        """Run the generator until it returns, starts a stream or emits bytes."""
+        failure: UpstreamFailure | None = None
+        while True:
+            try:
+                cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value, failure = None, None
+            try:
+                if isinstance(cmd, Upstream):
+                    value = self._send(ex, cmd)
+                elif isinstance(cmd, Gather):
+                    value = [self._send(ex, u) for u in cmd.requests]
+                elif isinstance(cmd, ReadBody):
+                    value = self._read_body(ex, cmd.limit)
+                elif isinstance(cmd, Sleep):
+                    time.sleep(cmd.seconds)
+                else:  # StartStream, Emit
+                    return cmd
+            except UpstreamFailure as exc:
+                failure = exc
+
+    def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
+        try:
+            resp = self.inner.handle_request(ex.upstream_request(fwd.request))
+        except httpx.HTTPError as exc:
+            return _reply_response(ex, Shim._failure(_failure(exc)))
+        ex.upstream_status = resp.status_code
+        status = fwd.status_map.get(resp.status_code, resp.status_code)
+        if _needs_envelope(resp):
+            try:
+                resp.read()
+            except httpx.HTTPError as exc:
+                return _reply_response(ex, Shim._failure(_failure(exc)))
+            finally:
+                resp.close()
+            return _envelope_response(ex, resp, status)
+        ex.log(status)
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
+                              extensions=resp.extensions)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _SyncEvents(httpx.SyncByteStream):
+    """The body of a stream the core is writing; closing it (client gone) stops the polling."""
+
+    def __init__(self, transport: LegacyTransport, ex: _Exchange) -> None:
+        self.transport, self.ex = transport, ex
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            step = self.transport._advance(self.ex, None)
+            if not isinstance(step, Emit):
+                assert isinstance(step, StreamEnd), step
+                return
+            yield step.data
+
+    def close(self) -> None:
+        self.ex.gen.close()
+
+
+class AsyncLegacyTransport(httpx.AsyncBaseTransport):
+    """The async twin of :class:`LegacyTransport`; also the engine of the server."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None, config: ShimConfig | None = None, *,
+                 catalog: Catalog | None = None, **settings: Any) -> None:
+        self.config = _config(config, settings)
+        self.inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+        self.shim = Shim(self.config, catalog)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.handle_client(self.exchange(client_request(request), request.stream, _origin(request),
+                                                      request.extensions.get("timeout")))
+
+    def exchange(self, client: ClientRequest, body: httpx.AsyncByteStream, origin: str | None = None,
+                 timeout: dict | None = None) -> _Exchange:
+        """A request as the server adapter hands it over (no ``httpx.Request`` to build)."""
+        return _Exchange(self.shim, client, body, origin, timeout)
+
+    async def handle_client(self, ex: _Exchange) -> httpx.Response:
+        try:
+            step = await self._advance(ex, None)
+            if isinstance(step, StartStream):
+                ex.log(step.status)
+                return httpx.Response(step.status, headers=list(step.headers), stream=_AsyncEvents(self, ex))
+            if isinstance(step, Forward):
+                return await self._forward(ex, step)
+            return _reply_response(ex, step)
+        except Exception:
+            ex.gen.close()
+            return _reply_response(ex, _internal_error(ex))
+
+    async def _send(self, ex: _Exchange, up: Upstream) -> UpstreamReply:
+        try:
+            resp = await self.inner.handle_async_request(ex.upstream_request(up))
+            try:
+                await resp.aread()
+            finally:
+                await resp.aclose()
+        except httpx.HTTPError as exc:
+            raise _failure(exc) from None
+        ex.upstream_status = resp.status_code
+        headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
+        return UpstreamReply(resp.status_code, headers, resp.content)
+
+    async def _read_body(self, ex: _Exchange, limit: int) -> bytes | None:
+        buf = bytearray()
+        async for chunk in ex.body:
+            buf += chunk
+            if len(buf) > limit:
+                return None
+        return bytes(buf)
+
+    async def _advance(self, ex: _Exchange, value: Any) -> Any:
+        failure: UpstreamFailure | None = None
+        while True:
+            try:
+                cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value, failure = None, None
+            try:
+                if isinstance(cmd, Upstream):
+                    value = await self._send(ex, cmd)
+                elif isinstance(cmd, Gather):
+                    value = list(await asyncio.gather(*(self._send(ex, u) for u in cmd.requests)))
+                elif isinstance(cmd, ReadBody):
+                    value = await self._read_body(ex, cmd.limit)
+                elif isinstance(cmd, Sleep):
+                    await asyncio.sleep(cmd.seconds)
+                else:
+                    return cmd
+            except UpstreamFailure as exc:
+                failure = exc
+
+    async def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
+        try:
+            resp = await self.inner.handle_async_request(ex.upstream_request(fwd.request))
+        except httpx.HTTPError as exc:
+            return _reply_response(ex, Shim._failure(_failure(exc)))
+        ex.upstream_status = resp.status_code
+        status = fwd.status_map.get(resp.status_code, resp.status_code)
+        if _needs_envelope(resp):
+            try:
+                await resp.aread()
+            except httpx.HTTPError as exc:
+                return _reply_response(ex, Shim._failure(_failure(exc)))
+            finally:
+                await resp.aclose()
+            return _envelope_response(ex, resp, status)
+        ex.log(status)
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
+                              extensions=resp.extensions)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _AsyncEvents(httpx.AsyncByteStream):
+    def __init__(self, transport: AsyncLegacyTransport, ex: _Exchange) -> None:
+        self.transport, self.ex = transport, ex
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            step = await self.transport._advance(self.ex, None)
+            if not isinstance(step, Emit):
+                assert isinstance(step, StreamEnd), step
+                return
+            yield step.data
+
+    async def aclose(self) -> None:
+        self.ex.gen.close()
+
+
+__all__ = ["AsyncLegacyTransport", "LegacyTransport"]

@@ -1,0 +1,79 @@
+"""``ft-migrate shim serve``: settings, errors (exit 2), and a real server process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from migrator.cli import cli
+from migrator.shim.config import ConfigError, ShimConfig, load_config
+
+
+def test_bad_settings_are_usage_errors(tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["shim", "serve", "--model-map", "curie"])
+    assert r.exit_code == 2 and "--model-map expects OLD=NEW, got 'curie'" in r.output
+    r = runner.invoke(cli, ["shim", "serve", "--upstream", "ftp://x"])
+    assert r.exit_code == 2 and "upstream must be an http(s) URL" in r.output
+    bad = tmp_path / "shim.toml"
+    bad.write_text('upstrem = "http://x"\n')
+    r = runner.invoke(cli, ["shim", "serve", "--config", str(bad)])
+    assert r.exit_code == 2 and f"{bad}: unknown setting(s) upstrem" in r.output
+    r = runner.invoke(cli, ["shim", "serve", "--catalog", str(tmp_path / "missing.toml")])
+    assert r.exit_code == 2 and "missing.toml: cannot read catalog file" in r.output
+
+
+def test_config_file(tmp_path):
+    path = tmp_path / "shim.toml"
+    path.write_text('[shim]\nupstream = "http://127.0.0.1:9/v1/"\nstrict = true\n'
+                    '[shim.model_map]\n"curie:ft-acme-2023-05-01-10-00-00" = "ft:davinci-002:acme::8abc123"\n')
+    config = load_config(path)
+    assert config == ShimConfig(upstream="http://127.0.0.1:9", strict=True,
+                                model_map={"curie:ft-acme-2023-05-01-10-00-00": "ft:davinci-002:acme::8abc123"})
+    path.write_text("timeout = -1\n")
+    with pytest.raises(ConfigError, match="timeout must be positive, got -1"):
+        load_config(path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_server_with_its_settings(today):
+    """The real command, as users run it: settings reach the worker, one log line per request."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "migrator", "shim", "serve", "--port", str(port),
+                             "--upstream", today.url, "--model-map", "ada=davinci-002"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.post(f"http://127.0.0.1:{port}/v1/completions", json={"model": "ada", "prompt": "x"},
+                               headers={"Authorization": "Bearer sk-live-secret"}, timeout=5)
+                break
+            except httpx.ConnectError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert r.status_code == 200 and r.json()["model"] == "davinci-002"
+    assert today.requests[-1].json == {"model": "davinci-002", "prompt": "x"}
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"ft-migrate shim: http://127.0.0.1:{port}/v1/ -> {today.url} (1 worker; Ctrl-C stops)"
+    requests = [line for line in lines if " POST /v1/completions 200 upstream=200 " in line]
+    assert len(requests) == 1
+    assert "sk-live-secret" not in err
