@@ -1,30 +1,41 @@
-"""Reading a training file in two streaming passes: checks, then exact tokens.
+"""Reading a training file in one streaming pass (two when it is priced in the other format).
 
 Pass 1 validates every line, follows the separator/stop conventions
-(:mod:`migrator.data.conventions`) and marks possible duplicates in a fixed-size
-bit set.  Pass 2 re-reads the file now that the separator and stop sequence are
-known, confirms the duplicates (only the lines the bit set flagged are kept in a
-dict, so memory stays small for large files) and counts tokens in each requested
-*view*: the file as it is, or as ``convert`` would turn it into the other format
-(so a prompt/completion file can be priced on gpt-3.5-turbo exactly).  Per
-example only the token count and line number are kept (8 bytes), which is what
-billable tokens and over-limit warnings for any model need.
+(:mod:`migrator.data.conventions`), counts tokens of the examples as they are
+(on workers, :class:`~migrator.data.tokens.TokenCounter`) and finds
+duplicates: a fixed-size bit set (16 MB) flags possible repeats, and at the end
+the per-example hashes are scanned for the flagged ones (at most
+``MAX_DUP_CANDIDATES`` of them, ~20 MB), so the first occurrence is found
+without reading the file again.  Pass 2 runs only for a *view* in the other
+format (the file as ``convert`` would turn it, so a prompt/completion file can
+be priced on gpt-3.5-turbo exactly), which needs the separator and stop
+sequence pass 1 found.  Per example only its hash, token count and line number
+are kept (20 bytes), which is what duplicates, billable tokens and over-limit
+warnings for any model need.
+
+The records come from a :class:`Reader` over a file, or from ``convert``
+while it writes (so its output is summarized without being read back).
 """
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from migrator.data import transform
 from migrator.data.conventions import Ending, first_unused, used_candidates
 from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example, detect_format
+from migrator.data.listing import Listing
 from migrator.data.source import BLANK, Source
-from migrator.data.tokens import TokenCounter
+from migrator.data.tokens import PARALLEL_MIN_BYTES, TokenCounter
 
 OK, SKIP, REJECTED = "ok", "blank", "rejected"
-DUP_BITS = 1 << 27  # 16 MB bit set; false positives only cost a dict entry in pass 2
+DUP_BITS = 1 << 27  # 16 MB bit set; a false positive only costs a candidate entry
+# Hashes of possible duplicates kept for the final scan (about 100 bytes each with the
+# dict that confirms them, so at most ~20 MB); past that, repeats of further
+# examples are not looked for and a ``duplicates_not_checked`` warning says so.
+MAX_DUP_CANDIDATES = 200_000
 
 
 class Reader:
@@ -67,7 +78,7 @@ class View:
     format: str
     tokens: array = field(default_factory=lambda: array("I"))
     lines: array = field(default_factory=lambda: array("I"))
-    skipped: list[dict] = field(default_factory=list)  # examples with no image in this format
+    skipped: Listing = field(default_factory=Listing)  # examples with no image in this format
 
     def add(self, line: int, tokens: int) -> None:
         self.lines.append(line)
@@ -90,10 +101,12 @@ class View:
             return self.total
         return sum(t if t < limit else limit for t in self.tokens)
 
-    def over(self, limit: int | None) -> list[tuple[int, int]]:
+    def over(self, limit: int | None) -> Iterator[tuple[int, int]]:
         if limit is None:
-            return []
-        return [(line, t) for line, t in zip(self.lines, self.tokens) if t > limit]
+            return
+        for line, t in zip(self.lines, self.tokens):
+            if t > limit:
+                yield line, t
 
 
 @dataclass
@@ -103,8 +116,10 @@ class Analysis:
     lines: int = 0
     blank: int = 0
     valid: int = 0
-    rejected: list[dict] = field(default_factory=list)
+    rejected: Listing = field(default_factory=Listing)
     warnings: list[dict] = field(default_factory=list)
+    listed: int | None = None  # the bound on per-line lists (None: everything is listed)
+    unlisted_warnings: int = 0  # per-line warnings beyond ``listed``
     separator: str | None = None
     stop: str | None = None
     views: dict[str, View] = field(default_factory=dict)
@@ -134,14 +149,27 @@ def _show(text: str) -> str:
     return repr(text)
 
 
-def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool = True) -> Analysis:
+def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool = True,
+            listed: int | None = None) -> Analysis:
     """Check ``source`` and count its tokens in the formats of ``views`` (default: its own).
 
-    With ``tokens=False`` only pass 1 runs: enough for ``convert``, which checks
-    its output instead; duplicates and tokens are then not reported.
+    With ``tokens=False`` only the checks run: enough for ``convert``, which
+    checks its output instead; duplicates and tokens are then not reported.
+    ``listed`` bounds each per-line list (rejected lines, per-line warnings,
+    skipped examples) so that memory stays flat on a bad file; the rest is counted.
+    """
+    return analyze_records(source, Reader(source, catalog.data), catalog, views, tokens, listed)
+
+
+def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str, ...] = (), tokens: bool = True,
+                    listed: int | None = None) -> Analysis:
+    """:func:`analyze` on ``reader``'s ``(line, status, payload)`` records, which are ``source``'s.
+
+    ``reader`` has a ``format`` attribute, set by the first example at the
+    latest (see :class:`Reader`).  ``source`` is read again only for a view in
+    the other format or to suggest a missing separator or stop sequence.
     """
     data = catalog.data
-    reader = Reader(source, data)
     prompts = Ending(data["separators"])
     completions = Ending(data["stop_sequences"])
     no_space, extra, no_system, no_user = _Tally(), _Tally(), _Tally(), _Tally()
@@ -149,8 +177,11 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
     bits = bytearray(DUP_BITS >> 3)
     mask = DUP_BITS - 1
     candidates: set[int] = set()
-    rejected: list[dict] = []
-    warnings: list[dict] = []
+    unchecked = 0
+    hashes, hash_lines = array("q"), array("I")
+    own_view = add_own = None
+    rejected = Listing(listed)
+    warnings = Listing(listed)
     long_chars = data["legacy_max_chars"]
     lines = blank = valid = empty_prompts = 0
     is_chat = None
@@ -160,11 +191,16 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
             blank += 1
             continue
         if status is REJECTED:
-            rejected.append({"line": line, "reason": payload})
+            rejected.add({"line": line, "reason": payload})
             continue
         valid += 1
         if is_chat is None:
             is_chat = reader.format == CHAT
+            if tokens and (not views or reader.format in views):
+                own_view = View(reader.format, skipped=Listing(listed))
+                own_counter = TokenCounter(data, own_view.add, data["encoding"],
+                                           parallel=source.size >= PARALLEL_MIN_BYTES)
+                add_own = own_counter.add_chat if is_chat else own_counter.add_completion
         if is_chat:
             messages, keys = payload
             roles = [m["role"] for m in messages]
@@ -173,6 +209,8 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
             if "user" not in roles:
                 no_user.add(line)
             key = hash(tuple((m["role"], m["content"], m.get("name")) for m in messages))
+            if add_own is not None:
+                add_own(line, messages)
         else:
             prompt, completion, keys = payload
             prompts.add(line, prompt)
@@ -182,21 +220,31 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
             if completion[0] != " ":
                 no_space.add(line)
             if len(prompt) + len(completion) > long_chars and prompt:
-                _warn(warnings, line, "long_example",
-                      f"{len(prompt) + len(completion)} characters: the legacy tool dropped examples over "
-                      f"{long_chars} characters")
+                warnings.add({"line": line, "code": "long_example",
+                              "message": f"{len(prompt) + len(completion)} characters: the legacy tool dropped "
+                                         f"examples over {long_chars} characters"})
             key = hash((prompt, completion))
+            if add_own is not None:
+                add_own(line, prompt, completion)
         if keys:
             extra.add(line)
             extra_keys.update(dict.fromkeys(keys))
+        if tokens:
+            hashes.append(key)
+            hash_lines.append(line)
         b = key & mask
         if bits[b >> 3] & (1 << (b & 7)):
-            candidates.add(key)
+            if len(candidates) < MAX_DUP_CANDIDATES:
+                candidates.add(key)
+            elif key not in candidates:
+                unchecked += 1
         else:
             bits[b >> 3] |= 1 << (b & 7)
     del bits
+    if add_own is not None:
+        own_counter.flush()
     fmt = reader.format or COMPLETION
-    result = Analysis(source.name, fmt, lines, blank, valid, rejected, warnings)
+    result = Analysis(source.name, fmt, lines, blank, valid, rejected, warnings, listed=listed)
     file_level: list[dict] = []
     if valid < data["min_examples"]:
         _warn(file_level, None, "too_few_examples",
@@ -214,9 +262,23 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
                       f"{tally.count} of {valid} examples have no {role} message (first at line {tally.first})")
     elif valid:
         _conventions(result, prompts, completions, no_space, empty_prompts == valid, source, catalog, file_level)
+    if unchecked and tokens:
+        _warn(file_level, None, "duplicates_not_checked",
+              f"more than {MAX_DUP_CANDIDATES:,} examples may repeat earlier ones; {unchecked:,} further "
+              "examples were not checked for duplicates")
     result.warnings = file_level + warnings
     if tokens:
-        _count(result, reader, candidates, catalog, views or (fmt,))
+        duplicates = _duplicates(hashes, hash_lines, candidates, listed)
+        del hashes, hash_lines
+        result.warnings += duplicates
+        result.unlisted_warnings = warnings.dropped + duplicates.dropped
+        for view_format in dict.fromkeys(views or (fmt,)):
+            if view_format == fmt:
+                result.views[fmt] = own_view or View(fmt, skipped=Listing(listed))
+            else:
+                _count_converted(result, source, catalog, view_format)
+    else:
+        result.unlisted_warnings = warnings.dropped
     result.warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
     return result
 
@@ -268,52 +330,40 @@ def _conventions(result: Analysis, prompts: Ending, completions: Ending, no_spac
               f"every completion starts with {_show(completions.prefix)}; the model learns nothing from it")
 
 
-def _count(result: Analysis, reader: Reader, candidates: set[int], catalog, formats: tuple[str, ...]) -> None:
-    """Pass 2: duplicates, then tokens of every example in each of ``formats``."""
-    data = catalog.data
+def _duplicates(hashes: array, lines: array, candidates: set[int], listed: int | None) -> Listing:
+    """``duplicate`` warnings: every example whose hash is a flagged candidate and came before."""
+    found = Listing(listed)
+    if not candidates:
+        return found
     seen: dict[int, int] = {}
-    counters = {}
-    for fmt in dict.fromkeys(formats):
-        view = result.views[fmt] = View(fmt)
-        counters[fmt] = TokenCounter(data, view.add, data["encoding"])
-    dups: list[dict] = []
-    is_chat = result.format == CHAT
-    to_chat = CHAT in counters and not is_chat
-    to_completion = COMPLETION in counters and is_chat
-    same = counters.get(result.format)
-    if to_completion:
-        separator, stop = suggest(result, reader.source, catalog)
-    for line, status, payload in reader:
-        if status is not OK:
-            continue
-        if is_chat:
-            messages = payload[0]
-            key = hash(tuple((m["role"], m["content"], m.get("name")) for m in messages))
-        else:
-            prompt, completion = payload[0], payload[1]
-            key = hash((prompt, completion))
+    for key, line in zip(hashes, lines):
         if key in candidates:
             first = seen.setdefault(key, line)
             if first != line:
-                dups.append({"line": line, "code": "duplicate",
-                             "message": f"the same example as line {first}"})
-        if same is not None:
-            if is_chat:
-                same.add_chat(line, messages)
-            else:
-                same.add_completion(line, prompt, completion)
+                found.add({"line": line, "code": "duplicate", "message": f"the same example as line {first}"})
+    return found
+
+
+def _count_converted(result: Analysis, source: Source, catalog, fmt: str) -> None:
+    """Pass 2: the tokens of every example as ``convert`` would write it in ``fmt`` (the other format)."""
+    data = catalog.data
+    view = result.views[fmt] = View(fmt, skipped=Listing(result.listed))
+    counter = TokenCounter(data, view.add, data["encoding"], parallel=source.size >= PARALLEL_MIN_BYTES)
+    if fmt == CHAT:
+        separator, stop = result.separator, result.stop
+    else:
+        separator, stop = suggest(result, source, catalog)
+    for line, status, payload in Reader(source, data, result.format):
+        if status is not OK:
+            continue
         try:
-            if to_chat:
-                counters[CHAT].add_chat(line, transform.completion_to_chat(
-                    prompt, completion, result.separator, result.stop, None))
-            elif to_completion:
-                counters[COMPLETION].add_completion(line, *transform.chat_to_completion(messages, separator, stop))
+            if fmt == CHAT:
+                counter.add_chat(line, transform.completion_to_chat(payload[0], payload[1], separator, stop, None))
+            else:
+                counter.add_completion(line, *transform.chat_to_completion(payload[0], separator, stop))
         except Reject as exc:
-            target = CHAT if to_chat else COMPLETION
-            result.views[target].skipped.append({"line": line, "reason": str(exc)})
-    for counter in counters.values():
-        counter.flush()
-    result.warnings.extend(dups)
+            view.skipped.add({"line": line, "reason": str(exc)})
+    counter.flush()
 
 
 def suggest(result: Analysis, source: Source, catalog) -> tuple[str, str]:

@@ -11,6 +11,7 @@ import os
 
 from migrator.catalog import Catalog, Model, load_catalog
 from migrator.data.analysis import Analysis, analyze
+from migrator.data.listing import Listing
 from migrator.data.source import DataError, Source
 
 DEFAULT_CANDIDATES = ("babbage-002", "davinci-002", "gpt-3.5-turbo")
@@ -84,6 +85,7 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
     """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto)."""
     view = result.views[model.data_format]
     warnings = list(result.warnings)
+    per_line = Listing(result.listed)
     if model.data_format != result.format:
         warnings.append({"line": None, "code": "needs_conversion",
                          "message": f"{model.id} trains on {model.data_format} examples: convert the file with "
@@ -91,12 +93,19 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
                                     "for the converted examples"})
         for skip in view.skipped:
             code, _, reason = skip["reason"].partition(": ")
-            warnings.append({"line": skip["line"], "code": code,
-                             "message": f"left out of the {model.data_format} conversion: {reason}"})
+            per_line.add({"line": skip["line"], "code": code,
+                          "message": f"left out of the {model.data_format} conversion: {reason}"})
+        per_line.dropped += view.skipped.dropped
     for line, tokens in view.over(model.max_example_tokens):
-        warnings.append({"line": line, "code": "over_token_limit",
-                         "message": f"{tokens} tokens, over {model.id}'s {model.max_example_tokens}-token "
-                                    "limit: the example will be truncated"})
+        per_line.add({"line": line, "code": "over_token_limit",
+                      "message": f"{tokens} tokens, over {model.id}'s {model.max_example_tokens}-token "
+                                 "limit: the example will be truncated"})
+    warnings += per_line
+    unlisted = per_line.dropped + result.unlisted_warnings
+    if unlisted:
+        warnings.append({"line": None, "code": "not_listed",
+                         "message": f"{unlisted:,} more per-line warnings are not listed (at most "
+                                    f"{result.listed:,} of each kind are)"})
     warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
     billable = view.billable(model.max_example_tokens)
     n_epochs = epochs if epochs is not None else auto_epochs(view.count, data)
@@ -116,12 +125,13 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
 
 
 def check_source(source: Source, *, model: str | None = None, epochs: int | str = "auto",
-                 catalog: Catalog | None = None) -> dict:
+                 catalog: Catalog | None = None, listed: int | None = None) -> dict:
+    """:func:`check_file` for any :class:`Source`; ``listed`` bounds the per-line lists."""
     cat = _catalog(catalog)
     n_epochs = parse_epochs(epochs)
     chosen = trainable_model(cat, model) if model is not None else None
     views = (chosen.data_format,) if chosen is not None else ()
-    result = analyze(source, cat, views)
+    result = analyze(source, cat, views, listed=listed)
     if chosen is None:
         chosen = default_model(cat, result.format)
     return summarize(result, chosen, n_epochs, cat.data)

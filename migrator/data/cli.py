@@ -3,8 +3,10 @@
 ``check`` prints its result on stdout (it is the data asked for) and exits 0 when
 the file can be uploaded as is, 1 when lines are rejected or there are too few
 examples, 2 on a usage error or an unreadable file.  ``convert`` writes OUT and
-is quiet on stderr unless asked for ``--format json`` (the summary on stdout);
-it exits 1 when lines were rejected.
+reports on stderr (the counts, the first rejected lines and the output's cost
+per candidate model, rendered by :mod:`migrator.data.text`), with the JSON
+summary on stdout if asked for ``--format json``; it exits 1 when lines were
+rejected.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from migrator.data.analysis import analyze
 from migrator.data.check import (DEFAULT_CANDIDATES, costs_of, default_model, parse_epochs, summarize,
                                  trainable_model)
 from migrator.data.source import DataError, Source
+from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
-
-SHOWN_LINES = 20  # text output lists this many rejected lines / warnings, then a count
 
 catalog_option = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
                               help="Extra catalog TOML merged over the built-in one (repeatable).")
@@ -39,34 +40,6 @@ def _load(catalogs):
 
 def _dump(summary: dict) -> None:
     sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-
-def _usd(value: float) -> str:
-    return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
-
-
-def _text(summary: dict, table: list[dict]) -> str:
-    out = [f"{summary['file']}: {summary['format']} format, {summary['lines']} lines, "
-           f"{summary['valid']} valid, {len(summary['rejected'])} rejected, {len(summary['warnings'])} warnings"]
-    if summary["format"] == "completion":
-        out.append(f"separator {summary['separator']!r}, stop sequence {summary['stop']!r}")
-    tokens = summary["tokens"]
-    out.append(f"tokens: {tokens['total']:,} ({tokens['billable']:,} billable, longest example "
-               f"{tokens['max_example']:,}); {summary['epochs']} epochs on {summary['cost']['model']}: "
-               f"{_usd(summary['cost']['usd'])}")
-    items = [f"{summary['file']}:{r['line']}: rejected: {r['reason']}" for r in summary["rejected"]]
-    items += [f"{summary['file']}{'' if w['line'] is None else ':' + str(w['line'])}: {w['code']}: {w['message']}"
-              for w in summary["warnings"]]
-    out += items[:SHOWN_LINES]
-    if len(items) > SHOWN_LINES:
-        out.append(f"... and {len(items) - SHOWN_LINES} more (see --format json)")
-    width = max(len(row["model"]) for row in table)
-    out.append("")
-    out.append(f"{'model':<{width}}  {'format':<10}  {'examples':>8}  {'billable tokens':>15}  {'epochs':>6}  cost")
-    for row in table:
-        out.append(f"{row['model']:<{width}}  {row['format']:<10}  {row['examples']:>8,}  "
-                   f"{row['tokens']['billable']:>15,}  {row['epochs']:>6}  {_usd(row['usd'])}")
-    return "\n".join(out) + "\n"
 
 
 def _failed(summary: dict) -> bool:
@@ -108,7 +81,7 @@ def check(file, model, epochs, fmt, catalogs):
     if fmt == "json":
         _dump(summary)
     else:
-        sys.stdout.write(_text(summary, costs_of(result, candidates, n_epochs, cat.data)))
+        render_check(summary, costs_of(result, candidates, n_epochs, cat.data), sys.stdout)
     sys.exit(1 if _failed(summary) else 0)
 
 
@@ -127,23 +100,22 @@ def convert(file, output, to, system, rejects, fmt, catalogs):
     Exits 0 when every example was written, 1 when lines were rejected, 2 on a
     usage error or an unreadable file (OUTPUT is then left untouched).
     """
-    from migrator.data.convert import convert_file
+    from migrator.data.convert import convert_and_analyze
 
     cat = _load(catalogs)
     try:
-        summary = convert_file(file, output, to=to, system=system, rejects_path=rejects, catalog=cat)
+        summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
+                                              catalog=cat)
+        candidates = [trainable_model(cat, name) for name in DEFAULT_CANDIDATES if name in cat.models]
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
         raise Fatal(f"{exc.filename or output}: {exc.strerror or exc}") from None
-    counts = summary["input"]
     if fmt == "json":
         _dump(summary)
-    click.echo(f"{file}: {counts['lines']} lines: {counts['written']} written to {output}, "
-               f"{len(counts['rejected'])} rejected, {counts['blank']} blank", err=True)
-    for item in counts["rejected"][:SHOWN_LINES]:
-        click.echo(f"{file}:{item['line']}: {item['reason']}", err=True)
-    if len(counts["rejected"]) > SHOWN_LINES:
-        click.echo(f"... and {len(counts['rejected']) - SHOWN_LINES} more"
-                   f"{f' (all in {rejects})' if rejects else ' (use --rejects FILE)'}", err=True)
-    sys.exit(1 if counts["rejected"] else 0)
+    # Models of the other format would need OUTPUT converted back and counted
+    # again (as long as the conversion itself); `check` prices IN on them.
+    same = [m for m in candidates if m.data_format == result.format]
+    missing = {m.id: m.data_format for m in candidates if m.data_format != result.format}
+    render_convert(summary, costs_of(result, same, None, cat.data), missing, rejects, sys.stderr)
+    sys.exit(1 if summary["input"]["rejected_count"] else 0)

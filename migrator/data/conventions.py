@@ -38,7 +38,8 @@ class Decision:
 class Ending:
     """Tracks the endings and the common prefix of one column of texts."""
 
-    __slots__ = ("candidates", "suffix", "prefix", "count", "first_line", "min_len", "ends", "first_without")
+    __slots__ = ("candidates", "suffix", "prefix", "count", "first_line", "min_len", "ends", "first_without",
+                 "by_last", "unbroken")
 
     def __init__(self, candidates: tuple[str, ...]):
         self.candidates = candidates
@@ -49,6 +50,13 @@ class Ending:
         self.min_len = 0
         self.ends = [0] * len(candidates)
         self.first_without: list[int | None] = [None] * len(candidates)
+        # Per text only the candidates ending in its last character can match,
+        # and only those every text so far ended with can set first_without:
+        # this keeps the per-line cost to a couple of endswith calls.
+        self.by_last: dict[str, list[tuple[int, str]]] = {}
+        for i, candidate in enumerate(candidates):
+            self.by_last.setdefault(candidate[-1:], []).append((i, candidate))
+        self.unbroken = list(range(len(candidates)))
 
     def add(self, line: int, text: str) -> None:
         if self.suffix is None:
@@ -63,11 +71,18 @@ class Ending:
             if len(text) < self.min_len:
                 self.min_len = len(text)
         self.count += 1
-        for i, candidate in enumerate(self.candidates):
-            if text.endswith(candidate):
-                self.ends[i] += 1
-            elif self.first_without[i] is None:
-                self.first_without[i] = line
+        for last in (text[-1:], "") if text else ("",):
+            for i, candidate in self.by_last.get(last, ()):
+                if text.endswith(candidate):
+                    self.ends[i] += 1
+        if self.unbroken:
+            candidates = self.candidates
+            kept = [i for i in self.unbroken if text.endswith(candidates[i])]
+            if len(kept) < len(self.unbroken):
+                for i in self.unbroken:
+                    if i not in kept:
+                        self.first_without[i] = line
+                self.unbroken = kept
 
     def decide(self) -> Decision:
         if not self.count:

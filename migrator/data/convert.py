@@ -1,13 +1,21 @@
 """``data convert``: rewrite a training file for babbage-002/davinci-002 or gpt-3.5-turbo.
 
 The input is read twice, line by line (pass 1 finds the separator and stop
-sequence, pass 2 writes), so memory does not grow with the file.  Every
+sequence, pass 2 writes), so memory does not grow with the file.  Pass 2 also
+hands every example it writes to :func:`~migrator.data.analysis.analyze_records`,
+so the output's summary (checks, duplicates, exact tokens, counted on a worker
+workers meanwhile) is made without reading the output back.  Every
 non-blank input line is either written or rejected with its line number and
 reason, and the counts say so: ``lines = written + rejected + blank``.  The
 output goes to a temporary file beside ``OUT`` that replaces it only once
 everything succeeded, so an error never leaves a half-written ``OUT``; the input
 is never overwritten.  The summary is ``check``'s summary of the output file,
 plus an ``"input"`` section with those counts.
+
+Rejected lines are streamed to the rejects file as they are found; the summary
+keeps only the first :data:`~migrator.data.listing.LISTED` of them (and of each
+kind of per-line warning) plus the counts, so a 1 GB file of bad lines needs no
+more memory than a good one.
 """
 
 from __future__ import annotations
@@ -15,27 +23,34 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
 
 import orjson
 
 from migrator.catalog import Catalog, load_catalog
 from migrator.data import transform
-from migrator.data.analysis import OK, REJECTED, SKIP, Reader, analyze, suggest
-from migrator.data.check import check_source
-from migrator.data.examples import CHAT, COMPLETION, Reject
+from migrator.data.analysis import OK, REJECTED, SKIP, Analysis, Reader, analyze, analyze_records, suggest
+from migrator.data.check import default_model, summarize
+from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example
+from migrator.data.listing import LISTED, Listing
 from migrator.data.source import DataError, Source
 
 TARGETS = (CHAT, COMPLETION)
 WRITE_BUFFER = 1 << 20
 
 
-def _plan(source: Source, cat: Catalog, to: str, system: str | None) -> tuple[Callable, dict]:
+def _plan(source: Source, cat: Catalog, to: str, system: str | None,
+          listed: int | None = None) -> tuple[Callable, dict]:
     """Pass 1, then the function turning one checked example into the output object."""
     if to not in TARGETS:
         raise ValueError(f"cannot convert to {to!r} (choose from {', '.join(TARGETS)})")
-    result = analyze(source, cat, tokens=False)
+    result = analyze(source, cat, tokens=False, listed=listed)
     info = {"format": result.format, "warnings": result.warnings}
+    if result.unlisted_warnings:
+        info["warnings"].append({"line": None, "code": "not_listed",
+                                 "message": f"{result.unlisted_warnings:,} more per-line warnings are not listed "
+                                            f"(at most {listed:,} of each kind are)"})
+        info["warnings"].sort(key=lambda w: w["line"] is not None)  # stable: after the other file-level ones
     if result.format == CHAT and to == CHAT:
         return lambda p: {"messages": transform.clean_chat(p[0], system)}, info
     if result.format == COMPLETION and to == CHAT:
@@ -56,26 +71,53 @@ def _plan(source: Source, cat: Catalog, to: str, system: str | None) -> tuple[Ca
     return clean, info
 
 
-def _write(source: Source, cat: Catalog, fmt: str, build: Callable, out: BinaryIO,
-           rejects: list[dict]) -> dict:
-    """Pass 2: converted examples to ``out``; returns the input counts."""
-    dumps = orjson.dumps
-    write = out.write
-    lines = written = blank = 0
-    for line, status, payload in Reader(source, cat.data, fmt):
-        lines += 1
-        if status is OK:
-            try:
-                write(dumps(build(payload)) + b"\n")
-                written += 1
+class Written:
+    """Pass 2 as records: writes each converted example and yields it as ``check`` would read it back.
+
+    Iterating converts the input into ``out`` (rejected input lines go to
+    ``reject``) and yields ``(output line, status, payload)`` for each example
+    written, like a :class:`~migrator.data.analysis.Reader` over the output:
+    the payload is checked from the very object that was dumped, so the summary
+    equals ``check`` of the output file.  ``format`` is the output's once an
+    example is written; the input counts are set when the iteration ends.
+    """
+
+    def __init__(self, source: Source, cat: Catalog, fmt: str, to: str, build: Callable, out: BinaryIO,
+                 reject: Callable[[dict], None]):
+        self.source, self.data, self.input_format, self.to = source, cat.data, fmt, to
+        self.build, self.out, self.reject = build, out, reject
+        self.format: str | None = None
+        self.counts: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, str, object]]:
+        dumps, write, build, reject = orjson.dumps, self.out.write, self.build, self.reject
+        roles, keys = self.data["chat_roles"], self.data["chat_keys"]
+        recheck = (lambda obj: chat_example(obj, roles, keys)) if self.to == CHAT else completion_example
+        lines = written = blank = rejected = 0
+        for line, status, payload in Reader(self.source, self.data, self.input_format):
+            lines += 1
+            if status is OK:
+                try:
+                    obj = build(payload)
+                except Reject as exc:
+                    payload = str(exc)
+                else:
+                    write(dumps(obj) + b"\n")
+                    written += 1
+                    self.format = self.to
+                    try:
+                        record = (written, OK, recheck(obj))
+                    except Reject as exc:
+                        record = (written, REJECTED, str(exc))
+                    yield record
+                    continue
+            elif status is SKIP:
+                blank += 1
                 continue
-            except Reject as exc:
-                payload = str(exc)
-        elif status is SKIP:
-            blank += 1
-            continue
-        rejects.append({"line": line, "reason": payload})
-    return {"lines": lines, "written": written, "rejected": len(rejects), "blank": blank}
+            reject({"line": line, "reason": payload})
+            rejected += 1
+        self.out.flush()
+        self.counts = {"lines": lines, "written": written, "rejected": rejected, "blank": blank}
 
 
 def convert_bytes(data: bytes, *, to: str = CHAT, system: str | None = None,
@@ -91,7 +133,8 @@ def convert_bytes(data: bytes, *, to: str = CHAT, system: str | None = None,
     build, info = _plan(source, cat, to, system)
     out = io.BytesIO()
     rejects: list[dict] = []
-    _write(source, cat, info["format"], build, out, rejects)
+    for _ in Written(source, cat, info["format"], to, build, out, rejects.append):
+        pass
     return out.getvalue(), rejects
 
 
@@ -115,11 +158,22 @@ def convert_file(path: str | os.PathLike, output: str | os.PathLike, *, to: str 
     """Convert ``path`` into ``output`` (atomically) and return the summary.
 
     The summary is :func:`~migrator.data.check_file`'s for ``output`` plus
-    ``"input": {"file", "lines", "written", "rejected", "blank", "warnings"}``
-    (``rejected`` is the list of ``{"line", "reason"}``, also written as JSONL to
-    ``rejects_path`` if given).  Raises ``DataError`` if the input is unreadable
-    or would be overwritten, ``ValueError`` for bad options.
+    ``"input": {"file", "lines", "written", "rejected", "rejected_count", "blank",
+    "warnings"}``.  ``rejected`` lists the first ``LISTED`` (1000) rejected lines as
+    ``{"line", "reason"}`` and ``rejected_count`` counts them all; every one is
+    written as JSONL to ``rejects_path`` if given.  Per-line warnings are listed
+    up to the same bound (a ``not_listed`` warning counts the rest).  Raises
+    ``DataError`` if the input is unreadable or would be overwritten,
+    ``ValueError`` for bad options.
     """
+    return convert_and_analyze(path, output, to=to, system=system, rejects_path=rejects_path,
+                               catalog=catalog)[0]
+
+
+def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, to: str = CHAT,
+                        system: str | None = None, rejects_path: str | os.PathLike | None = None,
+                        catalog: Catalog | None = None) -> tuple[dict, Analysis]:
+    """:func:`convert_file`, plus the analysis of the output (the CLI prices it on several models)."""
     path, output = os.fspath(path), os.fspath(output)
     for other, what in ((output, "the output"), (rejects_path, "the rejects file")):
         if other is not None and _same_file(path, os.fspath(other)):
@@ -128,22 +182,34 @@ def convert_file(path: str | os.PathLike, output: str | os.PathLike, *, to: str 
         raise DataError(f"{output}: the output and the rejects file are the same file")
     cat = catalog if catalog is not None else load_catalog()
     source = Source.from_path(path)
-    build, info = _plan(source, cat, to, system)
+    build, info = _plan(source, cat, to, system, LISTED)
     temps: list[str] = []
+    sample = Listing(LISTED)
     try:
         out, tmp = _temp_beside(output)
         temps.append(tmp)
-        rejects: list[dict] = []
-        with out:
-            counts = _write(source, cat, info["format"], build, out, rejects)
+        rej = None
         if rejects_path is not None:
             rej, rej_tmp = _temp_beside(os.fspath(rejects_path))
             temps.append(rej_tmp)
-            with rej:
-                for item in rejects:
-                    rej.write(orjson.dumps(item) + b"\n")
-        summary = check_source(Source(output, "jsonl", os.path.getsize(tmp), lambda: open(tmp, "rb")),
-                               catalog=cat)
+
+        def reject(item: dict) -> None:
+            sample.add(item)
+            if rej is not None:
+                rej.write(orjson.dumps(item) + b"\n")
+        written = Written(source, cat, info["format"], to, build, out, reject)
+        try:
+            with out:
+                # OUT's records, analyzed as they are written; OUT itself is read
+                # again only if it lacks a separator or stop sequence (a suggestion)
+                # (the input's size stands in for the output's, not known yet)
+                result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
+                                         cat, listed=LISTED)
+        finally:
+            if rej is not None:
+                rej.close()
+        counts = written.counts
+        summary = summarize(result, default_model(cat, result.format), None, cat.data)
         os.replace(tmp, output)
         temps.remove(tmp)
         if rejects_path is not None:
@@ -152,6 +218,7 @@ def convert_file(path: str | os.PathLike, output: str | os.PathLike, *, to: str 
     finally:
         for leftover in temps:
             os.unlink(leftover)
-    counts["rejected"] = rejects
-    summary["input"] = {"file": path, **counts, "warnings": info["warnings"]}
-    return summary
+    summary["input"] = {"file": path, "lines": counts["lines"], "written": counts["written"],
+                        "rejected": list(sample), "rejected_count": counts["rejected"], "blank": counts["blank"],
+                        "warnings": info["warnings"]}
+    return summary, result

@@ -39,7 +39,7 @@ class Source:
 
     name: str
     kind: str  # "jsonl", "csv" or "tsv"
-    size: int
+    size: int  # bytes; large files get their tokens counted in worker processes
     opener: Callable[[], BinaryIO]
 
     @classmethod

@@ -180,8 +180,12 @@ def test_cli_check_text(reference, cat):
     assert lines[1] == "separator '\\n\\n###\\n\\n', stop sequence ' END'"
     assert lines[3] == (f"{path}: missing_separator: 2 of 12 prompts do not end with the separator "
                         "'\\n\\n###\\n\\n' (first at line 4)")
-    assert lines[-4].split() == ["model", "format", "examples", "billable", "tokens", "epochs", "cost"]
-    assert [row.split()[0] for row in lines[-3:]] == ["babbage-002", "davinci-002", "gpt-3.5-turbo"]
+    assert lines[-5].split() == ["model", "format", "examples", "billable", "tokens", "epochs", "cost"]
+    assert set(lines[-4]) == {"─"}
+    table = costs(path)
+    assert [row.split() for row in lines[-3:]] == [
+        [c["model"], c["format"], f"{c['examples']:,}", f"{c['tokens']['billable']:,}", str(c["epochs"]),
+         f"${c['usd']:.4f}" if c["usd"] < 0.01 else f"${c['usd']:,.2f}"] for c in table]
 
 
 def test_csv_and_tsv(cat):

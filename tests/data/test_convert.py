@@ -62,7 +62,7 @@ def test_failure_leaves_output_untouched(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(module, "check_source", broken)
+    monkeypatch.setattr(module, "summarize", broken)  # fails after OUT is written, before it replaces OUT
     with pytest.raises(RuntimeError):
         convert_file(FIXTURES / "legacy_train.jsonl", out)
     assert out.read_bytes() == b"previous\n"
@@ -124,3 +124,74 @@ def test_chat_round_trips_through_completion(items):
     assert rejects == []
     back, rejects = convert_bytes(completion, to="chat")
     assert rejects == [] and back == convert_bytes(chat, to="chat")[0]
+
+
+# -- bounded memory and the text summary ---------------------------------------
+def test_rejects_are_streamed_and_the_summary_keeps_a_bounded_sample(tmp_path, monkeypatch):
+    from migrator.data import convert as module
+
+    monkeypatch.setattr(module, "LISTED", 3)
+    good = [json.dumps({"prompt": f"Q{i} ->", "completion": f" A{i}\n"}) for i in range(12)]
+    bad = [json.dumps({"prompt": f"Q{i} ->"}) for i in range(10)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(good + bad) + "\n")
+    out, rej = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    counts = convert_file(src, out, rejects_path=rej)["input"]
+    expected = [{"line": 13 + i, "reason": 'missing_field: no "completion"'} for i in range(10)]
+    assert [json.loads(line) for line in rej.read_text().splitlines()] == expected
+    assert counts["rejected"] == expected[:3]
+    assert counts["rejected_count"] == 10
+    assert counts["lines"] == counts["written"] + counts["rejected_count"] + counts["blank"] == 22
+
+
+def test_per_line_warnings_are_bounded(tmp_path, monkeypatch):
+    from migrator.data import convert as module
+
+    monkeypatch.setattr(module, "LISTED", 2)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"prompt": "Q ->", "completion": " A\n"}) + "\n" for _ in range(12)))
+    summary = convert_file(src, tmp_path / "out.jsonl")
+    duplicates = [w for w in summary["warnings"] if w["code"] == "duplicate"]
+    assert [w["line"] for w in duplicates] == [2, 3]
+    assert {"line": None, "code": "not_listed",
+            "message": "9 more per-line warnings are not listed (at most 2 of each kind are)"} in summary["warnings"]
+    assert check_file(src)["warnings"][-1]["line"] == 12  # check itself lists everything
+    long = "x" * 10_001
+    src.write_text("".join(json.dumps({"prompt": f"{long}{i} ->", "completion": " A\n"}) + "\n" for i in range(5)))
+    counts = convert_file(src, tmp_path / "out.jsonl")["input"]
+    assert [w["code"] for w in counts["warnings"]] == ["too_few_examples", "common_prompt_prefix", "not_listed",
+                                                       "long_example", "long_example"]
+    assert counts["warnings"][2]["message"] == "3 more per-line warnings are not listed (at most 2 of each kind are)"
+
+
+def test_duplicate_candidates_are_bounded(tmp_path, monkeypatch):
+    from migrator.data import analysis
+
+    monkeypatch.setattr(analysis, "MAX_DUP_CANDIDATES", 1)
+    src = tmp_path / "in.jsonl"
+    rows = [{"prompt": f"Q{i % 3} ->", "completion": " A\n"} for i in range(12)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    warnings = check_file(src)["warnings"]
+    assert {"line": None, "code": "duplicates_not_checked",
+            "message": "more than 1 examples may repeat earlier ones; 6 further examples were not checked "
+                       "for duplicates"} in warnings
+    assert [w["line"] for w in warnings if w["code"] == "duplicate"] == [4, 7, 10]
+
+
+def test_cli_convert_text_summary_prices_the_output(tmp_path, cat):
+    out = tmp_path / "o.jsonl"
+    src = FIXTURES / "legacy_train.jsonl"
+    result = CliRunner().invoke(cli, ["data", "convert", str(src), "-o", str(out)])
+    assert result.exit_code == 0
+    summary = check_file(out)
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{src}: 12 lines: 12 written to {out}, 0 rejected, 0 blank"
+    assert lines[1] == (f"{out}: 12 chat examples, {summary['tokens']['total']:,} tokens "
+                        f"({summary['tokens']['billable']:,} billable on gpt-3.5-turbo), 1 warnings")
+    assert lines[2].split() == ["model", "format", "examples", "billable", "tokens", "epochs", "cost"]
+    assert lines[4].split() == ["gpt-3.5-turbo", "chat", "12", f"{summary['tokens']['billable']:,}",
+                                str(summary["epochs"]), f"${summary['cost']['usd']:,.2f}"]
+    assert [row.split() for row in lines[5:7]] == [["babbage-002", "completion", "-", "-", "-", "-"],
+                                                   ["davinci-002", "completion", "-", "-", "-", "-"]]
+    assert lines[7] == (f"babbage-002, davinci-002: train on completion examples; `ft-migrate data check {src}` "
+                        "prices the input on them")

@@ -55,3 +55,42 @@ def test_no_network_and_no_cache(tmp_path):
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 0
     assert list(cache.iterdir()) == []
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["thread", "processes"])
+def test_counter_batches_keep_order(reference, cat, monkeypatch, parallel):
+    """Many small batches through the workers come back complete and in order."""
+    monkeypatch.setattr(tokens, "BATCH_CHARS", 50)
+    seen = []
+    counter = tokens.TokenCounter(cat.data, lambda tag, n: seen.append((tag, n)), parallel=parallel)
+    pairs = [(f"Question {i}: what is {i} squared? ->", f" {i * i} \u00e9\n") for i in range(60)]
+    for i, (prompt, completion) in enumerate(pairs):
+        counter.add_completion(i, prompt, completion)
+    counter.flush()
+    enc = reference.encode_ordinary
+    assert seen == [(i, len(enc(p)) + len(enc(c))) for i, (p, c) in enumerate(pairs)]
+    assert counter.pool is None
+
+
+def test_large_files_count_in_worker_processes(cat, monkeypatch):
+    """The worker-process path (large files) gives the same summary as the in-process one."""
+    from migrator.data import analysis, check_file
+
+    path = FIXTURES / "legacy_train.jsonl"
+    expected = [check_file(path), check_file(path, model="gpt-3.5-turbo")]  # pass 1 / pass 2 counting
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(tokens, "BATCH_CHARS", 200)
+    assert [check_file(path), check_file(path, model="gpt-3.5-turbo")] == expected
+
+
+def test_workers_are_not_forked_from_a_threaded_process():
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert tokens._context().get_start_method() != "fork"
+    finally:
+        stop.set()
+        other.join()

@@ -1,0 +1,23 @@
+from hypothesis import given, settings, strategies as st
+
+from migrator.data.conventions import Ending
+
+CANDIDATES = ("", " ->", "\n\n###\n\n", "\n", ".", " END", "###\n\n", "x")
+texts = st.lists(st.lists(st.sampled_from([" ->", "\n", "#", ".", " END", "x", "a", ""]), max_size=4).map("".join),
+                 min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_ending_counts_like_checking_every_candidate(items):
+    """The last-character shortcut in Ending.add counts exactly what the plain rule does."""
+    ending = Ending(CANDIDATES)
+    ends, first_without = [0] * len(CANDIDATES), [None] * len(CANDIDATES)
+    for line, text in enumerate(items, 1):
+        ending.add(line, text)
+        for i, candidate in enumerate(CANDIDATES):
+            if text.endswith(candidate):
+                ends[i] += 1
+            elif first_without[i] is None:
+                first_without[i] = line
+    assert (ending.ends, ending.first_without) == (ends, first_without)
