@@ -2,16 +2,19 @@
 
 ``REGISTRY`` maps each codemod's stable id to its class, in the fixed order the
 runner chains them.  The order matters: codemods that recognise *legacy* calls by
-their old names (response fields, no-equivalent calls) run before FX001 renames
-those calls; import edits run after each codemod.
+their old names (response fields, no-equivalent calls, ``**kwargs`` dicts) run
+before FX001 renames those calls; import edits run after each codemod.
 """
 
 from __future__ import annotations
 
 from codemods._base import MigrationCommand
+from codemods.cli_argv_to_jobs import CliArgvToJobsCommand
 from codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
+from codemods.kwargs_dicts_to_jobs import KwargsDictsToJobsCommand
 from codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
 from codemods.no_equivalent_calls_todo import NoEquivalentCallsTodoCommand
+from codemods.raw_http_to_jobs import RawHttpToJobsCommand
 from codemods.response_fields_to_jobs import ResponseFieldsToJobsCommand
 
 REGISTRY: dict[str, type[MigrationCommand]] = {
@@ -20,7 +23,11 @@ REGISTRY: dict[str, type[MigrationCommand]] = {
         # Recognise legacy calls by their old names: before FX001 renames them.
         NoEquivalentCallsTodoCommand,  # FX004
         ResponseFieldsToJobsCommand,  # FX003
+        KwargsDictsToJobsCommand,  # FX005: the ``**params`` of legacy creates
         FineTuneCallsToJobsCommand,  # FX001
+        # Raw HTTP and the CLI do not use the SDK: independent of the others.
+        RawHttpToJobsCommand,  # FX006
+        CliArgvToJobsCommand,  # FX007
         # Models last: FX001 already maps the model of a create it rewrites.
         LegacyModelsToReplacementsCommand,  # FX002
     )

@@ -32,6 +32,15 @@ SITES = "ft_migrate.sites"  # int: call sites and references migrated
 V0_MIGRATED = "ft_migrate.v0_migrated"  # bool: code now needs openai>=0.28.1,<1
 
 
+# A placeholder for an expression inside text that is rewritten as text (a URL, a
+# command line): private-use characters, which no real URL or argv word contains.
+HOLE_RE = re.compile("\ue000\\d+\ue001")
+
+
+def hole(i: int) -> str:
+    return f"\ue000{i}\ue001"
+
+
 def todo_text(rule: str, message: str) -> str:
     return f"{TODO_PREFIX}{rule}): {message}"
 
@@ -260,6 +269,40 @@ class MigrationCommand(VisitorBasedCodemodCommand):
                       f"--model-map {name}=<new ft:... name>", "FT021")
         return None
 
+    # -- a create request's fields (keyword arguments or a body dict) ------
+    def model_value(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        """``value`` (a ``model`` given to a legacy create) naming its replacement."""
+        name = string_value(value)
+        if name is None:
+            return value
+        new = self.map_model(name, self.RULE)
+        self.note_chat(new or name)
+        if new is None or not isinstance(value, cst.SimpleString):
+            return value
+        return with_string_value(value, new)
+
+    def default_model(self) -> str:
+        """The model to write where a legacy create gave none: the jobs API requires one."""
+        default = self.catalog.request_fields["default_model"]
+        model = self.map_model(default, self.RULE) or default
+        self.note_chat(model)
+        return model
+
+    def note_chat(self, model: str) -> None:
+        """Chat models train on chat-format data, which a legacy training file is not."""
+        entry = self.catalog.model(model)
+        if entry is not None and entry.data_format == "chat":
+            self.todo(f"{model} trains on chat-format data: convert the training file with "
+                      f"`ft-migrate data convert`", self.RULE)
+
+    def check_suffix(self, value: cst.BaseExpression, rule: str) -> None:
+        """The jobs API rejects a suffix longer than the catalog's limit."""
+        suffix = string_value(value)
+        limit = self.catalog.request_fields["suffix_max_length"]
+        if suffix is not None and len(suffix) > limit:
+            self.todo(f"suffix {suffix!r} has {len(suffix)} characters; fine-tuned model names keep "
+                      f"at most {limit}: shorten it", rule)
+
     def string_quote(self, *nodes: cst.CSTNode) -> str:
         """The quote character already used among ``nodes`` (default ``"``)."""
         for node in nodes:
@@ -267,6 +310,23 @@ class MigrationCommand(VisitorBasedCodemodCommand):
                 if len(s.quote) == 1:
                     return s.quote
         return '"'
+
+
+def merge_hyperparameters(existing: cst.BaseExpression | None,
+                          moved: list[cst.DictElement]) -> cst.BaseExpression:
+    """``{...}`` holding the moved flat arguments, merged into an existing value."""
+    if existing is None:
+        return cst.Dict(elements=moved)
+    if isinstance(existing, cst.Dict):
+        present = {string_value(e.key) for e in existing.elements if isinstance(e, cst.DictElement)}
+        extra = [e for e in moved if string_value(e.key) not in present]
+        if not extra:
+            return existing
+        elements = list(existing.elements)
+        if elements and elements[-1].comma is cst.MaybeSentinel.DEFAULT:
+            elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return existing.with_changes(elements=[*elements, *extra])
+    return cst.Dict(elements=[cst.StarredDictElement(existing), *moved])
 
 
 def _strings(node: cst.CSTNode):

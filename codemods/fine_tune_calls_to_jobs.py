@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods._base import V0_MIGRATED, MigrationCommand, new_string, string_value, with_string_value
+from codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
+                            string_value, with_string_value)
 
 
 class FineTuneCallsToJobsCommand(MigrationCommand):
@@ -167,9 +168,9 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
                 continue
             if kw == "model":
                 has_model = True
-                arg = arg.with_changes(value=self._model(arg.value))
+                arg = arg.with_changes(value=self.model_value(arg.value))
             elif kw == "suffix":
-                self._check_suffix(arg.value, rule)
+                self.check_suffix(arg.value, rule)
             out.append((arg, i))
         if removed:
             self.todo(f"removed {', '.join(removed)}: {fields['dropped_reason']}", rule)
@@ -179,7 +180,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             out[slot] = (first.with_changes(keyword=cst.Name("hyperparameters"), value=hyper,
                                             comma=comma if comma is not None else first.comma), out[slot][1])
         if not has_model and not has_star:
-            model = self._default_model()
+            model = self.default_model()
             anchor = next((k for k, (a, _) in enumerate(out)
                            if a.keyword is not None and a.keyword.value == "training_file"), len(out) - 1)
             new_arg = cst.Arg(keyword=cst.Name("model"), value=new_string(model, quote),
@@ -203,35 +204,6 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             out[-1] = (out[-1][0].with_changes(comma=_plain(last.comma),
                                                whitespace_after_arg=last.whitespace_after_arg), out[-1][1])
         return [a for a, _ in out]
-
-    def _model(self, value: cst.BaseExpression) -> cst.BaseExpression:
-        name = string_value(value)
-        if name is None:
-            return value
-        new = self.map_model(name, "FT010")
-        self._note_chat(new or name)
-        if new is None or not isinstance(value, cst.SimpleString):
-            return value
-        return with_string_value(value, new)
-
-    def _default_model(self) -> str:
-        default = self.catalog.request_fields["default_model"]
-        model = self.map_model(default, "FT010") or default
-        self._note_chat(model)
-        return model
-
-    def _note_chat(self, model: str) -> None:
-        entry = self.catalog.model(model)
-        if entry is not None and entry.data_format == "chat":
-            self.todo(f"{model} trains on chat-format data: convert the training file with "
-                      f"`ft-migrate data convert`", "FT010")
-
-    def _check_suffix(self, value: cst.BaseExpression, rule: str) -> None:
-        suffix = string_value(value)
-        limit = self.catalog.request_fields["suffix_max_length"]
-        if suffix is not None and len(suffix) > limit:
-            self.todo(f"suffix {suffix!r} has {len(suffix)} characters; fine-tuned model names keep "
-                      f"at most {limit}: shorten it", rule)
 
 
 def _without(args: list[cst.Arg], drop: cst.Arg) -> list[cst.Arg]:
@@ -265,7 +237,7 @@ def _hyperparameters(existing: cst.Arg | None, moved: list[cst.Arg], quote: str
     line too, each keeping the comment that followed its argument."""
     elements = [cst.DictElement(new_string(a.keyword.value, quote), a.value) for a in moved]
     if existing is not None:
-        return _merge_hyperparameters(existing.value, elements), None
+        return merge_hyperparameters(existing.value, elements), None
     breaks = [_broken(a) for a in moved]
     if not all(breaks):
         return cst.Dict(elements=elements), None
@@ -282,20 +254,3 @@ def _hyperparameters(existing: cst.Arg | None, moved: list[cst.Arg], quote: str
         first_line=cst.TrailingWhitespace(), empty_lines=[], last_line=inner))
     comma = cst.Comma(whitespace_after=breaks[0].with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[]))
     return cst.Dict(elements=lines, lbrace=lbrace), comma
-
-
-def _merge_hyperparameters(existing: cst.BaseExpression | None,
-                           moved: list[cst.DictElement]) -> cst.BaseExpression:
-    """``{...}`` holding the moved flat arguments, merged into an existing value."""
-    if existing is None:
-        return cst.Dict(elements=moved)
-    if isinstance(existing, cst.Dict):
-        present = {string_value(e.key) for e in existing.elements if isinstance(e, cst.DictElement)}
-        extra = [e for e in moved if string_value(e.key) not in present]
-        if not extra:
-            return existing
-        elements = list(existing.elements)
-        if elements and elements[-1].comma is cst.MaybeSentinel.DEFAULT:
-            elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        return existing.with_changes(elements=[*elements, *extra])
-    return cst.Dict(elements=[cst.StarredDictElement(existing), *moved])

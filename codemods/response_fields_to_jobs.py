@@ -6,6 +6,8 @@ Before::
     while job["status"] in ("pending", "running"):
         job = openai.FineTune.retrieve(job_id)
     print(job["hyperparams"]["n_epochs"], job["training_files"][0]["id"])
+    for event in openai.FineTune.list_events(job_id)["data"]:
+        print(event["message"])
 
 After::
 
@@ -13,15 +15,23 @@ After::
     while job["status"] in ("validating_files", "queued", "running"):
         job = openai.FineTune.retrieve(job_id)
     print(job["hyperparameters"]["n_epochs"], job["training_file"])
+    for event in reversed(openai.FineTune.list_events(job_id)["data"]):
+        print(event["message"])
 
 Only values that come from a legacy call in the same scope are touched (a name
-every assignment of which is a legacy call, or a loop variable over a legacy
-listing), so an unrelated dict with a ``"status"`` key is left alone.  The field
+every assignment of which is a legacy call or a helper or method of the module
+that returns one, or a loop variable over a legacy listing), so an unrelated
+dict with a ``"status"`` key is left alone.  A loop variable over
+``job["result_files"]`` is a file id now, so its ``["id"]`` goes.  The field
 rewrites come from the catalog's ``response_fields`` (``rename``, ``first-id``,
 ``drop-id``); a field with no direct equivalent (``events``, ``updated_at``, a
 whole ``training_files`` list) gets a TODO.  Status comparisons with the legacy
-``"pending"``/``"created"`` compare with the statuses that replaced them.  Runs
-before FX001, which renames the calls this codemod recognises.
+``"pending"``/``"created"`` compare with the statuses that replaced them.  Events
+are listed newest-first now (oldest-first before): a loop over a listing's
+``data`` iterates it ``reversed(...)``, which restores the order the code was
+written for; an index into it (``[0]``, ``[-1]``) gets a TODO, since flipping it
+would not survive a second run.  Runs before FX001, which renames the calls this
+codemod recognises.
 """
 
 from __future__ import annotations
@@ -50,6 +60,10 @@ def _index(node: cst.CSTNode) -> cst.BaseExpression | None:
     return None
 
 
+def _reversed(iterable: cst.BaseExpression) -> cst.Call:
+    return cst.Call(cst.Name("reversed"), args=[cst.Arg(iterable)])
+
+
 class ResponseFieldsToJobsCommand(MigrationCommand):
     ID = "FX003"
     RULE = "FT030"
@@ -59,6 +73,9 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         self._jobs: set[cst.CSTNode] = set()
         self._lists: set[cst.CSTNode] = set()
         self._chained: set[cst.CSTNode] = set()
+        self._file_ids: set[cst.CSTNode] = set()  # loop variables over a drop-id field (result_files)
+        self._events: set[cst.CSTNode] = set()  # names bound to an events listing
+        self._event_data: set[cst.CSTNode] = set()  # names bound to its ``data``
         command = self
 
         class Collect(cst.CSTVisitor):
@@ -69,14 +86,28 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
                         command._jobs.add(n.targets[0].target)
                     elif kind == "list":
                         command._lists.add(n.targets[0].target)
+                    elif kind == "events":
+                        command._events.add(n.targets[0].target)
+                    elif command._is_event_data(n.value):
+                        command._event_data.add(n.targets[0].target)
 
             def visit_For(self, n: cst.For) -> None:
                 if isinstance(n.target, cst.Name) and command._iterates_jobs(n.iter):
                     command._jobs.add(n.target)
+                self.visit_CompFor(n)
+
+            def visit_CompFor(self, n: cst.For | cst.CompFor) -> None:
+                # ``for f in job["result_files"]``: each ``f`` is a file id now.
+                acc = _access(n.iter)
+                spec = command.catalog.response_fields.get(acc[1]) if acc is not None else None
+                if (isinstance(n.target, cst.Name) and spec is not None and spec["fix"] == "drop-id"
+                        and command._is_job(acc[0])):
+                    command._file_ids.add(n.target)
 
         node.visit(Collect())
-        # Helpers that return a job (``def wait(id): ...; return job``) make their callers'
-        # values jobs too: a second pass once the helpers are known.
+        # Helpers that return a job (``def wait(id): ...; return job``, also methods called as
+        # ``self.wait()``) make their callers' values jobs too; a helper may call another
+        # helper, so repeat until no new helper turns up.
         self._job_functions: set[str] = set()
 
         class Returns(cst.CSTVisitor):
@@ -95,8 +126,11 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
                                   for v in values):
                     command._job_functions.add(n.name.value)
 
-        node.visit(Returns())
-        if self._job_functions:
+        while True:
+            known = set(self._job_functions)
+            node.visit(Returns())
+            if self._job_functions == known:
+                break
             node.visit(Collect())
 
     # -- what a value is --------------------------------------------------------
@@ -104,7 +138,10 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         if isinstance(value, cst.Await):
             value = value.expression
         if isinstance(value, cst.Call):
-            if isinstance(value.func, cst.Name) and value.func.value in getattr(self, "_job_functions", ()):
+            # A helper of this module, or a method of it (``self.wait()``; never an imported API).
+            func = value.func.attr if isinstance(value.func, cst.Attribute) else value.func
+            if (isinstance(func, cst.Name) and func.value in getattr(self, "_job_functions", ())
+                    and (func is value.func or not self.qualified(value.func))):
                 return "job"
             match = self.legacy_call(value)
             if match is None:
@@ -112,6 +149,9 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
             method = match[1].removeprefix("a")
             if method in ("create", "retrieve", "cancel"):
                 return "job"
+            streamed = any(a.keyword is not None and a.keyword.value == "stream" for a in value.args)
+            if method == "list_events" and not streamed:
+                return "events"
             return "list" if method == "list" else None
         return None
 
@@ -130,9 +170,38 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
     def _is_job(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and self._bound(node, self._jobs)
 
+    def _is_event_data(self, node: cst.BaseExpression) -> bool:
+        """``node`` is the ``data`` of an events listing (or a name bound to it)."""
+        if isinstance(node, cst.Name):
+            return self._bound(node, self._event_data)
+        acc = _access(node)
+        if acc is None or acc[1] != "data":
+            return False
+        listing = acc[0]
+        return self._bound(listing, self._events) if isinstance(listing, cst.Name) else self._kind(listing) == "events"
+
+    # -- event order --------------------------------------------------------------
+    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
+        if not self._is_event_data(original_node.iter):
+            return updated_node
+        self.count_site()
+        return updated_node.with_changes(iter=_reversed(updated_node.iter))
+
+    def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
+        if not self._is_event_data(original_node.iter):
+            return updated_node
+        self.count_site()
+        return updated_node.with_changes(iter=_reversed(updated_node.iter))
+
+    def _event_index(self, node: cst.Subscript) -> None:
+        if _index(node) is not None and _access(node) is None and self._is_event_data(node.value):
+            self.todo("fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: this "
+                      "index now counts from the newest; flip it or iterate reversed(...)")
+
     # -- fields -------------------------------------------------------------------
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self._mark_chain(node)
+        self._event_index(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._mark_chain(node)
@@ -158,6 +227,9 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         if acc is None:
             return updated
         value, key = acc
+        if key == "id" and isinstance(value, cst.Name) and self._bound(value, self._file_ids):
+            self.count_site()
+            return updated.value if isinstance(updated, (cst.Subscript, cst.Attribute)) else updated
         # x[FIELD][i]["id"]: first-id and drop-id rewrite the whole chain.
         inner = _index(value)
         inner_acc = _access(inner) if inner is not None else None

@@ -22,6 +22,7 @@ stays prose.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -91,6 +92,18 @@ def rewrite_lines(text: str, catalog: Catalog, model_map: Mapping[str, str], *, 
         out.append(logical)
         i = j + 1
     return "".join(out), sites
+
+
+def rewrite_argv(words: list[str], catalog: Catalog, model_map: Mapping[str, str]
+                 ) -> tuple[list[str], list[str], int]:
+    """An argv list (``subprocess.run(["openai", "api", "fine_tunes.create", ...])``)
+    rewritten exactly like the same command line: ``(words, TODO lines, sites)``."""
+    line = " ".join(shlex.quote(w) for w in words)
+    starts = any(a == "openai" and b == "api" for a, b in zip(words, words[1:]))
+    if not starts or not _live_command(line):
+        return words, [], 0
+    rewrite = _rewrite_logical(line, catalog, model_map)
+    return shlex.split(rewrite.text), rewrite.todos, rewrite.sites
 
 
 def _live_command(logical: str) -> bool:

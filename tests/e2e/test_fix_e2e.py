@@ -1,8 +1,9 @@
 """The proof: a legacy program and its migrated copy do the same thing.
 
-The legacy program runs with the real ``openai==0.27.10`` against a fake of the
-2023 API; ``ft-migrate fix`` rewrites a copy; the copy runs with the real
-``openai==0.28.1`` against a fake of today's API (where the legacy endpoints
+The legacy program runs with the real ``openai==0.27.10`` (a v1-client program:
+``openai==1.3.0``) against a fake of the 2023 API; ``ft-migrate fix`` rewrites a
+copy; the copy runs with the real ``openai==0.28.1`` (v1: ``openai==1.3.0``)
+against a fake of today's API (where the legacy endpoints
 answer 404 and the GPT-3 models ``model_not_found``).  Both must exit 0 and print
 the same output, and the requests the migrated copy sends must be exactly the
 translation of the legacy ones: same order, paths through the catalog's endpoint
@@ -60,6 +61,8 @@ def _translate(method: str, path: str, body: object) -> tuple[str, str, object]:
     if isinstance(body, dict):
         fields = CAT.request_fields
         out: dict = {}
+        if method == "POST" and ep is not None and ep.legacy == "/v1/fine-tunes" and "model" not in body:
+            body = {"model": fields["default_model"], **body}  # the legacy default, now required
         for key, value in body.items():
             if key in fields["dropped"]:
                 continue
@@ -73,16 +76,28 @@ def _translate(method: str, path: str, body: object) -> tuple[str, str, object]:
     return method, path, body
 
 
-@pytest.mark.parametrize("program", ["v0_sync.py"])
-def test_migrated_program_behaves_the_same(program: str, tmp_path: Path) -> None:
+V0 = ("0.27.10", "0.28.1")  # the SDK a legacy program ran on, the one its migration needs
+V1 = ("1.3.0", "1.3.0")
+
+
+@pytest.mark.parametrize("program,versions", [
+    ("v0_sync.py", V0),
+    ("v0_async.py", V0),
+    ("class_wrapper.py", V0),
+    ("kwargs_dict.py", V0),
+    ("raw_requests.py", V0),
+    ("v1_client.py", V1),
+])
+def test_migrated_program_behaves_the_same(program: str, versions: tuple[str, str], tmp_path: Path) -> None:
+    before, after = versions
     legacy = PROGRAMS / program
-    legacy_out, legacy_requests = _run("0.27.10", legacy, API2023())
+    legacy_out, legacy_requests = _run(before, legacy, API2023())
 
     copy = tmp_path / program
     shutil.copy(legacy, copy)
     result = CliRunner().invoke(fix, [str(copy)], catch_exceptions=False)
     assert result.exit_code == 1, result.stderr
-    new_out, new_requests = _run("0.28.1", copy, TodayAPI())
+    new_out, new_requests = _run(after, copy, TodayAPI())
 
     assert new_out == legacy_out
     expected = []

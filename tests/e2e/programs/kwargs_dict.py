@@ -1,0 +1,27 @@
+"""A legacy create whose arguments are built up in a dict (openai 0.27)."""
+import sys
+
+import openai
+
+openai.api_key = "sk-test"
+openai.api_base = sys.argv[1]
+
+
+def start(training_file, epochs=None):
+    params = {
+        "training_file": training_file,
+        "model": "curie",
+        "prompt_loss_weight": 0.05,
+    }
+    if epochs:
+        params["n_epochs"] = epochs
+    params["batch_size"] = 4
+    return openai.FineTune.create(**params)
+
+
+job_id = start("file-000001", epochs=2)["id"]
+job = openai.FineTune.retrieve(job_id)
+while job["status"] in ("pending", "running"):
+    job = openai.FineTune.retrieve(job_id)
+print("status", job["status"])
+print("epochs", job["hyperparams"]["n_epochs"], "batch", job["hyperparams"]["batch_size"])
