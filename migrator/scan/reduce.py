@@ -36,7 +36,9 @@ def _interesting(catalog: Catalog) -> re.Pattern[str]:
     code = prefilter.patterns(catalog)["code"].pattern.decode()
     fields = "|".join(re.escape(f) for f in catalog.response_fields)
     statuses = "|".join(re.escape(s) for s in catalog.statuses["legacy_only"])
-    return re.compile(rf"{code}|(?i:openai)|\b(?:{fields})\b|[\"'](?:{statuses})[\"']")
+    # model=/engine= arguments: a constant holding a legacy model may flow into one.
+    return re.compile(rf"{code}|(?i:openai)|\b(?:{fields})\b|[\"'](?:{statuses})[\"']"
+                      r"|\b(?:model|engine)\s*=")
 
 
 def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]:
@@ -48,18 +50,10 @@ def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]
     blank line as a node that each metadata pass visits.
     """
     lines = LINE.findall(source)
-    if len(lines) < MIN_LINES:
+    dull = dull_statements(source, lines, catalog)
+    if not dull:
         return source, None
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return source, None
-    rx = _interesting(catalog)
-    hot = {i for i, line in enumerate(lines, 1) if rx.search(line)}
-    drop: list[tuple[int, int, bool]] = []  # (first, last, needs pass) 1-based line spans
-    _collect(tree.body, hot, drop, in_class=False)
-    if not drop:
-        return source, None
+    tree, drop = dull
     replaced: dict[int, str | None] = {}
     # Blank and comment lines between top-level statements go too (inside a statement
     # they may belong to a string, so those stay).
@@ -81,6 +75,28 @@ def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]
             out.append(line)
             origin.append(i)
     return "".join(out), origin
+
+
+def dull_statements(source: str, lines: list[str], catalog: Catalog
+                    ) -> tuple[ast.Module, list[tuple[int, int, bool]]] | None:
+    """The statements of a large module that cannot hold a finding, or None.
+
+    Returns the ``ast`` tree and ``(first, last, is_class_member)`` 1-based line spans,
+    in source order: top-level statements (imports excepted) and members of interesting
+    classes that mention nothing interesting and own their lines.  ``fix`` punches the
+    same spans out as holes (migrator/fix/holes.py).
+    """
+    if len(lines) < MIN_LINES:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    rx = _interesting(catalog)
+    hot = {i for i, line in enumerate(lines, 1) if rx.search(line)}
+    drop: list[tuple[int, int, bool]] = []
+    _collect(tree.body, hot, drop, in_class=False)
+    return (tree, sorted(drop)) if drop else None
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:

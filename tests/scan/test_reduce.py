@@ -104,3 +104,12 @@ def test_short_or_unparsable_sources_are_left_alone():
     assert reduce_source("x = 1\n", CAT) == ("x = 1\n", None)
     broken = "print 'py2'\n" * 300
     assert reduce_source(broken, CAT) == (broken, None)
+
+
+def test_a_constant_flowing_into_model_in_a_plain_function_is_kept(monkeypatch):
+    """`model=NAME` alone keeps a function: the constant it names may hold a legacy model."""
+    source = ('import openai\n\nLEGACY = "text-davinci-003"\n\n' + FILLER +
+              'def complete(client, prompt):\n    return client.completions.create(model=LEGACY, prompt=prompt)\n')
+    full = scan(source, False, monkeypatch)
+    assert [(f.line, f.rule, f.legacy) for f in full] == [(3, "FT020", "text-davinci-003")]
+    assert scan(source, True, monkeypatch) == full
