@@ -3,14 +3,19 @@
 Parsing happens once; each codemod in the fixed order transforms the tree the
 previous one produced.  LibCST re-resolves scope and qualified-name metadata for
 every codemod, which costs more than the parse on a big module, so a codemod whose
-trigger words do not occur in the current code is skipped.  Bytes go in and bytes come out, so the BOM, the encoding declaration,
-CRLF line endings and every byte the codemods did not touch survive unchanged.
+trigger words do not occur in the current code is skipped, and a large module's
+dull statements are punched out as holes first (holes.py): the chain runs on the
+small module and the holes are filled back.  Bytes go in and bytes come out, so the
+BOM, the encoding declaration, CRLF line endings and every byte the codemods did not
+touch survive unchanged.
 """
 
 from __future__ import annotations
 
+import io
+import tokenize
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -33,31 +38,56 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
     """The migrated bytes of ``data``; raises ``libcst.ParserSyntaxError`` if it does not parse.
 
     With ``holes`` (the default) a large module's dull statements are punched out
-    before the codemods run and restored after (see holes.py); the result is the
-    same bytes as without, only sooner.
+    before the codemods run and restored after; the result is the same bytes as
+    without, only sooner.  Whenever the holes cannot be used (the holed module does
+    not parse, a codemod lost or duplicated a placeholder) the whole module is
+    transformed instead.
     """
-    module = cst.parse_module(data)
-    punched = punch(module.code, catalog) if holes else None
-    if punched is not None:
-        small = cst.parse_module(punched.source, config=module.config_for_parsing)
-        result = _run(small, codemods, catalog, model_map, filename)
-        restored = punched.restore(result[0].code)
-        if restored is not None:
-            out = restored.encode(module.encoding)
-            return Transformed(out if out != data else data, result[1], result[2])
-    module, sites, v0 = _run(module, codemods, catalog, model_map, filename)
+    if holes:
+        done = _transform_with_holes(data, codemods, catalog, model_map, filename)
+        if done is not None:
+            return done
+    module, sites, v0 = _run(cst.parse_module(data), codemods, catalog, model_map, filename)
     out = module.bytes
     return Transformed(out if out != data else data, sites, v0)
 
 
+def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
+                          model_map: Mapping[str, str] | None, filename: str | None) -> Transformed | None:
+    """The result of the chain run on ``data`` with holes, or None to run it on the whole module.
+
+    Only the holed module goes through LibCST (CPython's ``ast`` already checked the
+    whole source), so a large file is parsed once, small.
+    """
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        source = data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None  # the full parse reports it
+    punched = punch(source, catalog, tuple(model_map or ()))
+    if punched is None:
+        return None
+    try:
+        small = cst.parse_module(punched.source.encode(encoding))
+    except cst.ParserSyntaxError:
+        return None
+    module, sites, v0 = _run(small, codemods, catalog, model_map, filename, punched.restore)
+    restored = punched.restore(module.code)
+    if restored is None:
+        return None
+    out = restored.encode(module.encoding)
+    return Transformed(out if out != data else data, sites, v0)
+
+
 def _run(module: cst.Module, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
-         model_map: Mapping[str, str] | None, filename: str | None) -> tuple[cst.Module, int, bool]:
+         model_map: Mapping[str, str] | None, filename: str | None,
+         whole: Callable[[str], str | None] = lambda code: code) -> tuple[cst.Module, int, bool]:
+    """Chain ``codemods`` over ``module``; ``whole`` gives the full text each ``applies`` judges."""
     context = CodemodContext(filename=filename, scratch={})
-    code = module.code
     for cls in codemods:
-        if not cls.applies(code, catalog, model_map or {}):
+        code = module.code
+        if not cls.applies(whole(code) or code, catalog, model_map or {}):
             continue  # cannot change anything: skip its metadata resolution and walk
         context = CodemodContext(filename=filename, scratch=context.scratch)
         module = cls(context, catalog=catalog, model_map=model_map).transform_module(module)
-        code = module.code
     return module, context.scratch.get(SITES, 0), bool(context.scratch.get(V0_MIGRATED))

@@ -57,7 +57,7 @@ def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]
     replaced: dict[int, str | None] = {}
     # Blank and comment lines between top-level statements go too (inside a statement
     # they may belong to a string, so those stay).
-    inside = {i for node in tree.body for i in range(_span(node)[0], _span(node)[1] + 1)}
+    inside = {i for first, last in map(statement_span, tree.body) for i in range(first, last + 1)}
     for i, line in enumerate(lines, 1):
         if i not in inside and (not line.strip() or line.lstrip().startswith("#")):
             replaced[i] = None
@@ -77,14 +77,15 @@ def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]
     return "".join(out), origin
 
 
-def dull_statements(source: str, lines: list[str], catalog: Catalog
+def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tuple[str, ...] = ()
                     ) -> tuple[ast.Module, list[tuple[int, int, bool]]] | None:
     """The statements of a large module that cannot hold a finding, or None.
 
     Returns the ``ast`` tree and ``(first, last, is_class_member)`` 1-based line spans,
     in source order: top-level statements (imports excepted) and members of interesting
     classes that mention nothing interesting and own their lines.  ``fix`` punches the
-    same spans out as holes (migrator/fix/holes.py).
+    same spans out as holes (migrator/fix/holes.py); its ``extra`` words (the old
+    names of ``--model-map``) are interesting too.
     """
     if len(lines) < MIN_LINES:
         return None
@@ -93,19 +94,20 @@ def dull_statements(source: str, lines: list[str], catalog: Catalog
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     rx = _interesting(catalog)
-    hot = {i for i, line in enumerate(lines, 1) if rx.search(line)}
+    hot = {i for i, line in enumerate(lines, 1) if rx.search(line) or any(w in line for w in extra)}
     drop: list[tuple[int, int, bool]] = []
     _collect(tree.body, hot, drop, in_class=False)
     return (tree, sorted(drop)) if drop else None
 
 
-def _span(node: ast.stmt) -> tuple[int, int]:
+def statement_span(node: ast.stmt) -> tuple[int, int]:
+    """The 1-based first and last line of ``node``, its decorators included."""
     decorators = getattr(node, "decorator_list", ())
     return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno
 
 
 def _collect(body: list[ast.stmt], hot: set[int], drop: list[tuple[int, int, bool]], in_class: bool) -> None:
-    spans = [_span(node) for node in body]
+    spans = [statement_span(node) for node in body]
     for i, node in enumerate(body):
         first, last = spans[i]
         shares_line = (i > 0 and spans[i - 1][1] >= first) or (i + 1 < len(body) and spans[i + 1][0] <= last)

@@ -73,3 +73,64 @@ def test_a_lost_or_duplicated_hole_means_no_restore():
 
 def test_small_modules_get_no_holes():
     assert punch("import openai\nopenai.FineTune.list()\n", CAT) is None
+
+
+def test_a_codemod_altering_a_placeholder_falls_back_to_the_whole_module(monkeypatch):
+    """A placeholder lost or doubled by a codemod must not be filled: the full module is transformed."""
+    from migrator.fix import holes as holes_module
+
+    real = holes_module.Punched.restore
+
+    def lose_one(self, code):
+        return real(self, code.replace(next(iter(self.holes)), "", 1))
+
+    data = MODULE.encode()
+    monkeypatch.setattr(holes_module.Punched, "restore", lose_one)
+    assert transform_python(data, gather_codemods(), CAT) == transform_python(data, gather_codemods(), CAT,
+                                                                              holes=False)
+
+
+def test_each_placeholder_must_come_back_exactly_once():
+    punched = punch(FILLER * 2 + 'import openai\nopenai.FineTune.list()\n' + FILLER, CAT)
+    a, b = list(punched.holes)[:2]
+    assert punched.restore(punched.source.replace(a, "", 1).replace(b, b + b, 1)) is None
+
+
+def test_dull_siblings_and_the_comments_between_them_share_one_hole():
+    punched = punch(MODULE, CAT)
+    filler_holes = [original for original in punched.holes.values() if "helper_0(" in original]
+    assert len(filler_holes) == 1 and "helper_49" in filler_holes[0] and "# helper 7\n" in filler_holes[0]
+
+
+# Dull statements that scope ties to a legacy call: each must stay visible to the codemods.
+TIED = {
+    "a requests session bound elsewhere": (
+        'import requests\n\nsession = requests.Session()\n\n' + FILLER +
+        'def start():\n    return session.post("https://api.openai.com/v1/fine-tunes", '
+        'json={"training_file": "f", "model": "curie", "n_epochs": 2})\n', {}),
+    "a --model-map name in a constant": (
+        'import openai\n\nOLD = "acme-legacy"\n\n' + FILLER +
+        'openai.FineTune.create(training_file="f", model=OLD)\n', {"acme-legacy": "ft:davinci-002:acme::x"}),
+    "a response aliased in a dull statement": (
+        'import openai\n\njob = openai.FineTune.retrieve("ft-1")\n\n' + FILLER +
+        'view = job\n\n' + FILLER + 'print(view["hyperparams"])\n', {}),
+}
+
+
+@pytest.mark.parametrize("case", list(TIED))
+def test_statements_tied_by_scope_to_kept_code_are_not_holed(case):
+    source, model_map = TIED[case]
+    data = source.encode()
+    with_holes = transform_python(data, gather_codemods(), CAT, model_map)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, model_map, holes=False)
+    assert with_holes.data != data
+    assert punch(source, CAT, tuple(model_map)).source.count("__ft_migrate_hole_") >= 1
+
+
+@pytest.mark.parametrize("header", [b"\xef\xbb\xbf", b"# -*- coding: latin-1 -*-\n"])
+def test_bom_and_encoding_declarations_survive_holes(header):
+    body = MODULE.replace('"""Only one method is legacy."""', '"""Only one method is legacy: caf\u00e9."""')
+    data = header + body.replace("\n", "\r\n").encode("latin-1" if b"latin-1" in header else "utf-8")
+    with_holes = transform_python(data, gather_codemods(), CAT)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
+    assert with_holes.data.startswith(header) and with_holes.data != data
