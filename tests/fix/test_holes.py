@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
 
 from codemods import gather_codemods
 from migrator.catalog import load_catalog
-from migrator.fix.holes import punch
+from migrator.fix.holes import _Hints, _names, punch
 from migrator.fix.transform import transform_python
 
 CAT = load_catalog()
@@ -134,3 +135,65 @@ def test_bom_and_encoding_declarations_survive_holes(header):
     with_holes = transform_python(data, gather_codemods(), CAT)
     assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
     assert with_holes.data.startswith(header) and with_holes.data != data
+
+
+# A function's own names are not the module's: only what it reads without binding reaches the module.
+SHADOWED = ('import openai\n\nparams = {"training_file": "f", "model": "curie"}\n\n'
+            'missing = object()\n\n'
+            'class Dull:\n    def method(self, params):\n        missing = str(params)\n'
+            '        return [missing for params in range(3)]\n\n'
+            + FILLER + 'openai.FineTune.create(**params)\nprint(missing)\n')
+
+
+def test_a_function_local_name_does_not_tie_its_statement_to_the_module():
+    """``Dull.method`` binds its own ``params`` and ``missing``: it is holed though kept code uses both names."""
+    data = SHADOWED.encode()
+    with_holes = transform_python(data, gather_codemods(), CAT)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
+    assert with_holes.data != data and b"FineTuningJob.create(" in with_holes.data
+    punched = punch(SHADOWED, CAT)
+    assert "class Dull:" not in punched.source and "helper_0(" not in punched.source
+    assert any("class Dull:" in original for original in punched.holes.values())
+    assert punched.restore(punched.source) == SHADOWED
+
+
+# Reads LibCST resolves to the module though the name is also bound in the function.
+FREE_READS = {
+    "a global read": "def dull():\n    return {name}\n",
+    "a read before the local binding": "def dull(r):\n    for i in r:\n        if i:\n"
+                                       "            print({name})\n        {name} = i\n",
+    "a match capture": "def dull(p):\n    match p:\n        case [{name}]:\n            return {name}\n",
+    "a later for's if": "def dull(z):\n    return [a for a in z for {name} in a if {name}]\n",
+    "a global declaration": "def dull():\n    global {name}\n    {name} = 1\n",
+    "a string annotation": "def dull(x: '{name}'):\n    return x\n",
+}
+
+
+@pytest.mark.parametrize("case", list(FREE_READS))
+def test_a_function_reading_a_module_name_stays(case):
+    """A dull function whose read (as LibCST resolves it) reaches the kept ``params`` is not holed."""
+    source = ('import openai\n\nparams = {"training_file": "f", "model": "curie"}\n\n'
+              + FREE_READS[case].format(name="params") + '\n\n' + FILLER + 'openai.FineTune.create(**params)\n')
+    data = source.encode()
+    with_holes = transform_python(data, gather_codemods(), CAT)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
+    assert "def dull(" in punch(source, CAT).source
+
+
+def test_names_count_in_the_namespace_they_live_in():
+    tree = ast.parse(textwrap.dedent('''\
+        class K(Base):
+            attr = 1
+            def method(self, arg, default=DEFAULT):
+                local = helper(arg)
+                [local for comp in arg]
+                with open(arg) as fh:
+                    fh.read()
+                def inner():
+                    nonlocal local
+                    return local + free
+                return lambda q: q + local
+        '''))
+    bound, imported, used = _names(tree.body[0], _Hints.of(tree))
+    assert set(bound) == {"K", "attr", "method"} and not imported
+    assert set(used) == {"Base", "DEFAULT", "helper", "open", "free"}
