@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tree import build_tree  # noqa: E402
+from tree import best_of, build_tree  # noqa: E402
 
 PARSE_ALL = """
 import sys, pathlib, libcst
@@ -38,16 +36,6 @@ for p in pathlib.Path(sys.argv[1]).rglob("*.py"):
         pass
 print(n)
 """
-
-
-def best_of(runs: int, argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
-    best = float("inf")
-    proc = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
-        best = min(best, time.perf_counter() - start)
-    return best, proc
 
 
 def main() -> None:

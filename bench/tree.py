@@ -5,7 +5,7 @@ the running interpreter, copied as they are, warts included: Python 2 test data,
 odd encodings, generated files), so the scan meets what it meets in a monorepo.
 Legacy sites are appended to randomly chosen files as small functions, and each
 planted site is returned as ``(path, line, rule)`` so a benchmark can check that
-every one was found.  Shared by ``bench_scan.py`` and ``bench_fix.py``.
+every one was found.  Shared by ``bench_scan.py`` and ``bench_fix.py``, with their timing helper.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import subprocess
 import sysconfig
+import time
 from pathlib import Path
 
 # One snippet per legacy pattern: (lines to append, {line offset within snippet: rule}).
@@ -39,6 +41,17 @@ SNIPPETS: tuple[tuple[str, dict[int, str]], ...] = (
      '    return openai.Completion.create(model="text-davinci-003", prompt=prompt)\n',
      {2: "FT020"}),
 )
+
+
+def best_of(runs: int, argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    """The best wall time of ``runs`` runs of a command, and its last result."""
+    best = float("inf")
+    proc = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        best = min(best, time.perf_counter() - start)
+    return best, proc
 
 
 def source_roots() -> list[Path]:
