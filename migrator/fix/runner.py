@@ -19,24 +19,20 @@ cannot run.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import stat
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from codemods import gather_codemods
 from codemods._base import TODO_RE
 from migrator.catalog import load_catalog
+from migrator.findings import ScanError
 from migrator.scan import prefilter
-from migrator.scan.filetypes import kind_from_shebang, kind_of
-from migrator.scan.runner import display_path
-from migrator.walk import MAX_BYTES, walk
+from migrator.sources import Source, display_path, read_sources, run_pool
+from migrator.walk import walk
 
-# Below this many candidate files a process pool costs more than it saves.
-POOL_THRESHOLD = 16
 
 CODE_KINDS = ("python", "setup-py", "notebook", "shell", "makefile", "markdown", "dockerfile")
 PIN_KINDS = ("requirements", "pyproject")
@@ -101,60 +97,34 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     result = FixResult()
     walked = walk(paths, excludes)
     result.missing = [display_path(m) for m in walked.missing]
-    code: list[tuple[str, str, str, bytes]] = []
-    pins: list[tuple[str, str, str, bytes]] = []
+    code: list[Source] = []
+    pins: list[Source] = []
     extra = tuple(old.encode() for old, _ in options.model_map)
-    for path in walked.files:
-        spath = str(path)
-        kind = kind_of(spath)
-        if kind is not None and kind not in CODE_KINDS and kind not in PIN_KINDS:
+    for entry in read_sources(walked.files, lambda kind: kind in CODE_KINDS or kind in PIN_KINDS):
+        if isinstance(entry, ScanError):
+            result.files.append(FileResult(entry.path, entry.path, "failed", reason=entry.reason))
             continue
-        try:
-            if os.path.getsize(spath) > MAX_BYTES:
-                continue
-            with open(spath, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            result.files.append(FileResult(spath, display_path(spath), "failed",
-                                           reason=f"cannot read: {exc.strerror or exc}"))
-            continue
-        if kind is None:
-            kind = kind_from_shebang(data[:64])
-            if kind is None:
-                continue
-        if b"\0" in data[:8192]:
-            continue
+        _, _, kind, data = entry
         result.files_seen += 1
-        entry = (spath, display_path(spath), kind, data)
         if kind in PIN_KINDS:
             if b"openai" in data.lower():
                 pins.append(entry)
         elif prefilter.needs_scan(kind, data, catalog) or any(e in data for e in extra):
             code.append(entry)
     result.files_parsed = len(code)
-    result.files.extend(_run_all(code, options, jobs))
+    result.files.extend(run_pool(_fix_one, code, options, jobs))
     if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
         result.files.extend(_fix_one(entry, options) for entry in pins)
     result.files.sort(key=lambda f: f.shown)
     return result
 
 
-def _tree_uses_v0_jobs(code: list[tuple[str, str, str, bytes]]) -> bool:
+def _tree_uses_v0_jobs(code: list[Source]) -> bool:
     """Code already on ``openai.FineTuningJob`` (from an earlier run) needs the bump too."""
     return any(b"FineTuningJob" in data for _, _, kind, data in code if kind != "markdown")
 
 
-def _run_all(entries: list[tuple[str, str, str, bytes]], options: Options, jobs: int | None) -> list[FileResult]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(entries) >= POOL_THRESHOLD:
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            chunk = max(1, len(entries) // (jobs * 4))
-            return list(pool.map(_fix_one, entries, [options] * len(entries), chunksize=chunk))
-    return [_fix_one(entry, options) for entry in entries]
-
-
-def _fix_one(entry: tuple[str, str, str, bytes], options: Options) -> FileResult:
+def _fix_one(entry: Source, options: Options) -> FileResult:
     """One file through its fixer; every failure becomes a result, never an exception."""
     from libcst import ParserSyntaxError
 

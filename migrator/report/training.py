@@ -20,7 +20,7 @@ import os
 
 from migrator.catalog import Catalog
 from migrator.findings import ScanError
-from migrator.scan.runner import display_path
+from migrator.sources import display_path
 from migrator.walk import walk
 
 MAX_DISCOVERED_BYTES = 100 * 1024 * 1024

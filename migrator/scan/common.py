@@ -135,3 +135,23 @@ def endpoint_finding(url_path: str, path: str, span: Span, catalog: Catalog, *,
     else:
         msg += f"; {ep.note}" if ep.note else "; it has no equivalent"
     return finding(path, span, rule, "endpoint", clean, repl, bool(fixable and repl and fine_tunes), msg)
+
+
+SUPPRESS = re.compile(r"#\s*ft-migrate:\s*ignore(?:\[(?P<rules>[A-Z0-9,\s]+)\])?")
+
+
+def unsuppressed(findings: list[Finding], text: str) -> list[Finding]:
+    """Drop findings on lines marked ``# ft-migrate: ignore`` (optionally ``[FT020,...]``).
+
+    Shared by every scanner's caller: the runner for whole files, the notebook
+    scanner per cell (where line numbers are those of the cell).
+    """
+    if "ft-migrate:" not in text:
+        return findings
+    lines = text.splitlines()
+    kept = []
+    for f in findings:
+        mt = SUPPRESS.search(lines[f.line - 1]) if 0 < f.line <= len(lines) else None
+        if mt is None or (mt.group("rules") and f.rule not in re.split(r"[,\s]+", mt.group("rules"))):
+            kept.append(f)
+    return kept

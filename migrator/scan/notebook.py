@@ -25,7 +25,7 @@ from typing import Callable
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan import cli_lines, deps
-from migrator.scan.common import ScanFailure, Span
+from migrator.scan.common import ScanFailure, Span, unsuppressed
 
 PythonScanner = Callable[[str, str], list[Finding]]
 
@@ -66,7 +66,7 @@ def scan_notebook(text: str, path: str, catalog: Catalog, python_scanner: Python
         else:
             continue
         found = [dataclasses.replace(f, cell=number) for f in found]
-        out.extend(_unsuppressed(found, source))
+        out.extend(unsuppressed(found, source))
     return sorted(out, key=Finding.sort_key)
 
 
@@ -86,12 +86,6 @@ def _language(nb: dict) -> str:
         if isinstance(value, str):
             return value.lower()
     return "python"
-
-
-def _unsuppressed(findings: list[Finding], source: str) -> list[Finding]:
-    from migrator.scan.runner import _unsuppressed as unsuppressed
-
-    return unsuppressed(findings, source)
 
 
 def _code_cell(source: str, path: str, catalog: Catalog, python_scanner: PythonScanner, number: int,

@@ -11,11 +11,7 @@ never as a traceback.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import re
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Callable
@@ -23,13 +19,10 @@ from typing import Callable
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
 from migrator.scan import prefilter
-from migrator.scan.common import ScanFailure
-from migrator.scan.filetypes import kind_from_shebang, kind_of
-from migrator.walk import MAX_BYTES, walk
+from migrator.scan.common import ScanFailure, unsuppressed
+from migrator.sources import Source, display_path, read_sources, run_pool
+from migrator.walk import walk
 
-# Below this many candidate files a process pool costs more than it saves.
-POOL_THRESHOLD = 16
-SUPPRESS = re.compile(r"#\s*ft-migrate:\s*ignore(?:\[(?P<rules>[A-Z0-9,\s]+)\])?")
 
 
 @dataclass
@@ -38,12 +31,6 @@ class ScanResult:
     errors: list[ScanError] = field(default_factory=list)
     files_scanned: int = 0
     files_parsed: int = 0
-
-
-def display_path(path: str) -> str:
-    """Paths in findings are relative to the current directory, with '/' separators."""
-    rel = os.path.relpath(path) if os.path.isabs(path) or not path.startswith("..") else path
-    return rel.replace(os.sep, "/")
 
 
 def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
@@ -55,48 +42,24 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
         result.errors.append(ScanError(display_path(missing), "no such file or directory"))
     for directory, reason in walked.unreadable:
         result.errors.append(ScanError(display_path(directory), reason))
-    candidates: list[tuple[str, str, str, bytes]] = []
-    for path in walked.files:
-        spath = str(path)
-        kind = kind_of(spath)
-        try:
-            if os.path.getsize(spath) > MAX_BYTES:
-                continue
-            with open(spath, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            result.errors.append(ScanError(display_path(spath), f"cannot read: {exc.strerror or exc}"))
+    candidates: list[Source] = []
+    for source in read_sources(walked.files):
+        if isinstance(source, ScanError):
+            result.errors.append(source)
             continue
-        if kind is None:
-            kind = kind_from_shebang(data[:64])
-            if kind is None:
-                continue
-        if b"\0" in data[:8192]:
-            continue  # binary
         result.files_scanned += 1
-        if prefilter.needs_scan(kind, data, catalog):
-            candidates.append((spath, display_path(spath), kind, data))
+        if prefilter.needs_scan(source[2], source[3], catalog):
+            candidates.append(source)
     result.files_parsed = len(candidates)
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(candidates) >= POOL_THRESHOLD:
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            chunk = max(1, len(candidates) // (jobs * 4))
-            outputs = pool.map(_scan_one, candidates, [catalog_files] * len(candidates), chunksize=chunk)
-            for findings, errors in outputs:
-                result.findings.extend(findings)
-                result.errors.extend(errors)
-    else:
-        for cand in candidates:
-            findings, errors = _scan_one(cand, catalog_files)
-            result.findings.extend(findings)
-            result.errors.extend(errors)
+    for findings, errors in run_pool(_scan_one, candidates, catalog_files, jobs):
+        result.findings.extend(findings)
+        result.errors.extend(errors)
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
 
 
-def _scan_one(candidate: tuple[str, str, str, bytes], catalog_files: tuple[str, ...]
+def _scan_one(candidate: Source, catalog_files: tuple[str, ...]
               ) -> tuple[list[Finding], list[ScanError]]:
     _, shown, kind, data = candidate
     catalog = load_catalog(catalog_files)
@@ -115,7 +78,7 @@ def _scan_one(candidate: tuple[str, str, str, bytes], catalog_files: tuple[str, 
     except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
         return [], [ScanError(shown, f"internal error in the {kind} scanner: {type(exc).__name__}: {exc}")]
     if kind != "notebook":
-        findings = _unsuppressed(findings, text)
+        findings = unsuppressed(findings, text)
     return findings, errors
 
 
@@ -135,19 +98,6 @@ def decode(data: bytes, kind: str) -> str:
             data = data.removeprefix(b"\xef\xbb\xbf")
         return data.decode(encoding)
     return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-
-
-def _unsuppressed(findings: list[Finding], text: str) -> list[Finding]:
-    """Drop findings on lines marked ``# ft-migrate: ignore`` (optionally ``[FT020,...]``)."""
-    if "ft-migrate:" not in text:
-        return findings
-    lines = text.splitlines()
-    kept = []
-    for f in findings:
-        mt = SUPPRESS.search(lines[f.line - 1]) if 0 < f.line <= len(lines) else None
-        if mt is None or (mt.group("rules") and f.rule not in re.split(r"[,\s]+", mt.group("rules"))):
-            kept.append(f)
-    return kept
 
 
 # -- dispatch ---------------------------------------------------------------------------

@@ -13,7 +13,6 @@ built by ``tests.support.venvs`` (cached under ``.cache/venvs``).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
