@@ -170,6 +170,20 @@ def costs(summary_or_path: dict | str | os.PathLike, models=DEFAULT_CANDIDATES, 
     return costs_of(result, chosen, n_epochs, cat.data)
 
 
+def check_with_costs(path: str | os.PathLike, models=DEFAULT_CANDIDATES, *,
+                     catalog: Catalog | None = None) -> tuple[dict, list[dict]]:
+    """``check_file(path)`` and ``costs(path, models)`` from one read of the file.
+
+    Tokenizing is the slow part of both; the report wants both for every
+    training file, so it should not pay for it twice.
+    """
+    cat = _catalog(catalog)
+    chosen = [trainable_model(cat, name) for name in models]
+    result = analyze(Source.from_path(path), cat, tuple(m.data_format for m in chosen))
+    summary = summarize(result, default_model(cat, result.format), None, cat.data)
+    return summary, costs_of(result, chosen, None, cat.data)
+
+
 def costs_of(result: Analysis, models: list[Model], epochs: int | None, data) -> list[dict]:
     """:func:`costs` for an analysis that has a view for every model's format."""
     out = []
@@ -183,4 +197,4 @@ def costs_of(result: Analysis, models: list[Model], epochs: int | None, data) ->
     return out
 
 
-__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "costs", "costs_of", "default_model", "summarize"]
+__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "check_with_costs", "costs", "costs_of", "default_model", "summarize"]

@@ -84,7 +84,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
     """
     if not files:
         return [], []  # the tokenizer is slow to load: only when there is something to count
-    from migrator.data import DataError, check_file, costs
+    from migrator.data import DataError, check_with_costs
 
     priced = [m for m in candidates
               if catalog.models[m].fine_tuned_price and catalog.models[m].fine_tuned_price.training is not None]
@@ -93,7 +93,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
     for path in files:
         shown = display_path(path)
         try:
-            summary = check_file(path, catalog=catalog)
+            summary, priced_costs = check_with_costs(path, priced, catalog=catalog)
             if not summary["valid"]:
                 reason = "no valid training example"
                 if summary["rejected"]:
@@ -101,7 +101,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
                     reason += f" (line {bad['line']}: {bad['reason']})"
                 errors.append(ScanError(shown, f"training file not priced: {reason}"))
                 continue
-            by_model = {c["model"]: c for c in costs(path, priced, catalog=catalog)}
+            by_model = {c["model"]: c for c in priced_costs}
         except DataError as exc:
             errors.append(ScanError(shown, f"training file not checked: {exc}"))
             continue

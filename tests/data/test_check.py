@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrator.cli import cli
-from migrator.data import check_file, costs
+from migrator.data import check_file, check_with_costs, costs
 from migrator.data.check import auto_epochs
 from tests.data.conftest import FIXTURES
 
@@ -202,3 +202,11 @@ def test_conventions_warnings():
     assert [w["code"] for w in warnings] == ["no_separator", "no_stop", "no_leading_space", "common_prompt_prefix"]
     assert warnings[0]["message"].endswith("(the legacy tool suggests ' ->')")
     assert warnings[2]["message"] == "8 of 12 completions do not start with a space (first at line 2)"
+
+
+@pytest.mark.parametrize("name", ["legacy_train.jsonl", "chat_valid.jsonl", "defects.jsonl", "chat_defects.jsonl",
+                                  "conventions.jsonl", "train.csv"])
+def test_check_with_costs_is_check_file_and_costs_from_one_read(name):
+    path = str(FIXTURES / name)
+    models = ("babbage-002", "davinci-002", "gpt-3.5-turbo")
+    assert check_with_costs(path, models) == (check_file(path), costs(path, models))
