@@ -68,7 +68,7 @@ def punch(source: str, catalog: Catalog, extra: tuple[str, ...] = ()) -> Punched
     ``extra``: more interesting words (the old names of ``--model-map``).
     """
     lines = LINE.findall(source)
-    dull = dull_statements(source, lines, catalog, extra)
+    dull = dull_statements(source, lines, catalog, extra, assignments=False)
     if dull is None:
         return None
     tree, found = dull

@@ -197,3 +197,13 @@ def test_names_count_in_the_namespace_they_live_in():
     bound, imported, used = _names(tree.body[0], _Hints.of(tree))
     assert set(bound) == {"K", "attr", "method"} and not imported
     assert set(used) == {"Base", "DEFAULT", "helper", "open", "free"}
+
+
+@pytest.mark.parametrize("filler", ["", FILLER])
+def test_a_call_through_an_import_alias_is_not_holed(filler):
+    """`FT.alist()` mentions no catalog word; the interesting import that binds `FT` keeps it."""
+    source = "from openai import FineTune as FT\n\n" + filler + "async def main():\n    await FT.alist()\n"
+    data = source.encode()
+    with_holes = transform_python(data, gather_codemods(), CAT)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
+    assert with_holes.data.decode().endswith("async def main():\n    await FineTuningJob.alist()\n")

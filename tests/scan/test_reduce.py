@@ -100,8 +100,9 @@ def test_reduction_drops_dull_code_and_maps_lines_back():
     assert "helper_" not in reduced and "class Dull" not in reduced
 
 
-def test_short_or_unparsable_sources_are_left_alone():
-    assert reduce_source("x = 1\n", CAT) == ("x = 1\n", None)
+def test_short_sources_are_reduced_too_and_unparsable_ones_left_alone():
+    assert reduce_source("x = 1\n", CAT) == ("", [])
+    assert reduce_source("import openai\nx = 1\n", CAT) == ("import openai\n", [1])
     broken = "print 'py2'\n" * 300
     assert reduce_source(broken, CAT) == (broken, None)
 
@@ -113,3 +114,22 @@ def test_a_constant_flowing_into_model_in_a_plain_function_is_kept(monkeypatch):
     full = scan(source, False, monkeypatch)
     assert [(f.line, f.rule, f.legacy) for f in full] == [(3, "FT020", "text-davinci-003")]
     assert scan(source, True, monkeypatch) == full
+
+
+@pytest.mark.parametrize("source", [
+    # an import alias of the resource, used where nothing else is interesting
+    "from openai import FineTune as FT\n\n\nasync def main():\n    await FT.alist()\n",
+    # an alias bound by assignment, then a chain of them
+    "import openai\n\nft = openai.FineTune\nalso = ft\n\n\ndef go():\n    return also.list()\n",
+    # the alias shares a line with an unrelated import
+    "import os; from openai import FineTune as FT\n\n\ndef go():\n    return FT.list(), os.sep\n",
+])
+def test_names_bound_by_interesting_statements_keep_their_uses(monkeypatch, source):
+    full = scan(source, False, monkeypatch)
+    assert [f.rule for f in full][-1] == "FT010"  # the call through the alias
+    assert scan(source, True, monkeypatch) == full
+
+
+def test_an_unrelated_import_on_an_interesting_line_keeps_nothing_else():
+    source = "import os; import openai as oa\n\n\ndef dull():\n    return os.sep\n"
+    assert reduce_source(source, CAT) == ("import os; import openai as oa\n", [1])
