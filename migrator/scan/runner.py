@@ -6,7 +6,8 @@ their scanner, in a process pool when there are enough of them to pay for it
 (LibCST parsing is the expensive part).  Every problem with a file (unreadable,
 invalid UTF-8, unparsable) becomes a :class:`ScanError` and the scan goes on: a
 scanner's unexpected exception is reported as an internal error for that file,
-never as a traceback.
+never as a traceback.  With a :class:`~migrator.scan.cache.ScanCache`, files
+unchanged since an earlier run are not even read: their results come from it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Callable
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
 from migrator.scan import prefilter
+from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
 from migrator.sources import Source, display_path, read_sources, run_pool
 from migrator.walk import walk
-
 
 
 @dataclass
@@ -31,10 +32,12 @@ class ScanResult:
     errors: list[ScanError] = field(default_factory=list)
     files_scanned: int = 0
     files_parsed: int = 0
+    files_cached: int = 0  # of the files looked at, how many came from the cache unread
 
 
 def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
-               jobs: int | None = None) -> ScanResult:
+               jobs: int | None = None, cache: ScanCache | None = None) -> ScanResult:
+    """Scan ``paths``; with a ``cache``, unchanged files are taken from it and the rest stored in it."""
     catalog = load_catalog(catalog_files)
     result = ScanResult()
     walked = walk(paths, excludes)
@@ -42,21 +45,50 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
         result.errors.append(ScanError(display_path(missing), "no such file or directory"))
     for directory, reason in walked.unreadable:
         result.errors.append(ScanError(display_path(directory), reason))
+    to_read = walked.files
+    if cache is not None:
+        to_read = []
+        for path in walked.files:
+            entry = cache.get(str(path), display_path(str(path)))
+            if entry is None:
+                to_read.append(path)
+            else:
+                _count(result, entry)
+                result.files_cached += 1
     candidates: list[Source] = []
-    for source in read_sources(walked.files):
+    entries: dict[str, Entry] = {str(p): Entry(False, False, [], []) for p in to_read}  # skipped unless read
+    for source in read_sources(to_read):
         if isinstance(source, ScanError):
             result.errors.append(source)
+            entries.pop(_path_of(source, to_read), None)  # not cached: tried again next run
             continue
-        result.files_scanned += 1
-        if prefilter.needs_scan(source[2], source[3], catalog):
+        parsed = prefilter.needs_scan(source[2], source[3], catalog)
+        entries[source[0]] = Entry(True, parsed, [], [])
+        if parsed:
             candidates.append(source)
-    result.files_parsed = len(candidates)
-    for findings, errors in run_pool(_scan_one, candidates, catalog_files, jobs):
-        result.findings.extend(findings)
-        result.errors.extend(errors)
+    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog_files, jobs)):
+        entries[source[0]] = Entry(True, True, findings, errors)
+    for path, entry in entries.items():
+        _count(result, entry)
+        if cache is not None:
+            cache.put(path, entry)
+    if cache is not None:
+        cache.save()
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
+
+
+def _count(result: ScanResult, entry: Entry) -> None:
+    scanned, parsed, findings, errors = entry
+    result.files_scanned += scanned
+    result.files_parsed += parsed
+    result.findings.extend(findings)
+    result.errors.extend(errors)
+
+
+def _path_of(error: ScanError, paths: list) -> str | None:
+    return next((str(p) for p in paths if display_path(str(p)) == error.path), None)
 
 
 def _scan_one(candidate: Source, catalog_files: tuple[str, ...]

@@ -1,0 +1,202 @@
+"""Each file's scan result, remembered between runs while the file is unchanged.
+
+Why: a scan is re-run far more often than code changes (CI on every push, a
+pre-commit hook, ``report`` after ``scan``), and nearly all of its time goes to
+reading, prefiltering and LibCST-parsing files that have not changed since the
+last run.  Like black's and ruff's caches, an entry is trusted while ``stat``
+says the file is the one that was scanned: same size, mtime, ctime and inode.
+ctime matters: tools that restore mtimes (``touch -r``, ``rsync -t``, some
+checkouts) cannot set it back, so an edit that keeps the size and the mtime is
+still seen.
+
+One cache file per tool version, scanner code and catalog (the built-in one
+plus the user's ``--catalog`` files): a change to any of them starts afresh
+rather than trusting results the new code or catalog might not give.  Files
+live in the user's cache directory (``platformdirs``), never in the scanned
+tree, so a read-only checkout scans fine; ``FT_MIGRATE_CACHE_DIR`` moves it and
+``scan --no-cache`` neither reads nor writes it.  A cache that cannot be read or
+written costs a warning and a full scan, never a wrong result or a failed run.
+
+Only results that follow from a file's bytes are stored: the findings and the
+decode/parse errors of a file, or the fact that it was skipped (binary, too
+large, of no kind we scan).  A file that could not be read is tried again
+next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from dataclasses import astuple
+from importlib import resources
+from pathlib import Path
+
+import orjson
+
+from migrator import __version__
+from migrator.catalog import BUILTIN
+from migrator.findings import Finding, ScanError
+
+CACHE_ENV = "FT_MIGRATE_CACHE_DIR"
+# A cache file not used for this long belongs to an older version or catalog.
+STALE_SECONDS = 14 * 24 * 3600
+# Past this many entries only the files of the current run are kept.
+MAX_ENTRIES = 500_000
+
+# (size, mtime_ns, ctime_ns, inode)
+Signature = tuple[int, int, int, int]
+
+
+class Entry(tuple):
+    """``(scanned, parsed, findings, errors)`` of one file, as the runner counts them."""
+
+    __slots__ = ()
+
+    def __new__(cls, scanned: bool, parsed: bool, findings: list[Finding], errors: list[ScanError]):
+        return super().__new__(cls, (scanned, parsed, findings, errors))
+
+
+def default_directory() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("ft-migrate", appauthor=False))
+
+
+def signature(path: str) -> Signature | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def code_fingerprint() -> str:
+    """What the results depend on besides the files: version, scanner code, catalogs.
+
+    The package's own files are identified by name, size and mtime (cheap, and an
+    editable install being worked on changes them), the catalogs by content.
+    """
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        st = path.stat()
+        digest.update(f"{path.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+class ScanCache:
+    """Entries by absolute path; :meth:`get` before reading a file, :meth:`put` after scanning it."""
+
+    def __init__(self, directory: Path, catalog_files: tuple[str, ...] = (), warn=None):
+        self.directory = directory
+        self.warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
+        digest = hashlib.sha256(code_fingerprint().encode())
+        digest.update(hashlib.sha256(resources.files("migrator").joinpath(BUILTIN).read_bytes()).digest())
+        for catalog in catalog_files:
+            with open(catalog, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+        self.path = directory / f"scan-{digest.hexdigest()[:32]}.json"
+        self.old: dict[str, list] = {}
+        self.new: dict[str, list] = {}
+        self.pending: dict[str, tuple[str, Signature]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                doc = orjson.loads(f.read())
+            entries = doc["files"]
+            if not isinstance(entries, dict):
+                raise ValueError("'files' is not an object")
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.warn(f"ignoring the scan cache {self.path}: {exc}")
+            return
+        self.old = entries
+
+    def get(self, path: str, shown: str) -> Entry | None:
+        """The stored entry if ``path`` is unchanged and shown the same way, else None.
+
+        A miss remembers the file's signature, taken now, before the file is read:
+        if it changes while it is being scanned, the next run sees that.
+        """
+        key = os.path.abspath(path)
+        sig = signature(path)
+        if sig is None:
+            return None
+        stored = self.old.get(key)
+        if stored is not None:
+            try:
+                entry = self._entry(stored, shown, sig)
+            except (ValueError, TypeError) as exc:
+                self.warn(f"ignoring a malformed entry for {shown} in the scan cache {self.path}: {exc}")
+                entry = None
+            if entry is not None:
+                self.new[key] = stored
+                return entry
+        self.pending[key] = (shown, sig)
+        return None
+
+    @staticmethod
+    def _entry(stored: list, shown: str, sig: Signature) -> Entry | None:
+        stored_shown, stored_sig, scanned, parsed, findings, errors = stored
+        if stored_shown != shown or tuple(stored_sig) != sig:
+            return None
+        return Entry(bool(scanned), bool(parsed), [Finding(*f) for f in findings],
+                     [ScanError(*e) for e in errors])
+
+    def put(self, path: str, entry: Entry) -> None:
+        key = os.path.abspath(path)
+        seen = self.pending.pop(key, None)
+        if seen is None:
+            return
+        shown, sig = seen
+        scanned, parsed, findings, errors = entry
+        self.new[key] = [shown, list(sig), scanned, parsed, [list(astuple(f)) for f in findings],
+                         [[e.path, e.reason] for e in errors]]
+
+    def save(self) -> None:
+        """Write this run's entries (and earlier ones, within bounds) atomically; prune stale files."""
+        entries = self.new
+        if len(self.old) + len(self.new) <= MAX_ENTRIES:
+            entries = {**self.old, **self.new}
+        if entries == self.old:
+            try:
+                os.utime(self.path)  # in use: not stale
+            except OSError:
+                pass
+            return
+        tmp = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".tmp", dir=self.directory)
+            with os.fdopen(fd, "wb") as f:
+                f.write(orjson.dumps({"tool": "ft-migrate", "version": __version__, "files": entries}))
+            os.replace(tmp, self.path)
+            tmp = None
+            self._prune()
+        except OSError as exc:
+            self.warn(f"cannot write the scan cache in {self.directory}: {exc.strerror or exc} "
+                      f"(set {CACHE_ENV} or pass --no-cache)")
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _prune(self) -> None:
+        cutoff = time.time() - STALE_SECONDS
+        for other in self.directory.glob("scan-*.json"):
+            try:
+                if other != self.path and other.stat().st_mtime < cutoff:
+                    other.unlink()
+            except OSError:
+                continue
