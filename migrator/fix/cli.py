@@ -119,13 +119,15 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     problems = [f for f in result.files if f.status in ("skipped", "failed")]
     for missing in result.missing:
         click.echo(f"{missing}: no such file or directory", err=True)
+    for directory, reason in result.unreadable:
+        click.echo(f"{directory}: {reason}", err=True)
     for f in problems:
         click.echo(f"{f.shown}: {f.reason}", err=True)
     for item in result.manual:
         click.echo(f"{item.path}:{item.line}: {item.rule} {item.message}", err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
-    if result.missing or problems:
+    if result.missing or result.unreadable or problems:
         sys.exit(1)
     if changed and (show_diff or check or not exit_zero_even_if_changed):
         sys.exit(1)

@@ -75,6 +75,8 @@ class FileResult:
 class FixResult:
     files: list[FileResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # (directory, reason) for directories that could not be listed, as scan reports them
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
     files_seen: int = 0
     files_parsed: int = 0
 
@@ -97,6 +99,7 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     result = FixResult()
     walked = walk(paths, excludes)
     result.missing = [display_path(m) for m in walked.missing]
+    result.unreadable = [(display_path(d), reason) for d, reason in walked.unreadable]
     code: list[Source] = []
     pins: list[Source] = []
     extra = tuple(old.encode() for old, _ in options.model_map)

@@ -155,6 +155,27 @@ def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: p
     assert result.stderr.startswith("nowhere: no such file or directory\n")
 
 
+def test_unreadable_directory_is_reported_and_the_rest_fixed(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.py").write_text("import openai\nopenai.FineTune.list()\n")
+    (tmp_path / "b.py").write_text("import openai\nopenai.FineTune.list()\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run(".")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("locked: cannot list directory: Permission denied\n")
+    assert (tmp_path / "b.py").read_text() == "import openai\nopenai.FineTuningJob.list()\n"
+    assert (tmp_path / "locked" / "a.py").read_text() == "import openai\nopenai.FineTune.list()\n"
+
+
 def test_notebook_cells_rewritten_outputs_and_metadata_untouched(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
