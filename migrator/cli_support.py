@@ -1,4 +1,4 @@
-"""Small pieces every subcommand shares: the exit-2 error, atomic output, the --as-of date."""
+"""Small pieces every subcommand shares: the exit-2 error, atomic output, --as-of, --no-cache."""
 
 from __future__ import annotations
 
@@ -41,3 +41,9 @@ def write_output(text: str, output: str | None) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+no_cache_option = click.option(
+    "--no-cache", is_flag=True,
+    help="Neither read nor write the cache of unchanged files' scan results "
+         "(kept in the user cache directory, or in $FT_MIGRATE_CACHE_DIR).")

@@ -8,7 +8,7 @@ import sys
 import click
 
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, as_of_date, write_output
+from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_output
 
 
 @click.command()
@@ -25,9 +25,7 @@ from migrator.cli_support import Fatal, as_of_date, write_output
 @click.option("--as-of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Date to measure the shutdown against [default: today].")
 @click.option("--color/--no-color", default=None, help="Force colour on or off [default: on a terminal].")
-@click.option("--no-cache", is_flag=True,
-              help="Neither read nor write the cache of unchanged files' results "
-                   "(kept in the user cache directory, or in $FT_MIGRATE_CACHE_DIR).")
+@no_cache_option
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...], jobs: int | None,
          catalogs: tuple[str, ...], as_of: dt.date, color: bool | None, no_cache: bool) -> None:
     """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
@@ -40,12 +38,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
         catalog = load_catalog(catalogs)
     except CatalogError as exc:
         raise Fatal(str(exc)) from None
-    cache = None
-    if not no_cache:
-        from migrator.scan.cache import ScanCache, default_directory
+    from migrator.scan.cache import open_cache
 
-        cache = ScanCache(default_directory(), catalogs)
-    result = scan_paths(list(paths) or ["."], catalog_files=catalogs, excludes=exclude, jobs=jobs, cache=cache)
+    result = scan_paths(list(paths) or ["."], catalog_files=catalogs, excludes=exclude, jobs=jobs,
+                        cache=open_cache(no_cache, catalogs))
     try:
         if fmt == "json":
             from migrator.output import json_doc

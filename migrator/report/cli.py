@@ -9,7 +9,7 @@ import sys
 import click
 
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, as_of_date, write_output
+from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_output
 
 
 @click.command()
@@ -28,14 +28,16 @@ from migrator.cli_support import Fatal, as_of_date, write_output
               help="Parallel processes for parsing [default: all cores].")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
+@no_cache_option
 def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, data_files: tuple[str, ...],
-           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...]) -> None:
+           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], no_cache: bool) -> None:
     """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
     what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
 
     Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
     """
     from migrator.report import figures, training
+    from migrator.scan.cache import open_cache
     from migrator.scan.runner import scan_paths
 
     try:
@@ -43,7 +45,8 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     except CatalogError as exc:
         raise Fatal(str(exc)) from None
     roots = list(paths) or ["."]
-    result = scan_paths(roots, catalog_files=catalogs, excludes=exclude, jobs=jobs)
+    result = scan_paths(roots, catalog_files=catalogs, excludes=exclude, jobs=jobs,
+                        cache=open_cache(no_cache, catalogs))
     files = training.training_files(roots, data_files, exclude)
     priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
     doc = figures.build(result, catalog, as_of, priced, errors)

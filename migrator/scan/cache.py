@@ -68,6 +68,11 @@ def default_directory() -> Path:
     return Path(user_cache_dir("ft-migrate", appauthor=False))
 
 
+def open_cache(no_cache: bool, catalog_files: tuple[str, ...] = ()) -> ScanCache | None:
+    """The cache the commands use: None with ``--no-cache``, else the one in :func:`default_directory`."""
+    return None if no_cache else ScanCache(default_directory(), catalog_files)
+
+
 def signature(path: str) -> Signature | None:
     try:
         st = os.stat(path)

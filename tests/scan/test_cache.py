@@ -174,3 +174,16 @@ def test_unwritable_cache_warns_and_scans(tmp_path, monkeypatch):
     assert len(json.loads(result.stdout)["findings"]) == 2
     assert f"warning: cannot write the scan cache in {blocker / 'cache'}" in result.stderr
     assert not list(tmp_path.glob("**/.scan-*.tmp"))
+
+
+def test_report_reuses_the_scan_cache(app, monkeypatch):
+    def report() -> str:
+        result = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2026-11-25"])
+        assert result.exit_code == 1, result.output
+        return result.stdout
+
+    first = report()
+    no_reading(monkeypatch)
+    assert report() == first
+    fresh = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2026-11-25", "--no-cache"])
+    assert "a file was read" in str(fresh.exception)  # --no-cache does read
