@@ -2,7 +2,8 @@
 
 Builds a >= 1M-line tree of real Python (see tree.py) with ~200 planted legacy
 sites, then times, in the same run and on the same warm page cache (best of N):
-- `ft-migrate scan --format json` (the baseline: walk, prefilter, parse candidates);
+- `ft-migrate scan --format json --no-cache` (the baseline: walk, prefilter, parse
+  candidates; without the cache, which would spare it the work);
 - `ft-migrate fix --diff` (walk, prefilter, parse candidates once, chain every
   codemod, diff); target: at most 3x the scan;
 - parsing every .py file of the tree with LibCST in one process (what fix would
@@ -54,7 +55,7 @@ def main() -> None:
         root = work / "tree"
         files, lines, planted = build_tree(root, lines=args.lines, sites=args.sites)
         print(f"tree: {files} files, {lines} lines, {len(planted)} planted sites")
-        t_scan, _ = best_of(args.runs, [*exe, "scan", "--format", "json", *jobs, "tree"], work)
+        t_scan, _ = best_of(args.runs, [*exe, "scan", "--format", "json", "--no-cache", *jobs, "tree"], work)
         t_fix, proc = best_of(args.runs, [*exe, "fix", "--diff", *jobs, "tree"], work)
         if proc.returncode not in (0, 1):
             raise SystemExit(f"fix failed ({proc.returncode}): {proc.stderr[-2000:]}")

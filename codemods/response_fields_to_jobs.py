@@ -36,9 +36,12 @@ codemod recognises.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import libcst as cst
 
 from codemods._base import MigrationCommand, string_value, with_string_value
+from migrator.catalog import Catalog
 
 
 def _access(node: cst.CSTNode) -> tuple[cst.BaseExpression, str] | None:
@@ -68,6 +71,12 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
     ID = "FX003"
     RULE = "FT030"
     DESCRIPTION = "Rename legacy FineTune response fields and statuses on values from legacy calls."
+
+    @classmethod
+    def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
+        """Only a module that names a legacy field, a legacy status or an events listing."""
+        words = (*catalog.response_fields, *catalog.statuses["legacy_only"], "list_events")
+        return super().applies(code, catalog, model_map) and any(w in code for w in words)
 
     def visit_Module(self, node: cst.Module) -> None:
         self._jobs: set[cst.CSTNode] = set()

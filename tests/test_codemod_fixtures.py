@@ -13,6 +13,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from libcst.codemod import CodemodContext
 
 from codemods import REGISTRY
 from migrator.catalog import load_catalog
@@ -67,3 +68,15 @@ def test_every_codemod_has_crlf_and_non_ascii_cases() -> None:
         assert any("non_ascii" in n for n in names), f"{module} has no non-ASCII case"
         crlf = [p for p in (FIXTURES / module).glob("*crlf*.input.py")]
         assert all(b"\r\n" in p.read_bytes() for p in crlf), f"{module}: CRLF case without CRLF"
+
+
+@pytest.mark.parametrize("input_path", sorted(FIXTURES.glob("*/*.input.py")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_codemod_that_does_not_apply_would_change_nothing(input_path: Path) -> None:
+    """``applies`` (the per-codemod prefilter that spares LibCST's metadata) never skips a change."""
+    data = input_path.read_bytes()
+    catalog, model_map = load_catalog(), _model_map(input_path)
+    for cls in REGISTRY.values():
+        if not cls.applies(data.decode("utf-8"), catalog, model_map):
+            module = cst.parse_module(data)
+            out = cls(CodemodContext(), catalog=catalog, model_map=model_map).transform_module(module)
+            assert out.bytes == data, f"{cls.ID} skipped by applies() but changes {input_path.name}"
