@@ -28,16 +28,17 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
 from migrator import __version__
 from migrator.catalog import BUILTIN
+from migrator.cli_support import write_output
 from migrator.findings import Finding, ScanError
 
 CACHE_ENV = "FT_MIGRATE_CACHE_DIR"
@@ -50,13 +51,13 @@ MAX_ENTRIES = 500_000
 Signature = tuple[int, int, int, int]
 
 
-class Entry(tuple):
-    """``(scanned, parsed, findings, errors)`` of one file, as the runner counts them."""
+class Entry(NamedTuple):
+    """One file's result, as the runner counts it."""
 
-    __slots__ = ()
-
-    def __new__(cls, scanned: bool, parsed: bool, findings: list[Finding], errors: list[ScanError]):
-        return super().__new__(cls, (scanned, parsed, findings, errors))
+    scanned: bool
+    parsed: bool
+    findings: list[Finding]
+    errors: list[ScanError]
 
 
 def default_directory() -> Path:
@@ -178,24 +179,14 @@ class ScanCache:
             except OSError:
                 pass
             return
-        tmp = None
+        doc = orjson.dumps({"tool": "ft-migrate", "version": __version__, "files": entries}).decode()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as f:
-                f.write(orjson.dumps({"tool": "ft-migrate", "version": __version__, "files": entries}))
-            os.replace(tmp, self.path)
-            tmp = None
+            write_output(doc, str(self.path))
             self._prune()
         except OSError as exc:
             self.warn(f"cannot write the scan cache in {self.directory}: {exc.strerror or exc} "
                       f"(set {CACHE_ENV} or pass --no-cache)")
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     def _prune(self) -> None:
         cutoff = time.time() - STALE_SECONDS

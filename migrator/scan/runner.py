@@ -57,10 +57,11 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
                 result.files_cached += 1
     candidates: list[Source] = []
     entries: dict[str, Entry] = {str(p): Entry(False, False, [], []) for p in to_read}  # skipped unless read
+    unread: set[str] = set()
     for source in read_sources(to_read):
         if isinstance(source, ScanError):
             result.errors.append(source)
-            entries.pop(_path_of(source, to_read), None)  # not cached: tried again next run
+            unread.add(source.path)
             continue
         parsed = prefilter.needs_scan(source[2], source[3], catalog)
         entries[source[0]] = Entry(True, parsed, [], [])
@@ -68,6 +69,8 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
             candidates.append(source)
     for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog_files, jobs)):
         entries[source[0]] = Entry(True, True, findings, errors)
+    if unread:  # not cached: tried again next run
+        entries = {path: entry for path, entry in entries.items() if display_path(path) not in unread}
     for path, entry in entries.items():
         _count(result, entry)
         if cache is not None:
@@ -85,10 +88,6 @@ def _count(result: ScanResult, entry: Entry) -> None:
     result.files_parsed += parsed
     result.findings.extend(findings)
     result.errors.extend(errors)
-
-
-def _path_of(error: ScanError, paths: list) -> str | None:
-    return next((str(p) for p in paths if display_path(str(p)) == error.path), None)
 
 
 def _scan_one(candidate: Source, catalog_files: tuple[str, ...]

@@ -173,7 +173,7 @@ def test_unwritable_cache_warns_and_scans(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert len(json.loads(result.stdout)["findings"]) == 2
     assert f"warning: cannot write the scan cache in {blocker / 'cache'}" in result.stderr
-    assert not list(tmp_path.glob("**/.scan-*.tmp"))
+    assert not list(tmp_path.glob("**/.ft-migrate-*"))
 
 
 def test_report_reuses_the_scan_cache(app, monkeypatch):
