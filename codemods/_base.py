@@ -14,6 +14,8 @@ runner counts those markers in the output to report the manual items left.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import re
 from typing import ClassVar, Mapping
 
@@ -22,6 +24,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import Assignment, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
+from migrator.advice import for_model as advise
 from migrator.catalog import Catalog, load_catalog
 
 TODO_PREFIX = "# TODO(ft-migrate "
@@ -89,10 +92,21 @@ class MigrationCommand(VisitorBasedCodemodCommand):
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
         return any(t in code for t in cls.TRIGGERS)
 
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        """Under ``python -m libcst.tool codemod``: the date and target ``fix`` would take."""
+        arg_parser.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                                help="Date the replacements are chosen for (default: today).")
+        arg_parser.add_argument("--target", metavar="MODEL", default=None,
+                                help="Replace every shut-down model with MODEL where it fits.")
+
     def __init__(self, context: CodemodContext, catalog: Catalog | None = None,
-                 model_map: Mapping[str, str] | None = None) -> None:
+                 model_map: Mapping[str, str] | None = None, as_of: str | None = None,
+                 target: str | None = None) -> None:
         super().__init__(context)
-        self.catalog = catalog if catalog is not None else load_catalog()
+        if catalog is None:
+            catalog = load_catalog(as_of=dt.date.fromisoformat(as_of) if as_of else None, target=target)
+        self.catalog = catalog
         self.model_map = dict(model_map or {})
         self._statements: list[list[str]] = []
         self._alias_values: dict[cst.CSTNode, cst.BaseExpression] = {}
@@ -249,24 +263,34 @@ class MigrationCommand(VisitorBasedCodemodCommand):
             return cst.Name(new_attr)
         return None
 
-    def map_model(self, name: str, rule: str) -> str | None:
-        """The model that replaces ``name``, or None (queuing a TODO where a legacy
-        fine-tuned model has no mapping from the user)."""
+    def map_model(self, name: str, rule: str, purpose: str = "inference") -> str | None:
+        """The model that replaces ``name`` on the catalog's date, or None.
+
+        The user's ``--model-map`` wins.  Otherwise the lifecycle decides: a target
+        is written only where a name swap keeps the program working; a target that
+        will itself retire, or that trains on another data format, is written with
+        a TODO saying so; where no swap is safe (the call must move to chat, nothing
+        can be fine-tuned any more, a legacy fine-tune must be re-trained) the name
+        stays and the TODO says what to do.  A shut-down model is never written.
+        """
         if name in self.model_map:
             return self.model_map[name]
         model = self.catalog.legacy_model(name)
-        if model is not None:
-            if model.replacement and model.fixable:
-                return model.replacement
-            if model.replacement:
-                self.todo(f"model {name!r} was shut down; use {model.replacement!r}: {model.note}", "FT020")
+        if model is None:
+            if self.catalog.fine_tuned_base(name) is not None:
+                advice = advise(self.catalog, name, "fine-tuning")
+                how = f" and pass --model-map {name}=<new ft:... name>" if advice.target else ""
+                self.todo(f"{name!r} was fine-tuned through the legacy endpoint and shut down with it; "
+                          f"{advice.text}{how}", "FT021")
             return None
-        base = self.catalog.fine_tuned_base(name)
-        if base is not None:
-            repl = self.catalog.models[base].replacement if base in self.catalog.models else None
-            self.todo(f"{name!r} was fine-tuned through the legacy endpoint and shut down with it; "
-                      f"re-train it on {repl or 'a current model'} and pass "
-                      f"--model-map {name}=<new ft:... name>", "FT021")
+        advice = advise(self.catalog, name, purpose)
+        if advice.write and model.fixable:
+            res = advice.resolution
+            if res.valid_until is not None or res.format_change is not None or res.caveats:
+                self.todo(f"{name!r} was shut down: {advice.text}", rule)
+            return advice.write
+        note = f": {model.note}" if model.note else ""
+        self.todo(f"model {name!r} was shut down; {advice.text}{note}", "FT020")
         return None
 
     # -- a create request's fields (keyword arguments or a body dict) ------
@@ -275,23 +299,26 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         name = string_value(value)
         if name is None:
             return value
-        new = self.map_model(name, self.RULE)
-        self.note_chat(new or name)
+        new = self.map_model(name, self.RULE, "fine-tuning")
+        if new is None or name in self.model_map:
+            self.note_chat(new or name)
         if new is None or not isinstance(value, cst.SimpleString):
             return value
         return with_string_value(value, new)
 
-    def default_model(self) -> str:
-        """The model to write where a legacy create gave none: the jobs API requires one."""
+    def default_model(self) -> str | None:
+        """The model to write where a legacy create gave none (the jobs API requires
+        one), or None when nothing can be fine-tuned on the catalog's date."""
         default = self.catalog.request_fields["default_model"]
-        model = self.map_model(default, self.RULE) or default
-        self.note_chat(model)
+        model = self.map_model(default, self.RULE, "fine-tuning")
+        if default in self.model_map:
+            self.note_chat(model)
         return model
 
     def note_chat(self, model: str) -> None:
         """Chat models train on chat-format data, which a legacy training file is not."""
-        entry = self.catalog.model(model)
-        if entry is not None and entry.data_format == "chat":
+        entry = self.catalog.model(model) or self.catalog.model(self.catalog.base_of(model) or "")
+        if entry is not None and entry.format == "chat":
             self.todo(f"{model} trains on chat-format data: convert the training file with "
                       f"`ft-migrate data convert`", self.RULE)
 

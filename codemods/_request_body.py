@@ -25,6 +25,7 @@ import libcst as cst
 from libcst.metadata import Assignment, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from codemods._base import MigrationCommand, merge_hyperparameters, new_string, string_value
+from migrator.advice import for_model as advise
 
 HYPERPARAMETERS = "hyperparameters"
 
@@ -164,13 +165,16 @@ def manual_message(command: MigrationCommand, what: str) -> str:
     fields = command.catalog.request_fields
     return (f"{what} cannot be followed here; in it move {', '.join(fields['into_hyperparameters'])} "
             f"under \"{HYPERPARAMETERS}\", set \"model\" (required now; the legacy default was "
-            f"{fields['default_model']}, now {_replacement(command, fields['default_model'])}) and remove "
+            f"{fields['default_model']}, {_replacement(command, fields['default_model'])}) and remove "
             f"{', '.join(fields['dropped'])}")
 
 
 def _replacement(command: MigrationCommand, name: str) -> str:
-    model = command.catalog.legacy_model(name)
-    return model.replacement if model is not None and model.replacement else name
+    """``now davinci-002`` where a swap is all it takes, else what to do instead."""
+    advice = advise(command.catalog, name, "fine-tuning")
+    if advice.write and advice.resolution.valid_until is None and advice.resolution.format_change is None:
+        return f"now {advice.write}"
+    return advice.text
 
 
 def rewrite_body(command: MigrationCommand, body: cst.Dict, rule: str, *, later_keys: set[str],
@@ -216,7 +220,9 @@ def rewrite_body(command: MigrationCommand, body: cst.Dict, rule: str, *, later_
         out[-1] = (out[-1][0].with_changes(comma=elements[-1].comma), out[-1][1])
     new = [e for e, _ in out]
     if not has_model and "model" not in later_keys and not any(string_value(e.key) == "model" for e in new):
-        new = _with_model(new, new_string(command.default_model(), quote), quote)
+        model = command.default_model()
+        if model is not None:
+            new = _with_model(new, new_string(model, quote), quote)
     result = body.with_changes(elements=new)
     if result.deep_equals(body):
         return body

@@ -179,8 +179,8 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             hyper, comma = _hyperparameters(existing, moved, quote)
             out[slot] = (first.with_changes(keyword=cst.Name("hyperparameters"), value=hyper,
                                             comma=comma if comma is not None else first.comma), out[slot][1])
-        if not has_model and not has_star:
-            model = self.default_model()
+        model = self.default_model() if not has_model and not has_star else None
+        if model is not None:
             anchor = next((k for k, (a, _) in enumerate(out)
                            if a.keyword is not None and a.keyword.value == "training_file"), len(out) - 1)
             new_arg = cst.Arg(keyword=cst.Name("model"), value=new_string(model, quote),

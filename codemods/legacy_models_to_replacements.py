@@ -1,4 +1,4 @@
-"""FX002: replace models shut down on 2024-01-04 with the catalog's replacements.
+"""FX002: replace models shut down on 2024-01-04 with what replaces them on the as-of date.
 
 Before::
 
@@ -55,34 +55,69 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
 
     def visit_Module(self, node: cst.Module) -> None:
         """Names passed as ``model=``/``engine=`` anywhere in the module: their
-        constant and default-argument values are models too."""
-        self._flows: set[str] = set()
-        flows = self._flows
+        constant and default-argument values are models too, to fine-tune when
+        they are passed to a fine-tuning create, else to run."""
+        self._flows: dict[str, str] = {}
+        self._calls: list[str] = []  # the purpose of each call being visited, innermost last
+        flows, purpose_of = self._flows, self._purpose
 
         class Collect(cst.CSTVisitor):
+            def __init__(self) -> None:
+                super().__init__()
+                self.calls: list[str] = []
+
+            def visit_Call(self, n: cst.Call) -> None:
+                self.calls.append(purpose_of(n))
+
+            def leave_Call(self, n: cst.Call) -> None:
+                self.calls.pop()
+
             def visit_Arg(self, n: cst.Arg) -> None:
                 if n.keyword is not None and n.keyword.value in MODEL_ARGS and isinstance(n.value, cst.Name):
-                    flows.add(n.value.value)
+                    if flows.get(n.value.value) != "fine-tuning":
+                        flows[n.value.value] = self.calls[-1] if self.calls else "inference"
 
         node.visit(Collect())
 
-    def _replace(self, node: cst.BaseExpression) -> cst.BaseExpression:
+    def _purpose(self, call: cst.Call) -> str:
+        """"fine-tuning" for a fine-tuning create (legacy or new, any alias), else "inference"."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("create", "acreate"):
+            return "inference"
+        owners = {self.catalog.sdk["v0"]["legacy"], self.catalog.sdk["v0"]["replacement"]}
+        if any(q.rpartition(".")[0] in owners for q in self.qualified(func)):
+            return "fine-tuning"
+        chain = []
+        node = func.value
+        while isinstance(node, cst.Attribute):
+            chain.insert(0, node.attr.value)
+            node = node.value
+        dotted = ".".join(chain)
+        v1 = (self.catalog.sdk["v1"]["legacy"], self.catalog.sdk["v1"]["replacement"])
+        return "fine-tuning" if any(dotted == p or dotted.endswith("." + p) for p in v1) else "inference"
+
+    def _replace(self, node: cst.BaseExpression, purpose: str = "inference") -> cst.BaseExpression:
         name = string_value(node)
         if name is None or not isinstance(node, cst.SimpleString):
             return node
-        new = self.map_model(name, self.RULE)
+        new = self.map_model(name, self.RULE, purpose)
         if new is None or new == name:
             return node
         self.count_site()
         return with_string_value(node, new)
 
+    def visit_Call(self, node: cst.Call) -> None:
+        self._calls.append(self._purpose(node))
+
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         if original_node.keyword is None or original_node.keyword.value not in MODEL_ARGS:
             return updated_node
-        return updated_node.with_changes(value=self._replace(updated_node.value))
+        purpose = self._calls[-1] if self._calls else "inference"
+        return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         """``engine=`` on an ``openai`` resource call becomes ``model=``."""
+        self._calls.pop()
         engine = [a for a in original_node.args if a.keyword is not None and a.keyword.value == "engine"]
         has_model = any(a.keyword is not None and a.keyword.value == "model" for a in original_node.args)
         if not engine or has_model or not any(q.startswith("openai.") for q in self.qualified(original_node.func)):
@@ -96,8 +131,13 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         targets = [t.target for t in original_node.targets]
         if any(isinstance(t, cst.Name) and (t.value in self._flows or _model_key(t.value.lower()))
                for t in targets) or self._legacy_fine_tuned(original_node.value):
-            return updated_node.with_changes(value=self._replace(updated_node.value))
+            return updated_node.with_changes(value=self._replace(updated_node.value, self._flow(targets)))
         return updated_node
+
+    def _flow(self, targets) -> str:
+        """The purpose of the model a variable holds: fine-tuning when it flows into a create."""
+        return next((self._flows[t.value] for t in targets
+                     if isinstance(t, cst.Name) and t.value in self._flows), "inference")
 
     def _legacy_fine_tuned(self, value: cst.BaseExpression) -> bool:
         """A `base:ft-...` name is unambiguous: under any variable name it is a model
@@ -109,13 +149,14 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         t = original_node.target
         if updated_node.value is not None and isinstance(t, cst.Name) and (
                 t.value in self._flows or _model_key(t.value.lower())):
-            return updated_node.with_changes(value=self._replace(updated_node.value))
+            return updated_node.with_changes(value=self._replace(updated_node.value, self._flow([t])))
         return updated_node
 
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
         name = original_node.name.value
         if updated_node.default is not None and (name in self._flows or _model_key(name)):
-            return updated_node.with_changes(default=self._replace(updated_node.default))
+            return updated_node.with_changes(default=self._replace(updated_node.default,
+                                                                    self._flows.get(name, "inference")))
         return updated_node
 
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:

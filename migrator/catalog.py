@@ -11,8 +11,10 @@ file and the entry at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 BUILTIN = "catalog.toml"
+AS_OF_ENV = "FT_MIGRATE_AS_OF"
 
 
 class CatalogError(ValueError):
@@ -41,12 +44,30 @@ class Price:
     output: float | None = None
 
 
+CONFIDENCE = ("official", "corroborated", "third-party")  # strongest first
+EFFECTS = ("fine-tuning-limited", "fine-tuning-ends")
+FORMATS = ("completion", "chat", "embedding", "edit")
+
+
 @dataclass(frozen=True)
 class DateEntry:
+    """One dated fact: what happens, when, who says so and how sure it is.
+
+    ``announced`` is when the date became known (None: treated as always known);
+    ``effect`` marks the fine-tuning wind-down milestones.
+    """
+
     key: str
     date: dt.date
     label: str
     source: str
+    confidence: str = "official"
+    announced: dt.date | None = None
+    effect: str | None = None
+    short: str = ""  # the headline's words for it; the label when empty
+
+    def known_on(self, day: dt.date) -> bool:
+        return self.date <= day or self.announced is None or self.announced <= day
 
 
 @dataclass(frozen=True)
@@ -59,17 +80,30 @@ class Model:
     alternatives: tuple[str, ...] = ()
     fixable: bool = True
     note: str = ""
-    shutdown: dt.date | None = None
+    shutdown: DateEntry | None = None
     announced: dt.date | None = None
     price: Price | None = None
     fine_tuned_price: Price | None = None
     fine_tunable: bool = False
-    data_format: str | None = None
+    fine_tuning_until: DateEntry | None = None
+    available: dt.date | None = None
+    format: str | None = None  # completion, chat, embedding or edit
     max_example_tokens: int | None = None
 
     @property
     def legacy(self) -> bool:
+        """One of the models the legacy rules look for (retired on 2024-01-04 or with /v1/engines)."""
         return self.status == "shut-down"
+
+    @property
+    def confidence(self) -> str:
+        """How sure the model's shutdown date is ("official" when it has none)."""
+        return self.shutdown.confidence if self.shutdown is not None else "official"
+
+    def alive_on(self, day: dt.date) -> bool:
+        """Released by ``day`` and not yet shut down."""
+        return (self.available is None or self.available <= day) and (
+            self.shutdown is None or self.shutdown.date > day)
 
 
 @dataclass(frozen=True)
@@ -120,11 +154,41 @@ class Catalog:
     cli: Mapping[str, Any]
     dependency: Mapping[str, str]
     data: Mapping[str, Any]
+    lifecycle: Mapping[str, Any]
+    # The date the catalog answers for (`--as-of`, default today) and the user's
+    # explicit `--target`: set by :func:`load_catalog`, so that every part that
+    # is handed a catalog resolves replacements for the same day.
+    as_of: dt.date = field(default_factory=lambda: default_as_of())
+    target: str | None = None
+
+    @property
+    def spec(self) -> tuple[tuple[str, ...], dt.date, str | None]:
+        """What rebuilds this very catalog in another process: ``load_catalog(*spec)``."""
+        return self.files[1:], self.as_of, self.target
 
     # -- dates ------------------------------------------------------------
     @property
     def shutdown(self) -> dt.date:
         return self.dates["shutdown"].date
+
+    def fine_tuning_events(self) -> list[DateEntry]:
+        """The fine-tuning wind-down milestones, oldest first."""
+        return sorted((d for d in self.dates.values() if d.effect), key=lambda d: d.date)
+
+    # -- lifecycle --------------------------------------------------------
+    def resolve(self, model: str, purpose: str = "inference"):
+        """What replaces ``model`` on :attr:`as_of` for ``purpose``: see :mod:`migrator.lifecycle`."""
+        from migrator.lifecycle import resolve
+
+        return resolve(self, model, purpose)
+
+    def base_of(self, name: str) -> str | None:
+        """The base model of a fine-tuned name, legacy (``curie:ft-...``) or new (``ft:davinci-002:...``)."""
+        for pattern in (self.legacy_fine_tuned, self.new_fine_tuned):
+            m = pattern.match(name)
+            if m is not None and "base" in pattern.groupindex:
+                return m.group("base")
+        return None
 
     # -- models -----------------------------------------------------------
     @functools.cached_property
@@ -169,9 +233,30 @@ class Catalog:
 # ---------------------------------------------------------------------------
 
 
-def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
-    """The built-in catalog with the user's files in ``extra`` merged on top."""
-    return _load(tuple(str(p) for p in extra))
+def default_as_of() -> dt.date:
+    """Today, unless ``$FT_MIGRATE_AS_OF`` (YYYY-MM-DD) pins the date every command answers
+    for: a CI job, a test suite or a report that must not change from one day to the next."""
+    pinned = os.environ.get(AS_OF_ENV)
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise CatalogError(f"${AS_OF_ENV}: {pinned!r} is not a date in YYYY-MM-DD form") from None
+
+
+def load_catalog(extra: Iterable[str | Path] = (), as_of: dt.date | None = None,
+                 target: str | None = None) -> Catalog:
+    """The built-in catalog with the user's files in ``extra`` merged on top, answering for
+    ``as_of`` (default :func:`default_as_of`) with the user's explicit ``target`` model, if any."""
+    files = tuple(str(p) for p in extra)
+    return _dated(files, as_of or default_as_of(), target)
+
+
+@functools.lru_cache(maxsize=32)
+def _dated(files: tuple[str, ...], as_of: dt.date, target: str | None) -> Catalog:
+    # One instance per (files, date, target): per-catalog caches key on identity.
+    return dataclasses.replace(_load(files), as_of=as_of, target=target)
 
 
 @functools.lru_cache(maxsize=8)
@@ -271,6 +356,7 @@ class _Validator:
         return src
 
     def date_ref(self, path, entry, key, required=True) -> dt.date | None:
+        """A plain date: a key of [dates] or a literal YYYY-MM-DD."""
         ref = self.get(path, entry, key, "str", default=... if required else None)
         if ref is None:
             return None
@@ -280,6 +366,26 @@ class _Validator:
             return dt.date.fromisoformat(ref)
         except ValueError:
             raise self.fail((*path, key), f"{ref!r} is neither a key of [dates] nor YYYY-MM-DD") from None
+
+    def date_entry(self, path, entry, key, required=True) -> DateEntry | None:
+        """A key of [dates], or a literal YYYY-MM-DD dated by the entry's own
+        ``confidence`` and ``source`` (and ``announced``, if given)."""
+        ref = self.get(path, entry, key, "str", default=... if required else None)
+        if ref is None:
+            return None
+        if ref in self.dates:
+            return self.dates[ref]
+        try:
+            day = dt.date.fromisoformat(ref)
+        except ValueError:
+            raise self.fail((*path, key), f"{ref!r} is neither a key of [dates] nor YYYY-MM-DD") from None
+        if "confidence" not in entry:
+            raise self.fail((*path, "confidence"), f"a literal {key} date needs a confidence "
+                                                   f"({', '.join(CONFIDENCE)})")
+        confidence = self.get(path, entry, "confidence", "str", choices=set(CONFIDENCE))
+        announced_on = self.date_ref(path, entry, "announced", required=False)
+        return DateEntry(f"{path[-1]}.{key}", day, f"{path[-1]}: {key}", self.source(path, entry),
+                         confidence, announced_on)
 
     def price(self, path, entry, key) -> Price | None:
         if key not in entry:
@@ -338,6 +444,7 @@ class _Validator:
             cli=self.parse_cli(),
             dependency=self.parse_flat_strings(("dependency",)),
             data=self.parse_data(),
+            lifecycle=self.parse_lifecycle(),
         )
 
     def parse_dates(self) -> dict[str, DateEntry]:
@@ -353,9 +460,33 @@ class _Validator:
                     raise self.fail((*path, "date"), f"{raw!r} is not YYYY-MM-DD") from None
             if not isinstance(raw, dt.date):
                 raise self.fail((*path, "date"), "missing or not a date")
-            out[key] = DateEntry(key, raw, self.get(path, entry, "label", "str"), self.source(path, entry))
+            out[key] = DateEntry(key, raw, self.get(path, entry, "label", "str"), self.source(path, entry),
+                                 self.get(path, entry, "confidence", "str", choices=set(CONFIDENCE)),
+                                 None, self.get(path, entry, "effect", "str", None, choices=set(EFFECTS)),
+                                 self.get(path, entry, "short", "str", ""))
+        for key, entry in self.table(("dates",)).items():  # announced may name a later entry
+            ref = self.get(("dates", key), entry, "announced", "str", None)
+            if ref is None:
+                continue
+            if ref in out:
+                announced = out[ref].date
+            else:
+                try:
+                    announced = dt.date.fromisoformat(ref)
+                except ValueError:
+                    raise self.fail(("dates", key, "announced"),
+                                    f"{ref!r} is neither a key of [dates] nor YYYY-MM-DD") from None
+            out[key] = dataclasses.replace(out[key], announced=announced)
         if "shutdown" not in out:
             raise self.fail(("dates", "shutdown"), "missing required entry")
+        return out
+
+    def parse_lifecycle(self) -> dict[str, Any]:
+        path = ("lifecycle",)
+        t = self.table(path)
+        out = {"warn_days": self.get(path, t, "warn_days", "int"),
+               "after_fine_tuning": tuple(self.get(path, t, "after_fine_tuning", "strlist"))}
+        self.source(path, t)
         return out
 
     def parse_models(self) -> dict[str, Model]:
@@ -377,14 +508,19 @@ class _Validator:
                 alternatives=tuple(self.get(path, entry, "alternatives", "strlist", [])),
                 fixable=self.get(path, entry, "fixable", "bool", True),
                 note=self.get(path, entry, "note", "str", ""),
-                shutdown=self.date_ref(path, entry, "shutdown", required=status == "shut-down"),
+                shutdown=self.date_entry(path, entry, "shutdown", required=status == "shut-down"),
                 announced=self.date_ref(path, entry, "announced", required=False),
                 price=self.price(path, entry, "price"),
                 fine_tuned_price=self.price(path, entry, "fine_tuned_price"),
                 fine_tunable=self.get(path, entry, "fine_tunable", "bool", False),
-                data_format=self.get(path, entry, "data_format", "str", None, choices={"chat", "completion"}),
+                fine_tuning_until=self.date_entry(path, entry, "fine_tuning_until", required=False),
+                available=self.date_ref(path, entry, "available", required=False),
+                format=self.get(path, entry, "format", "str", None, choices=set(FORMATS)),
                 max_example_tokens=self.get(path, entry, "max_example_tokens", "int", None),
             )
+            if models[key].shutdown is not None and "replacement" not in entry:
+                raise self.fail((*path, "replacement"), "a model with a shutdown date needs a replacement "
+                                                        "(\"\" for none)")
         for key, m in models.items():
             for target in filter(None, (m.replacement, *m.alternatives)):
                 if target not in models:

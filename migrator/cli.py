@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "data": ("migrator.data.cli:data", "Check and convert training files; count tokens and cost."),
     "shim": ("migrator.shim.cli:shim", "Run the compatibility proxy for unmodified legacy code."),
     "report": ("migrator.report.cli:report", "Write the migration report (HTML, Markdown or JSON)."),
+    "models": ("migrator.models_cli:models", "Which models are shut down on a date; sync live shutdown dates."),
 }
 
 

@@ -11,9 +11,15 @@ import click
 
 
 def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
-    """Click callback for ``--as-of``: a YYYY-MM-DD date, today when not given."""
+    """Click callback for ``--as-of``: a YYYY-MM-DD date; when not given, today (or
+    ``$FT_MIGRATE_AS_OF``)."""
     if value is None:
-        return dt.date.today()
+        from migrator.catalog import CatalogError, default_as_of
+
+        try:
+            return default_as_of()
+        except CatalogError as exc:
+            raise click.BadParameter(str(exc)) from None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

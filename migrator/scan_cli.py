@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_output
+from migrator.cli_lifecycle import lifecycle_options, open_catalog
+from migrator.cli_support import Fatal, no_cache_option, write_output
 
 
 @click.command()
@@ -22,26 +22,23 @@ from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_outpu
               help="Parallel processes for parsing [default: all cores].")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
-@click.option("--as-of", callback=as_of_date, metavar="YYYY-MM-DD",
-              help="Date to measure the shutdown against [default: today].")
+@lifecycle_options
 @click.option("--color/--no-color", default=None, help="Force colour on or off [default: on a terminal].")
 @no_cache_option
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...], jobs: int | None,
-         catalogs: tuple[str, ...], as_of: dt.date, color: bool | None, no_cache: bool) -> None:
+         catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, color: bool | None,
+         no_cache: bool) -> None:
     """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
 
     Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
     """
     from migrator.scan.runner import scan_paths
 
-    try:
-        catalog = load_catalog(catalogs)
-    except CatalogError as exc:
-        raise Fatal(str(exc)) from None
+    catalog = open_catalog(catalogs, as_of, target, no_live)
     from migrator.scan.cache import open_cache
 
-    result = scan_paths(list(paths) or ["."], catalog_files=catalogs, excludes=exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalogs))
+    result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude, jobs=jobs,
+                        cache=open_cache(no_cache, catalog))
     try:
         if fmt == "json":
             from migrator.output import json_doc

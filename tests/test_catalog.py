@@ -14,12 +14,26 @@ from migrator.cli import cli
 def test_builtin_dates_and_models():
     cat = load_catalog()
     assert cat.shutdown == dt.date(2024, 1, 4)
-    assert {k: v.date.isoformat() for k, v in cat.dates.items()} == {
-        "gpt3-announced": "2023-07-06",
-        "fine-tunes-announced": "2023-08-22",
-        "shutdown": "2024-01-04",
-        "engines-shutdown": "2022-12-03",
+    assert {k: (v.date.isoformat(), v.confidence) for k, v in cat.dates.items()} == {
+        "engines-shutdown": ("2022-12-03", "official"),
+        "gpt3-announced": ("2023-07-06", "official"),
+        "fine-tunes-announced": ("2023-08-22", "official"),
+        "shutdown": ("2024-01-04", "official"),
+        "babbage-002-fine-tuning-closed": ("2025-07-22", "third-party"),
+        "completion-era-announced": ("2025-09-26", "corroborated"),
+        "legacy-snapshots-announced": ("2026-04-22", "official"),
+        "fine-tuning-new-orgs-closed": ("2026-05-07", "official"),
+        "fine-tuning-inactive-orgs-closed": ("2026-07-02", "official"),
+        "completion-era-shutdown": ("2026-09-28", "corroborated"),
+        "turbo-1106-shutdown": ("2026-09-28", "third-party"),
+        "legacy-snapshots-shutdown": ("2026-10-23", "official"),
+        "text-embedding-3-small-shutdown": ("2026-10-23", "third-party"),
+        "fine-tuning-ends": ("2027-01-06", "official"),
+        "gpt-4o-family-shutdown": ("2027-01-14", "third-party"),
     }
+    assert [(d.date.isoformat(), d.effect) for d in cat.fine_tuning_events()] == [
+        ("2026-05-07", "fine-tuning-limited"), ("2026-07-02", "fine-tuning-limited"),
+        ("2027-01-06", "fine-tuning-ends")]
     replacements = {m: cat.models[m].replacement for m in ("ada", "babbage", "curie", "davinci",
                                                           "text-davinci-003", "text-curie-001")}
     assert replacements == {"ada": "babbage-002", "babbage": "babbage-002", "curie": "davinci-002",
@@ -30,6 +44,11 @@ def test_builtin_dates_and_models():
         repl = cat.models[model].replacement
         assert repl is None or cat.models[repl].status == "current", model
     assert cat.legacy_model("gpt-3.5-turbo") is None
+    # The 2023 replacements carry their own end, with how sure it is.
+    for name in ("babbage-002", "davinci-002", "gpt-3.5-turbo-instruct"):
+        assert (cat.models[name].shutdown.date, cat.models[name].confidence) == (dt.date(2026, 9, 28), "corroborated")
+    assert cat.models["gpt-3.5-turbo"].shutdown.date == dt.date(2026, 10, 23)
+    assert cat.models["gpt-3.5-turbo"].confidence == "official"
 
 
 def test_fine_tuned_name_patterns():
@@ -37,6 +56,8 @@ def test_fine_tuned_name_patterns():
     assert cat.fine_tuned_base("curie:ft-acme-2023-03-01-12-00-00") == "curie"
     assert cat.fine_tuned_base("davinci:ft-personal-2022-11-30-10-00-00") == "davinci"
     assert cat.fine_tuned_base("ft:davinci-002:acme::8abc") is None
+    assert cat.base_of("ft:davinci-002:acme::8abc") == "davinci-002"
+    assert cat.base_of("curie:ft-acme-2023-03-01-12-00-00") == "curie"
     assert cat.new_fine_tuned.match("ft:gpt-3.5-turbo-0613:acme::8abc")
 
 
@@ -75,6 +96,7 @@ MINE = "our own deprecation notes"
 [dates.gpt4-0314-shutdown]
 date = "2024-06-13"
 label = "gpt-4-0314 shut down"
+confidence = "official"
 source = "MINE"
 
 [models."gpt-4-0314"]
@@ -94,7 +116,7 @@ replacement = "babbage-002"
 ''')
     cat = load_catalog([user])
     assert cat.legacy_model("gpt-4-0314").replacement == "gpt-4"
-    assert cat.legacy_model("gpt-4-0314").shutdown == dt.date(2024, 6, 13)
+    assert cat.legacy_model("gpt-4-0314").shutdown.date == dt.date(2024, 6, 13)
     assert cat.models["curie"].replacement == "babbage-002"
     assert cat.models["curie"].group == "base"  # the rest of the built-in entry is kept
     assert load_catalog().models["curie"].replacement == "davinci-002"  # no leak into the default
@@ -106,6 +128,13 @@ replacement = "babbage-002"
     ('[models.x]\nstatus = "shut-down"\ngroup = "base"\nreplacement = "davinci-002"\nsource = "NOPE"\n',
      "catalog entry models.x.source: unknown source 'NOPE' (add it to [sources])"),
     ("models = [\n", "not valid TOML: Invalid value (at end of document)"),
+    ('[dates.x]\ndate = "2026-01-01"\nlabel = "x"\nsource = "DERIVED"\n',
+     "catalog entry dates.x.confidence: missing required field"),
+    ('[dates.x]\ndate = "2026-01-01"\nlabel = "x"\nconfidence = "rumour"\nsource = "DERIVED"\n',
+     "catalog entry dates.x.confidence: expected one of ['corroborated', 'official', 'third-party'], got 'rumour'"),
+    ('[models.y]\nstatus = "current"\ngroup = "chat"\nshutdown = "2026-01-01"\nreplacement = ""\nsource = "DERIVED"\n',
+     "catalog entry models.y.confidence: a literal shutdown date needs a confidence "
+     "(official, corroborated, third-party)"),
 ])
 def test_malformed_user_file_names_the_entry(tmp_path, text, message):
     user = write(tmp_path, "bad.toml", text)

@@ -2,7 +2,10 @@
 
 A case is ``<case>.input.py`` plus ``<case>.expected.py``; a ``noop_<case>.input.py``
 has no expected file and must come out byte-identical.  An optional
-``<case>.model-map`` holds ``OLD=NEW`` lines passed as ``--model-map``.  Each case
+``<case>.model-map`` holds ``OLD=NEW`` lines passed as ``--model-map``, an
+optional ``<case>.as-of`` the date the case is migrated for (``--as-of``); without
+one a case holds the answers of :data:`FIXTURE_DATE`, when the 2023 replacements
+were alive.  Each case
 checks: the output equals the expected bytes; the expected output parses; running
 again on the expected output changes nothing.
 """
@@ -10,6 +13,8 @@ again on the expected output changes nothing.
 from __future__ import annotations
 
 from pathlib import Path
+
+import datetime as dt
 
 import libcst as cst
 import pytest
@@ -21,6 +26,7 @@ from migrator.fix.transform import transform_python
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BY_MODULE = {cls.__module__.rsplit(".", 1)[-1]: cls for cls in REGISTRY.values()}
+FIXTURE_DATE = dt.date(2023, 12, 1)
 
 
 def _cases():
@@ -42,15 +48,22 @@ def _model_map(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in mm.read_text(encoding="utf-8").split())
 
 
-def _run(module: str, data: bytes, model_map: dict[str, str]) -> bytes:
-    return transform_python(data, [BY_MODULE[module]], load_catalog(), model_map).data
+def as_of(path: Path) -> dt.date:
+    """The date a fixture case is migrated for."""
+    side = path.with_name(path.name.removesuffix(".input.py") + ".as-of")
+    return dt.date.fromisoformat(side.read_text().strip()) if side.exists() else FIXTURE_DATE
+
+
+def _run(module: str, data: bytes, model_map: dict[str, str], day: dt.date) -> bytes:
+    return transform_python(data, [BY_MODULE[module]], load_catalog(as_of=day), model_map).data
 
 
 @pytest.mark.parametrize("module,input_path,expected_path", list(_cases()))
 def test_fixture(module: str, input_path: Path, expected_path: Path | None) -> None:
     source = input_path.read_bytes()
     model_map = _model_map(input_path)
-    out = _run(module, source, model_map)
+    day = as_of(input_path)
+    out = _run(module, source, model_map, day)
     if expected_path is None:
         assert out == source
         return
@@ -58,7 +71,7 @@ def test_fixture(module: str, input_path: Path, expected_path: Path | None) -> N
     assert out.decode("utf-8", "replace") == expected.decode("utf-8", "replace")
     assert out == expected
     cst.parse_module(expected)
-    assert _run(module, expected, model_map) == expected
+    assert _run(module, expected, model_map, day) == expected
 
 
 def test_every_codemod_has_crlf_and_non_ascii_cases() -> None:
@@ -74,7 +87,7 @@ def test_every_codemod_has_crlf_and_non_ascii_cases() -> None:
 def test_a_codemod_that_does_not_apply_would_change_nothing(input_path: Path) -> None:
     """``applies`` (the per-codemod prefilter that spares LibCST's metadata) never skips a change."""
     data = input_path.read_bytes()
-    catalog, model_map = load_catalog(), _model_map(input_path)
+    catalog, model_map = load_catalog(as_of=as_of(input_path)), _model_map(input_path)
     for cls in REGISTRY.values():
         if not cls.applies(data.decode("utf-8"), catalog, model_map):
             module = cst.parse_module(data)

@@ -13,8 +13,13 @@ from migrator.catalog import Catalog, Model, load_catalog
 from migrator.data.analysis import Analysis, analyze
 from migrator.data.listing import Listing
 from migrator.data.source import DataError, Source
+from migrator.lifecycle import fine_tunable_models, resolve
 
-DEFAULT_CANDIDATES = ("babbage-002", "davinci-002", "gpt-3.5-turbo")
+
+def candidates(catalog: Catalog) -> list[Model]:
+    """The models a file is priced on side by side: those that take new fine-tuning jobs
+    on the catalog's date (in 2023 babbage-002, davinci-002 and gpt-3.5-turbo)."""
+    return fine_tunable_models(catalog)
 
 
 def _catalog(catalog: Catalog | None) -> Catalog:
@@ -37,30 +42,31 @@ def auto_epochs(n: int, data) -> int:
 def trainable_model(catalog: Catalog, name: str) -> Model:
     """The catalog model ``name`` if it can be fine-tuned, else a ``ValueError`` naming the choices."""
     model = catalog.models.get(name)
-    if model is None or not model.fine_tunable or model.data_format is None:
-        choices = ", ".join(k for k, m in catalog.models.items() if m.fine_tunable)
+    if model is None or model.legacy or not model.fine_tunable or model.format not in ("completion", "chat"):
+        choices = ", ".join(k for k, m in catalog.models.items() if m.fine_tunable and not m.legacy)
         raise ValueError(f"{name!r} is not a fine-tunable model in the catalog (choose from {choices})")
-    if model.fine_tuned_price is None or model.fine_tuned_price.training is None:
-        raise ValueError(f"the catalog has no training price for {name!r}")
     return model
 
 
 def default_model(catalog: Catalog, fmt: str) -> Model:
-    """The model a file is priced on without ``--model``.
+    """The model a file is priced on without ``--model``, on the catalog's date.
 
-    A prompt/completion file: the catalog replacement of the legacy default model
-    (``curie`` → ``davinci-002``); a chat file: the first fine-tunable chat model.
+    What the lifecycle says replaces the legacy default model (``curie``) for
+    fine-tuning on data of this format (``davinci-002`` for prompt/completion data
+    in 2023); else the first model of that format that takes new jobs; else what
+    replaces it with a format change (today a chat model: the file must be
+    converted, and the summary says so).
     """
-    if fmt == "completion":
-        legacy = catalog.models.get(catalog.request_fields["default_model"])
-        if legacy is not None and legacy.replacement:
-            candidate = catalog.models.get(legacy.replacement)
-            if candidate is not None and candidate.fine_tunable and candidate.data_format == fmt:
-                return candidate
-    for model in catalog.models.values():
-        if model.fine_tunable and model.data_format == fmt:
-            return model
-    raise ValueError(f"the catalog has no fine-tunable model for {fmt} data")
+    legacy = catalog.request_fields["default_model"]
+    for purpose in (f"fine-tuning:{fmt}", "fine-tuning"):
+        res = resolve(catalog, legacy, purpose)
+        if res.target is not None and res.target in catalog.models:
+            return catalog.models[res.target]
+        same = fine_tunable_models(catalog, fmt)
+        if same:
+            return same[0]
+    raise ValueError(f"no model takes new fine-tuning jobs on {catalog.as_of.isoformat()} ({res.reason}); "
+                     f"pass --model to check the file for one")
 
 
 def parse_epochs(epochs: int | str) -> int | None:
@@ -76,25 +82,28 @@ def parse_epochs(epochs: int | str) -> int | None:
     return value
 
 
-def price(model: Model, billable: int, epochs: int) -> float:
-    """USD for ``epochs`` passes over ``billable`` tokens (catalog price per 1K)."""
+def price(model: Model, billable: int, epochs: int) -> float | None:
+    """USD for ``epochs`` passes over ``billable`` tokens (catalog price per 1K); None
+    where the catalog has no training price for the model."""
+    if model.fine_tuned_price is None or model.fine_tuned_price.training is None:
+        return None
     return round(model.fine_tuned_price.training * billable / 1000 * epochs, 6)
 
 
 def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
     """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto)."""
-    view = result.views[model.data_format]
+    view = result.views[model.format]
     warnings = list(result.warnings)
     per_line = Listing(result.listed)
-    if model.data_format != result.format:
+    if model.format != result.format:
         warnings.append({"line": None, "code": "needs_conversion",
-                         "message": f"{model.id} trains on {model.data_format} examples: convert the file with "
-                                    f"`ft-migrate data convert --to {model.data_format}`; tokens and cost are "
+                         "message": f"{model.id} trains on {model.format} examples: convert the file with "
+                                    f"`ft-migrate data convert --to {model.format}`; tokens and cost are "
                                     "for the converted examples"})
         for skip in view.skipped:
             code, _, reason = skip["reason"].partition(": ")
             per_line.add({"line": skip["line"], "code": code,
-                          "message": f"left out of the {model.data_format} conversion: {reason}"})
+                          "message": f"left out of the {model.format} conversion: {reason}"})
         per_line.dropped += view.skipped.dropped
     for line, tokens in view.over(model.max_example_tokens):
         per_line.add({"line": line, "code": "over_token_limit",
@@ -130,10 +139,12 @@ def check_source(source: Source, *, model: str | None = None, epochs: int | str 
     cat = _catalog(catalog)
     n_epochs = parse_epochs(epochs)
     chosen = trainable_model(cat, model) if model is not None else None
-    views = (chosen.data_format,) if chosen is not None else ()
+    views = (chosen.format,) if chosen is not None else ()
     result = analyze(source, cat, views, listed=listed)
     if chosen is None:
         chosen = default_model(cat, result.format)
+        if chosen.format not in result.views:  # today's default trains on the other format
+            result = analyze(source, cat, (chosen.format,), listed=listed)
     return summarize(result, chosen, n_epochs, cat.data)
 
 
@@ -152,7 +163,7 @@ def check_file(path: str | os.PathLike, *, model: str | None = None, epochs: int
     return check_source(Source.from_path(path), model=model, epochs=epochs, catalog=catalog)
 
 
-def costs(summary_or_path: dict | str | os.PathLike, models=DEFAULT_CANDIDATES, *, epochs: int | str = "auto",
+def costs(summary_or_path: dict | str | os.PathLike, models=None, *, epochs: int | str = "auto",
           catalog: Catalog | None = None) -> list[dict]:
     """Training cost of one file on several models, side by side (for the report and ``check``).
 
@@ -165,12 +176,12 @@ def costs(summary_or_path: dict | str | os.PathLike, models=DEFAULT_CANDIDATES, 
     cat = _catalog(catalog)
     path = summary_or_path["file"] if isinstance(summary_or_path, dict) else summary_or_path
     n_epochs = parse_epochs(epochs)
-    chosen = [trainable_model(cat, name) for name in models]
-    result = analyze(Source.from_path(path), cat, tuple(m.data_format for m in chosen))
+    chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
+    result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
     return costs_of(result, chosen, n_epochs, cat.data)
 
 
-def check_with_costs(path: str | os.PathLike, models=DEFAULT_CANDIDATES, *,
+def check_with_costs(path: str | os.PathLike, models=None, *,
                      catalog: Catalog | None = None) -> tuple[dict, list[dict]]:
     """``check_file(path)`` and ``costs(path, models)`` from one read of the file.
 
@@ -178,9 +189,12 @@ def check_with_costs(path: str | os.PathLike, models=DEFAULT_CANDIDATES, *,
     training file, so it should not pay for it twice.
     """
     cat = _catalog(catalog)
-    chosen = [trainable_model(cat, name) for name in models]
-    result = analyze(Source.from_path(path), cat, tuple(m.data_format for m in chosen))
-    summary = summarize(result, default_model(cat, result.format), None, cat.data)
+    chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
+    result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
+    default = default_model(cat, result.format)
+    if default.format not in result.views:  # today's default trains on the other format
+        result = analyze(Source.from_path(path), cat, tuple({m.format for m in (*chosen, default)}))
+    summary = summarize(result, default, None, cat.data)
     return summary, costs_of(result, chosen, None, cat.data)
 
 
@@ -188,13 +202,13 @@ def costs_of(result: Analysis, models: list[Model], epochs: int | None, data) ->
     """:func:`costs` for an analysis that has a view for every model's format."""
     out = []
     for model in models:
-        view = result.views[model.data_format]
+        view = result.views[model.format]
         billable = view.billable(model.max_example_tokens)
         e = epochs if epochs is not None else auto_epochs(view.count, data)
-        out.append({"model": model.id, "format": model.data_format, "examples": view.count,
+        out.append({"model": model.id, "format": model.format, "examples": view.count,
                     "tokens": {"total": view.total, "billable": billable, "max_example": view.max_example},
                     "epochs": e, "usd": price(model, billable, e)})
     return out
 
 
-__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "check_with_costs", "costs", "costs_of", "default_model", "summarize"]
+__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "check_with_costs", "candidates", "costs", "costs_of", "default_model", "summarize"]

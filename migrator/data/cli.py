@@ -16,11 +16,11 @@ import sys
 import click
 import orjson
 
-from migrator.catalog import CatalogError, load_catalog
+from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal
 from migrator.data.analysis import analyze
-from migrator.data.check import (DEFAULT_CANDIDATES, costs_of, default_model, parse_epochs, summarize,
-                                 trainable_model)
+from migrator.data.check import candidates as candidate_models
+from migrator.data.check import costs_of, default_model, parse_epochs, summarize, trainable_model
 from migrator.data.source import DataError, Source
 from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
@@ -31,11 +31,8 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              show_default=True, help="Output format.")
 
 
-def _load(catalogs):
-    try:
-        return load_catalog(catalogs)
-    except CatalogError as exc:
-        raise Fatal(str(exc)) from None
+def _load(catalogs, as_of, no_live, model=None):
+    return open_catalog(catalogs, as_of, None, no_live, purpose="fine-tuning", checked=[model] if model else ())
 
 
 def _dump(summary: dict) -> None:
@@ -53,28 +50,30 @@ def data() -> None:
 
 @data.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--model", help="Price on this model (default: davinci-002 for prompt/completion, "
-                              "gpt-3.5-turbo for chat files).")
+@click.option("--model", help="Price on this model (default: what replaces the legacy default model "
+                              "on the --as-of date: davinci-002 for prompt/completion files in 2023).")
 @click.option("--epochs", default="auto", show_default=True, help="Number of epochs, or 'auto' (OpenAI's rule).")
 @format_option
 @catalog_option
-def check(file, model, epochs, fmt, catalogs):
+@as_of_option
+@no_live_option
+def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     """Check FILE (JSONL, CSV or TSV) and estimate its tokens and training cost.
 
     Exits 0 when FILE can be used as is, 1 when lines are rejected or there are
     fewer examples than fine-tuning needs, 2 on a usage error.
     """
-    cat = _load(catalogs)
+    cat = _load(catalogs, as_of, no_live, model)
     try:
         n_epochs = parse_epochs(epochs)
         chosen = trainable_model(cat, model) if model else None
-        candidates = [trainable_model(cat, name) for name in DEFAULT_CANDIDATES if name in cat.models]
-        views = [m.data_format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
+        candidates = candidate_models(cat)
+        views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
         result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)))
         if chosen is None:
             chosen = default_model(cat, result.format)
-            if chosen.data_format not in result.views:
-                result = analyze(Source.from_path(file), cat, (chosen.data_format,))
+            if chosen.format not in result.views:
+                result = analyze(Source.from_path(file), cat, (chosen.format,))
         summary = summarize(result, chosen, n_epochs, cat.data)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
@@ -94,7 +93,9 @@ def check(file, model, epochs, fmt, catalogs):
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write the rejected lines here as JSONL.")
 @format_option
 @catalog_option
-def convert(file, output, to, system, rejects, fmt, catalogs):
+@as_of_option
+@no_live_option
+def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     """Convert FILE to OUTPUT; every input line is written or rejected with its reason.
 
     Exits 0 when every example was written, 1 when lines were rejected, 2 on a
@@ -102,11 +103,11 @@ def convert(file, output, to, system, rejects, fmt, catalogs):
     """
     from migrator.data.convert import convert_and_analyze
 
-    cat = _load(catalogs)
+    cat = _load(catalogs, as_of, no_live)
     try:
         summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
                                               catalog=cat)
-        candidates = [trainable_model(cat, name) for name in DEFAULT_CANDIDATES if name in cat.models]
+        candidates = candidate_models(cat)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
@@ -115,7 +116,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs):
         _dump(summary)
     # Models of the other format would need OUTPUT converted back and counted
     # again (as long as the conversion itself); `check` prices IN on them.
-    same = [m for m in candidates if m.data_format == result.format]
-    missing = {m.id: m.data_format for m in candidates if m.data_format != result.format}
+    same = [m for m in candidates if m.format == result.format]
+    missing = {m.id: m.format for m in candidates if m.format != result.format}
     render_convert(summary, costs_of(result, same, None, cat.data), missing, rejects, sys.stderr)
     sys.exit(1 if summary["input"]["rejected_count"] else 0)

@@ -9,6 +9,7 @@ list of manual items left go to stderr.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import sys
@@ -16,7 +17,7 @@ import sys
 import click
 
 from codemods import REGISTRY
-from migrator.catalog import CatalogError, load_catalog
+from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal
 from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
 
@@ -69,13 +70,14 @@ def _plural(n: int, word: str) -> str:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB.")
 @click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
               help="Extra catalog TOML layered over the built-in one.")
+@lifecycle_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
 def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], exclude: tuple[str, ...],
-        catalog_files: tuple[str, ...], jobs: int | None, exit_zero_even_if_changed: bool,
-        verbose: bool) -> None:
+        catalog_files: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
+        exit_zero_even_if_changed: bool, verbose: bool) -> None:
     """Rewrite legacy fine-tuning code (SDK calls, models, CLI lines, pins) to today's API.
 
     PATHS default to the current directory.  Files are rewritten in place unless
@@ -90,11 +92,11 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     pairs = [_parse_map(m, "--model-map") for m in model_map]
     if model_map_file:
         pairs = _read_map_file(model_map_file) + pairs
-    try:
-        load_catalog(catalog_files)
-    except CatalogError as exc:
-        raise Fatal(str(exc)) from None
-    options = Options(catalog_files=tuple(os.path.abspath(c) for c in catalog_files),
+    catalog = open_catalog(tuple(os.path.abspath(c) for c in catalog_files), as_of, target, no_live,
+                           checked=dict(pairs).values())
+    if verbose:
+        click.echo(f"Catalog files: {', '.join(catalog.files)}; answers as of {as_of.isoformat()}", err=True)
+    options = Options(catalog_files=catalog.files[1:], as_of=as_of, target=target,
                       model_map=tuple(dict(pairs).items()), only=only, skip=skip)
     result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 

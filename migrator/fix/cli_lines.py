@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from codemods._base import todo_text
+from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 
 COMMAND_RE = re.compile(r"(?<![\w./-])openai(?P<globals>(?:[ \t]+-\S+(?:[ \t]+(?!api\b)[^\s-]\S*)?)*)"
@@ -237,11 +238,12 @@ def _create_args(args: str, catalog: Catalog, model_map: Mapping[str, str], todo
                 tokens[k + 1] = (tokens[k + 1][0], f"{quote}{new}{quote}")
     if not has_model:
         default = catalog.request_fields["default_model"]
-        model = _map_model(default, catalog, model_map, todos) or default
+        model = _map_model(default, catalog, model_map, todos)
         at = next((k + 2 for k, (_, w) in enumerate(tokens) if w in ("-t", "--training_file")), None)
         if at is None:
             at = next((k + 1 for k, (_, w) in enumerate(tokens) if w.startswith("--training_file=")), 0)
-        tokens[at:at] = [(" ", "-m"), (" ", model)]
+        if model is not None:
+            tokens[at:at] = [(" ", "-m"), (" ", model)]
     if follows:
         todos.append(todo_text("FT040", "the legacy create followed the job until it finished; "
                                         "fine_tuning.job.create returns at once: poll "
@@ -250,13 +252,23 @@ def _create_args(args: str, catalog: Catalog, model_map: Mapping[str, str], todo
 
 
 def _map_model(name: str, catalog: Catalog, model_map: Mapping[str, str], todos: list[str]) -> str | None:
+    """The model a legacy ``fine_tunes.create`` line fine-tunes on the catalog's date, or None
+    (with a TODO) where no swap is safe; a shut-down model is never written."""
     if name in model_map:
         return model_map[name]
     model = catalog.legacy_model(name)
     if model is not None:
-        return model.replacement if model.fixable else None
-    base = catalog.fine_tuned_base(name)
-    if base is not None:
+        advice = advise(catalog, name, "fine-tuning")
+        res = advice.resolution
+        if advice.write and model.fixable:
+            if res.valid_until is not None or res.format_change is not None or res.caveats:
+                todos.append(todo_text("FT040", f"{name!r} was shut down: {advice.text}"))
+            return advice.write
+        todos.append(todo_text("FT020", f"model {name!r} was shut down; {advice.text}"))
+        return None
+    if catalog.fine_tuned_base(name) is not None:
+        advice = advise(catalog, name, "fine-tuning")
+        how = f" and pass --model-map {name}=<new ft:... name>" if advice.target else ""
         todos.append(todo_text("FT021", f"{name!r} was fine-tuned through the legacy endpoint and shut down "
-                                        f"with it; re-train it and pass --model-map {name}=<new ft:... name>"))
+                                        f"with it; {advice.text}{how}"))
     return None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -43,6 +44,8 @@ class Options:
     """What the user asked for; picklable, so pool workers get the same view."""
 
     catalog_files: tuple[str, ...] = ()
+    as_of: dt.date | None = None  # None: today
+    target: str | None = None
     model_map: tuple[tuple[str, str], ...] = ()
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
@@ -95,7 +98,7 @@ class FixResult:
 def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] = (),
               jobs: int | None = None) -> FixResult:
     """Compute the migrated bytes of every file under ``paths`` (nothing is written)."""
-    catalog = load_catalog(options.catalog_files)
+    catalog = load_catalog(options.catalog_files, options.as_of, options.target)
     result = FixResult()
     walked = walk(paths, excludes)
     result.missing = [display_path(m) for m in walked.missing]
@@ -135,7 +138,7 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
     from migrator.fix.transform import transform_python
 
     path, shown, kind, data = entry
-    catalog = load_catalog(options.catalog_files)
+    catalog = load_catalog(options.catalog_files, options.as_of, options.target)
     model_map: Mapping[str, str] = dict(options.model_map)
     res = FileResult(path, shown, "unchanged", old=data, new=data)
     try:

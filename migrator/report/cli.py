@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_output
+from migrator.cli_lifecycle import lifecycle_options, open_catalog
+from migrator.cli_support import Fatal, no_cache_option, write_output
 
 
 @click.command()
@@ -18,8 +18,7 @@ from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_outpu
               show_default=True, help="html: one self-contained page; markdown: for pull requests; json: for machines.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of stdout.")
-@click.option("--as-of", callback=as_of_date, metavar="YYYY-MM-DD",
-              help="Date to measure the shutdown against [default: today].")
+@lifecycle_options
 @click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="FILE", help="A training file to price for re-training (repeatable); "
                                    "*.jsonl training files in the scanned tree are found too.")
@@ -29,7 +28,8 @@ from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_outpu
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
 @no_cache_option
-def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, data_files: tuple[str, ...],
+def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, target: str | None,
+           no_live: bool, data_files: tuple[str, ...],
            exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], no_cache: bool) -> None:
     """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
     what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
@@ -40,13 +40,10 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     from migrator.scan.cache import open_cache
     from migrator.scan.runner import scan_paths
 
-    try:
-        catalog = load_catalog(catalogs)
-    except CatalogError as exc:
-        raise Fatal(str(exc)) from None
+    catalog = open_catalog(catalogs, as_of, target, no_live)
     roots = list(paths) or ["."]
-    result = scan_paths(roots, catalog_files=catalogs, excludes=exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalogs))
+    result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
+                        cache=open_cache(no_cache, catalog))
     files = training.training_files(roots, data_files, exclude)
     priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
     doc = figures.build(result, catalog, as_of, priced, errors)

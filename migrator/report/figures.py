@@ -13,14 +13,19 @@ import shlex
 from collections import Counter, defaultdict
 from dataclasses import replace
 
-from migrator.catalog import Catalog, Price
+from migrator.advice import for_model as advise
+from migrator.catalog import Catalog, DateEntry, Price
 from migrator.findings import Finding, ScanError
+from migrator.lifecycle import Resolution, fine_tunable_models, resolve
 from migrator.output.json_doc import document
 from migrator.rules import RULES
 from migrator.scan.runner import ScanResult
 
 # Catalog date keys drawn on the timeline, in addition to the as-of marker.
 TIMELINE_DATES = ("gpt3-announced", "fine-tunes-announced", "shutdown")
+
+# Findings about fine-tuning itself: the fine-tuning wind-down matters to such code.
+FINE_TUNING_KINDS = ("fine-tuned-model", "sdk-call", "cli", "response-field")
 
 # Where `ft-migrate shim serve` listens by default (issue 4: loopback, port 8787).
 SHIM_BASE_URL = "http://127.0.0.1:8787/v1"
@@ -34,9 +39,10 @@ def build(result: ScanResult, catalog: Catalog, as_of: dt.date, training: list[d
     doc = document(result, catalog, as_of)
     findings = result.findings
     by_date = _by_shutdown_date(findings, catalog)
+    later = later_dates(findings, catalog, bool(training))
     doc.update({
-        "headline": headline(findings, by_date, catalog, as_of, result.files_scanned),
-        "timeline": timeline(by_date, catalog, as_of),
+        "headline": headline(findings, by_date, catalog, as_of, result.files_scanned, later),
+        "timeline": timeline(by_date, catalog, as_of, later),
         "files": files_table(findings),
         "rules": rules_table(findings),
         "fix": fix_commands(findings),
@@ -62,7 +68,7 @@ def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
     if finding.kind == "model":
         model = catalog.legacy_model(finding.legacy)
         if model is not None and model.shutdown is not None:
-            return model.shutdown
+            return model.shutdown.date
     return catalog.shutdown
 
 
@@ -87,7 +93,7 @@ def _since(day: dt.date, as_of: dt.date) -> tuple[str, int]:
 
 
 def headline(findings: list[Finding], by_date: dict[dt.date, list[Finding]], catalog: Catalog,
-             as_of: dt.date, files_scanned: int) -> dict:
+             as_of: dt.date, files_scanned: int, later: list[DateEntry]) -> dict:
     """The one sentence a manager reads, relative to the as-of date."""
     shutdown = catalog.shutdown
     main = by_date.get(shutdown, [])
@@ -110,6 +116,9 @@ def headline(findings: list[Finding], by_date: dict[dt.date, list[Finding]], cat
         earlier.append({"date": day.isoformat(), "call_sites": len(group)})
         verb = "depends" if len(group) == 1 else "depend"
         text += f" {_plural(len(group), 'more call site')} {verb} on what was shut down on {day.isoformat()}: {state}."
+    since = _since_then(later, as_of) if main else []
+    if since:
+        text += " Since then: " + "; ".join(since) + "."
     return {
         "text": text,
         "call_sites": len(main),
@@ -119,26 +128,83 @@ def headline(findings: list[Finding], by_date: dict[dt.date, list[Finding]], cat
         "state": "broken" if days > 0 else "shut-down-today" if days == 0 else "upcoming",
         "earlier": earlier,
         "total_call_sites": len(findings),
+        "since": since,
     }
+
+
+def later_dates(findings: list[Finding], catalog: Catalog, training: bool) -> list[DateEntry]:
+    """The dates after the 2024 shutdown that matter to this code, known on the as-of day:
+    the end of every model its replacement chains walk through, and the fine-tuning
+    wind-down when the code fine-tunes (or training files were found)."""
+    out: dict[str, DateEntry] = {}
+    fine_tunes = training
+    for f in findings:
+        if f.kind in ("model", "fine-tuned-model"):
+            for res in _resolutions(f, catalog):
+                for name in res.chain[1:]:
+                    model = catalog.models.get(name)
+                    if model is not None and model.shutdown is not None and model.shutdown.date > catalog.shutdown:
+                        out.setdefault(model.shutdown.key, model.shutdown)
+                if res.valid_until is not None:
+                    out.setdefault(res.valid_until.key, res.valid_until)
+        fine_tunes = fine_tunes or f.kind in FINE_TUNING_KINDS or f.rule == "FT001"
+    if fine_tunes:
+        for event in catalog.fine_tuning_events():
+            out.setdefault(event.key, event)
+    return sorted((d for d in out.values() if d.known_on(catalog.as_of)), key=lambda d: (d.date, d.key))
+
+
+def _resolutions(f: Finding, catalog: Catalog) -> list[Resolution]:
+    if f.kind == "fine-tuned-model":
+        return [resolve(catalog, f.legacy, "fine-tuning")]
+    return [resolve(catalog, f.legacy, "inference"), resolve(catalog, f.legacy, "fine-tuning")] if (
+        catalog.models.get(f.legacy) is not None and catalog.models[f.legacy].fine_tunable) else [
+        resolve(catalog, f.legacy, "inference")]
+
+
+def _since_then(later: list[DateEntry], as_of: dt.date) -> list[str]:
+    """What retired (or will) after the shutdown, in the headline's words, by date: model
+    shutdowns and the end of fine-tuning (the partial limits are on the timeline)."""
+    out = []
+    for entry in later:
+        if entry.effect == "fine-tuning-limited":
+            continue
+        days = (entry.date - as_of).days
+        when = (f"{_plural(-days, 'day')} ago" if days < 0 else "today" if days == 0
+                else f"in {_plural(days, 'day')}")
+        doubt = "" if entry.confidence == "official" else f", {entry.confidence}, unconfirmed"
+        out.append(f"{entry.short or entry.label}: {entry.date.isoformat()} ({when}{doubt})")
+    return out
 
 
 # -- timeline ---------------------------------------------------------------------------
 
 
-def timeline(by_date: dict[dt.date, list[Finding]], catalog: Catalog, as_of: dt.date) -> list[dict]:
-    """The announcements, the shutdown, earlier shutdowns the code hits, and the as-of marker."""
+def timeline(by_date: dict[dt.date, list[Finding]], catalog: Catalog, as_of: dt.date,
+             later: list[DateEntry]) -> list[dict]:
+    """The announcements, the shutdown, earlier shutdowns the code hits, what retired
+    or stops after it (``later``), and the as-of marker; each with its confidence."""
     events = []
+    for entry in later:
+        kind = "fine-tuning" if entry.effect else "shutdown"
+        doubt = "" if entry.confidence == "official" else f" ({entry.confidence}, unconfirmed)"
+        events.append({"date": entry.date.isoformat(), "kind": kind, "label": entry.label + doubt,
+                       "source": catalog.sources.get(entry.source, entry.source),
+                       "confidence": entry.confidence})
     for key in TIMELINE_DATES:
         entry = catalog.dates.get(key)
         if entry is not None:
             kind = "shutdown" if key == "shutdown" else "announcement"
             events.append({"date": entry.date.isoformat(), "kind": kind, "label": entry.label,
-                           "source": catalog.sources.get(entry.source, entry.source)})
+                           "source": catalog.sources.get(entry.source, entry.source),
+                           "confidence": entry.confidence})
     for entry in catalog.dates.values():
         if entry.date in by_date and entry.key not in TIMELINE_DATES:
             events.append({"date": entry.date.isoformat(), "kind": "shutdown", "label": entry.label,
-                           "source": catalog.sources.get(entry.source, entry.source)})
-    events.append({"date": as_of.isoformat(), "kind": "as-of", "label": "as of this report", "source": None})
+                           "source": catalog.sources.get(entry.source, entry.source),
+                           "confidence": entry.confidence})
+    events.append({"date": as_of.isoformat(), "kind": "as-of", "label": "as of this report", "source": None,
+                   "confidence": None})
     events.sort(key=lambda e: (e["date"], e["kind"] == "as-of"))
     return events
 
@@ -246,25 +312,34 @@ def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
         if kinds[name] == "fine-tuned-model":
             base_id = catalog.fine_tuned_base(name)
             base = catalog.models.get(base_id) if base_id else None
-            replacement = catalog.models.get(base.replacement) if base and base.replacement else None
+            advice = advise(catalog, name, "fine-tuning")
+            replacement = catalog.models.get(advice.target or "")
             fields = ("training", "input", "output")
             before = _price(base.fine_tuned_price if base else None, fields)
             after = _price(replacement.fine_tuned_price if replacement else None, fields)
-            kind, note = "fine-tuned", "must be re-trained on the replacement; prices are for fine-tuned use"
+            kind, note = "fine-tuned", "must be re-trained; prices are for fine-tuned use"
         else:
             base = catalog.legacy_model(name)
             if base is None:
                 continue
-            replacement = catalog.models.get(base.replacement) if base.replacement else None
+            advice = advise(catalog, name, "inference")
+            replacement = catalog.models.get(advice.target or "")
             fields = ("input", "output")
             before = _price(base.price, fields)
             after = _price(replacement.price if replacement else None, fields)
             kind, note = base.group, base.note
+        res = advice.resolution
         out.append({
             "model": name,
             "kind": kind,
             "call_sites": sites[name],
-            "replacement": replacement.id if replacement else None,
+            "replacement": advice.target,
+            "chain": list(res.chain),
+            "valid_until": res.valid_until.date.isoformat() if res.valid_until else None,
+            "confidence": res.confidence,
+            "format_change": list(res.format_change) if res.format_change else None,
+            "path_forward": _sentence(advice.summary or advice.text),
+            "options": list(res.advice) if res.target is None else [],
             "price_before": before,
             "price_after": after,
             "note": note,
@@ -273,8 +348,8 @@ def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
 
 
 def candidate_models(catalog: Catalog) -> list[str]:
-    """The current models a legacy fine-tune can be re-trained on, in catalog order."""
-    return [m.id for m in catalog.models.values() if m.fine_tunable and m.data_format and not m.legacy]
+    """The models a legacy fine-tune can be re-trained on at the catalog's date, in catalog order."""
+    return [m.id for m in fine_tunable_models(catalog)]
 
 
 # -- the shim ---------------------------------------------------------------------------

@@ -185,17 +185,26 @@ def _rules(doc: dict) -> str:
 def _models(doc: dict) -> str:
     out = ['<section id="models">', "<h2>Models in use</h2>"]
     if doc["models"]:
-        out.append('<p class="note">Prices are US dollars per 1K tokens, from the catalog.</p>')
+        out.append(f'<p class="note">Replacements as of {e(doc["as_of"])}. Prices are US dollars per 1K tokens, '
+                   'from the catalog.</p>')
         rows = [[f"<code>{e(m['model'])}</code>", str(m["call_sites"]),
                  f"<code>{e(m['replacement'])}</code>" if m["replacement"] else '<span class="none">none</span>',
-                 e(fmt.price(m["price_before"])), e(fmt.price(m["price_after"])), e(m["note"])]
+                 e(_path_forward(m)), e(fmt.price(m["price_before"])), e(fmt.price(m["price_after"])), e(m["note"])]
                 for m in doc["models"]]
-        out.append(_table([("Legacy model", ""), ("Call sites", "num"), ("Replacement", ""), ("Price before", ""),
-                           ("Price after", ""), ("Note", "")], rows, "models-table"))
+        out.append(_table([("Legacy model", ""), ("Call sites", "num"), ("Replacement", ""), ("Path forward", ""),
+                           ("Price before", ""), ("Price after", ""), ("Note", "")], rows, "models-table"))
     else:
         out.append('<p class="none">No legacy model names found.</p>')
     out.append("</section>")
     return "\n".join(out)
+
+
+def _path_forward(m: dict) -> str:
+    """What to do about one model on the report's date, with the options when OpenAI has none."""
+    text = m["path_forward"]
+    if m["options"]:
+        text += " Options: " + "; ".join(m["options"]) + "."
+    return text
 
 
 def _cost_cell(entry: dict, file_format: str) -> str:

@@ -100,11 +100,12 @@ def render(doc: dict) -> str:
     out += ["## Models in use", ""]
     if doc["models"]:
         rows = [[text(m["model"]), str(m["call_sites"]), text(m["replacement"] or "none"),
+                 text(m["path_forward"] + (" Options: " + "; ".join(m["options"]) + "." if m["options"] else "")),
                  fmt.price(m["price_before"]), fmt.price(m["price_after"]), text(m["note"])]
                 for m in doc["models"]]
-        out += ["Prices are US dollars per 1K tokens, from the catalog.", ""]
-        out += table(["Legacy model", "Call sites", "Replacement", "Price before", "Price after", "Note"],
-                     rows, "lrllll") + [""]
+        out += [f"Replacements as of {doc['as_of']}. Prices are US dollars per 1K tokens, from the catalog.", ""]
+        out += table(["Legacy model", "Call sites", "Replacement", "Path forward", "Price before", "Price after",
+                      "Note"], rows, "lrlllll") + [""]
     else:
         out += ["No legacy model names found.", ""]
 

@@ -19,7 +19,7 @@ LANE_HEIGHT = 40
 CHAR_WIDTH = 6.6  # average width of a 12px sans-serif character
 LABEL_GAP = 16
 QUARTERS = {4: "Apr", 7: "Jul", 10: "Oct"}  # not strftime: the page must not depend on the locale
-COLORS = {"announcement": "#b7791f", "shutdown": "#c53030", "as-of": "#2b6cb0"}
+COLORS = {"announcement": "#b7791f", "shutdown": "#c53030", "fine-tuning": "#6b46c1", "as-of": "#2b6cb0"}
 
 
 def _text_width(text: str) -> float:

@@ -112,7 +112,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
             "examples": summary["valid"],
             "rejected": len(summary["rejected"]),
             "warnings": len(summary["warnings"]),
-            "costs": [by_model.get(m) or {"model": m, "format": catalog.models[m].data_format, "examples": None,
+            "costs": [by_model.get(m) or {"model": m, "format": catalog.models[m].format, "examples": None,
                                           "tokens": None, "epochs": None, "usd": None} for m in candidates],
         })
     return entries, errors

@@ -9,8 +9,10 @@ ctime matters: tools that restore mtimes (``touch -r``, ``rsync -t``, some
 checkouts) cannot set it back, so an edit that keeps the size and the mtime is
 still seen.
 
-One cache file per tool version, scanner code and catalog (the built-in one
-plus the user's ``--catalog`` files): a change to any of them starts afresh
+One cache file per tool version, scanner code, catalog (the built-in one
+plus the user's ``--catalog`` files) and lifecycle state on the as-of date (which
+dates have passed or are announced, and the ``--target``: findings name the
+replacement of that day): a change to any of them starts afresh
 rather than trusting results the new code or catalog might not give.  Files
 live in the user's cache directory (``platformdirs``), never in the scanned
 tree, so a read-only checkout scans fine; ``FT_MIGRATE_CACHE_DIR`` moves it and
@@ -37,9 +39,10 @@ from typing import NamedTuple
 import orjson
 
 from migrator import __version__
-from migrator.catalog import BUILTIN
+from migrator.catalog import BUILTIN, Catalog
 from migrator.cli_support import write_output
 from migrator.findings import Finding, ScanError
+from migrator.lifecycle import lifecycle_state
 
 CACHE_ENV = "FT_MIGRATE_CACHE_DIR"
 # A cache file not used for this long belongs to an older version or catalog.
@@ -69,9 +72,12 @@ def default_directory() -> Path:
     return Path(user_cache_dir("ft-migrate", appauthor=False))
 
 
-def open_cache(no_cache: bool, catalog_files: tuple[str, ...] = ()) -> ScanCache | None:
-    """The cache the commands use: None with ``--no-cache``, else the one in :func:`default_directory`."""
-    return None if no_cache else ScanCache(default_directory(), catalog_files)
+def open_cache(no_cache: bool, catalog: Catalog) -> ScanCache | None:
+    """The cache the commands use: None with ``--no-cache``, else the one in :func:`default_directory`
+    for ``catalog``'s files and the state of its lifecycle on its date."""
+    if no_cache:
+        return None
+    return ScanCache(default_directory(), catalog.files[1:], state=lifecycle_state(catalog))
 
 
 def signature(path: str) -> Signature | None:
@@ -99,10 +105,11 @@ def code_fingerprint() -> str:
 class ScanCache:
     """Entries by absolute path; :meth:`get` before reading a file, :meth:`put` after scanning it."""
 
-    def __init__(self, directory: Path, catalog_files: tuple[str, ...] = (), warn=None):
+    def __init__(self, directory: Path, catalog_files: tuple[str, ...] = (), warn=None, state: str = ""):
         self.directory = directory
         self.warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
         digest = hashlib.sha256(code_fingerprint().encode())
+        digest.update(state.encode())
         digest.update(hashlib.sha256(resources.files("migrator").joinpath(BUILTIN).read_bytes()).digest())
         for catalog in catalog_files:
             with open(catalog, "rb") as f:

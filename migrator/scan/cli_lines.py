@@ -392,21 +392,22 @@ class _Analysis:
     def model_flags(self, cmd: str, args: list[Word]) -> None:
         """``-m/--model/-e/--engine`` values (and ``-i`` of ``models.*``) are model ids."""
         flags = _MODEL_FLAGS | (_ID_FLAGS if cmd.startswith("models.") else frozenset())
+        purpose = "fine-tuning" if cmd.endswith(".create") and cmd.startswith("fine_tun") else "inference"
         for i, a in enumerate(args):
             v = a.value
             if v in flags and i + 1 < len(args):
-                self.model_value(args[i + 1], 0, f"passed as {v} to `openai api {cmd}`", True)
+                self.model_value(args[i + 1], 0, f"passed as {v} to `openai api {cmd}`", True, purpose)
             elif v.startswith("--") and v.split("=", 1)[0] in flags and "=" in v:
                 flag = v.split("=", 1)[0]
-                self.model_value(a, len(flag) + 1, f"passed as {flag} to `openai api {cmd}`", True)
+                self.model_value(a, len(flag) + 1, f"passed as {flag} to `openai api {cmd}`", True, purpose)
             elif len(v) > 2 and v[:2] in flags and not v.startswith("--"):
-                self.model_value(a, 2, f"passed as {v[:2]} to `openai api {cmd}`", True)
+                self.model_value(a, 2, f"passed as {v[:2]} to `openai api {cmd}`", True, purpose)
 
-    def model_value(self, w: Word, start: int, context: str, fixable: bool) -> None:
+    def model_value(self, w: Word, start: int, context: str, fixable: bool, purpose: str = "inference") -> None:
         name = w.value[start:]
         if name:
             self.add(model_finding(name, self.path, self.loc.span(w, start), self.catalog,
-                                   fixable=fixable, context=context))
+                                   fixable=fixable, context=context, purpose=purpose))
 
     # -- pip install ---------------------------------------------------------------------
     def pip(self, words: list[Word], k: int) -> set[int]:

@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 
@@ -62,30 +63,36 @@ def finding(path: str, span: Span, rule: str, kind: str, legacy: str,
 
 
 def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
-                  fixable: bool = True, context: str = "") -> Finding | None:
+                  fixable: bool = True, context: str = "", purpose: str = "inference") -> Finding | None:
     """The finding for a model id used as a model, or None if it is not legacy.
 
     ``fixable`` is False where the scanner knows `fix` cannot rewrite the place
     (e.g. a config file value, a JavaScript argument); the catalog may also say a
-    swap alone is not enough (edit models).
+    swap alone is not enough (edit models), and so may the date: once the target
+    takes another format (a completion model → chat), a name swap would break the
+    call.  The replacement is the lifecycle's answer for ``catalog.as_of``.
     """
     where = f" ({context})" if context else ""
     model = catalog.legacy_model(name)
     if model is not None:
-        repl = model.replacement
-        shut = model.shutdown.isoformat() if model.shutdown else catalog.shutdown.isoformat()
-        msg = f"model {name!r}{where} was shut down on {shut}"
-        msg += f"; use {repl!r}" if repl else "; it has no replacement"
+        advice = advise(catalog, name, purpose)
+        shut = model.shutdown.date.isoformat() if model.shutdown else catalog.shutdown.isoformat()
+        verb = "was" if model.shutdown is None or model.shutdown.date <= catalog.as_of else "will be"
+        msg = f"model {name!r}{where} {verb} shut down on {shut}; {advice.text}"
         if model.note:
             msg += f" ({model.note})"
-        return finding(path, span, "FT020", "model", name, repl, bool(fixable and repl and model.fixable), msg)
+        return finding(path, span, "FT020", "model", name, advice.target,
+                       bool(fixable and advice.write and model.fixable), msg)
     base = catalog.fine_tuned_base(name)
     if base is not None:
-        base_model = catalog.model(base)
-        repl = base_model.replacement if base_model else None
-        msg = (f"fine-tuned model {name!r}{where} was shut down on {catalog.shutdown.isoformat()} "
-               f"with the legacy fine-tunes endpoint; re-train it on {repl or 'a current model'} "
-               f"and map the new ft:... name with --model-map")
+        advice = advise(catalog, name, "fine-tuning")
+        if advice.target is not None and advice.write:
+            todo = f"{advice.text}, and map the new ft:... name with --model-map"
+        else:
+            todo = advice.text
+        verb = "was" if catalog.shutdown <= catalog.as_of else "will be"
+        msg = (f"fine-tuned model {name!r}{where} {verb} shut down on {catalog.shutdown.isoformat()} "
+               f"with the legacy fine-tunes endpoint; {todo}")
         return finding(path, span, "FT021", "fine-tuned-model", name, None, False, msg)
     return None
 

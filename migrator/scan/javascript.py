@@ -124,13 +124,19 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
         if f is not None:
             found.setdefault((f.rule, f.line, f.column, f.legacy), f)
 
+    # A model inside the arguments of a legacy create is one to fine-tune, not to run.
+    creates = {name for name, repl in methods.items() if repl.endswith(".create")}
     brackets: list[str] = []
+    purposes: list[str] = []  # per open bracket
     for k, tok in enumerate(toks):
         prev = toks[k - 1].value if k else ""
         if tok.kind == "punct" and tok.value in "([{":
             brackets.append(tok.value)
+            purposes.append("fine-tuning" if tok.value == "(" and prev in creates
+                            else purposes[-1] if purposes else "inference")
         elif tok.kind == "punct" and tok.value in ")]}" and brackets:
             brackets.pop()
+            purposes.pop()
         elif (tok.kind == "ident" and tok.value in methods and prev in (".", "?.")
               and k + 1 < len(toks) and toks[k + 1].value == "("):
             add(_call_finding(tok, methods[tok.value], path, index, catalog))
@@ -138,7 +144,8 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
             context = _model_context(toks, k, brackets)
             if context and tok.exact:
                 add(model_finding(tok.value, path, index.span(tok.start, tok.end), catalog,
-                                  fixable=False, context=context))
+                                  fixable=False, context=context,
+                                  purpose=purposes[-1] if purposes else "inference"))
             _string_contents(tok, text, path, index, catalog, add)
     return sorted(found.values(), key=Finding.sort_key)
 

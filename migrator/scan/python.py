@@ -25,6 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
@@ -119,7 +120,7 @@ class _Visitor(cst.CSTVisitor):
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
-        self.model_names: list[cst.Name] = []  # names passed as model=/engine=
+        self.model_names: list[tuple[cst.Name, str]] = []  # names passed as model=/engine=, with the purpose
         self.uses_openai = False
         self.uses_client = False
         self.uses_legacy_api = False
@@ -221,9 +222,14 @@ class _Visitor(cst.CSTVisitor):
         names = self.qnames(func)
         if names & SUBPROCESS_CALLS and node.args:
             self.subprocess_call(node.args[0].value)
+        # The model of a legacy create is one to fine-tune, not to run.
+        creates = isinstance(func, cst.Attribute) and func.attr.value in ("create", "acreate") and (
+            self.is_resource(func.value)
+            or isinstance(func.value, cst.Attribute) and func.value.attr.value == self.v1["legacy"])
+        purpose = "fine-tuning" if creates else "inference"
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in MODEL_KWARGS:
-                self.model_argument(arg.keyword.value, arg.value)
+                self.model_argument(arg.keyword.value, arg.value, purpose)
 
     def v1_call(self, node: cst.Call) -> None:
         method = node.func.attr.value  # type: ignore[attr-defined]
@@ -243,8 +249,9 @@ class _Visitor(cst.CSTVisitor):
         note, blocked = "", False
         if rule == "FT010" and method in ("create", "acreate") and "model" not in keywords:
             default = self.catalog.request_fields["default_model"]
-            target = self.catalog.models[default].replacement
-            note = f" (no model given: the legacy default was {default!r}; the new API needs model={target!r})"
+            advice = advise(self.catalog, default, "fine-tuning")
+            need = f"model={advice.target!r}" if advice.target else f"a model ({advice.text})"
+            note = f" (no model given: the legacy default was {default!r}; the new API needs {need})"
         if method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False")):
             note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
         return _call_finding(self.path, self.span(node), rule, legacy, gen, repl, note, blocked)
@@ -263,21 +270,22 @@ class _Visitor(cst.CSTVisitor):
                         self.handled.add(id(sub))
 
     # -- models ------------------------------------------------------------------
-    def model_argument(self, keyword: str, value: cst.BaseExpression) -> None:
+    def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str) -> None:
         if isinstance(value, cst.SimpleString):
-            self.model_literal(value, f"passed as {keyword}=")
+            self.model_literal(value, f"passed as {keyword}=", purpose)
         elif isinstance(value, cst.Name):
-            self.model_names.append(value)
+            self.model_names.append((value, purpose))
 
-    def model_literal(self, node: cst.SimpleString, context: str = "") -> None:
+    def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference") -> None:
         text = node.evaluated_value
         if isinstance(text, str):
             self.handled.add(id(node))
-            self.add(model_finding(text, self.path, self.span(node), self.catalog, context=context))
+            self.add(model_finding(text, self.path, self.span(node), self.catalog, context=context,
+                                   purpose=purpose))
 
     def resolve_model_names(self) -> None:
         """Follow names passed as model=/engine= to the constant or default they hold."""
-        for name in self.model_names:
+        for name, purpose in self.model_names:
             scope = self.get_metadata(ScopeProvider, name, None)
             if scope is None:
                 continue
@@ -294,7 +302,7 @@ class _Visitor(cst.CSTVisitor):
                     elif isinstance(parent, cst.AnnAssign) and isinstance(parent.value, cst.SimpleString):
                         value = parent.value
                 if value is not None:
-                    self.model_literal(value, f"flows into model= as {name.value}")
+                    self.model_literal(value, f"flows into model= as {name.value}", purpose)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for el in node.elements:

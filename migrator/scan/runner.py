@@ -35,10 +35,11 @@ class ScanResult:
     files_cached: int = 0  # of the files looked at, how many came from the cache unread
 
 
-def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
+def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tuple[str, ...] = (),
                jobs: int | None = None, cache: ScanCache | None = None) -> ScanResult:
-    """Scan ``paths``; with a ``cache``, unchanged files are taken from it and the rest stored in it."""
-    catalog = load_catalog(catalog_files)
+    """Scan ``paths`` with ``catalog`` (its date and files; default: the built-in one, today);
+    with a ``cache``, unchanged files are taken from it and the rest stored in it."""
+    catalog = catalog if catalog is not None else load_catalog()
     result = ScanResult()
     walked = walk(paths, excludes)
     for missing in walked.missing:
@@ -67,7 +68,7 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
         entries[source[0]] = Entry(True, parsed, [], [])
         if parsed:
             candidates.append(source)
-    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog_files, jobs)):
+    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog.spec, jobs)):
         entries[source[0]] = Entry(True, True, findings, errors)
     if unread:  # not cached: tried again next run
         entries = {path: entry for path, entry in entries.items() if display_path(path) not in unread}
@@ -90,10 +91,9 @@ def _count(result: ScanResult, entry: Entry) -> None:
     result.errors.extend(errors)
 
 
-def _scan_one(candidate: Source, catalog_files: tuple[str, ...]
-              ) -> tuple[list[Finding], list[ScanError]]:
+def _scan_one(candidate: Source, spec: tuple) -> tuple[list[Finding], list[ScanError]]:
     _, shown, kind, data = candidate
-    catalog = load_catalog(catalog_files)
+    catalog = load_catalog(*spec)
     errors: list[ScanError] = []
     try:
         text = decode(data, kind)

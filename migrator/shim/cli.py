@@ -13,6 +13,9 @@ import os
 
 import click
 
+from migrator.catalog import CatalogError
+from migrator.lifecycle import target_warnings
+
 from .app import CONFIG_ENV
 from .config import CONVERSIONS, DEFAULT_UPSTREAM, ConfigError, ShimConfig, load_config, parse_model_map
 
@@ -38,20 +41,29 @@ def shim() -> None:
               help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
 @click.option("--convert-uploads", type=click.Choice(CONVERSIONS), default=None,
               help="Convert prompt/completion files uploaded for fine-tuning to this format.")
+@click.option("--as-of", default=None, metavar="YYYY-MM-DD",
+              help="Choose replacements as on this date [default: the day the shim starts].")
+@click.option("--target", default=None, metavar="MODEL",
+              help="Send shut-down models to MODEL wherever it fits, instead of the catalog's choice.")
+@click.option("--no-live", is_flag=True, help="Ignore the dates saved by `ft-migrate models sync`.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Worker processes (the shim is stateless, so they scale linearly).")
 def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
-          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, workers: int) -> None:
+          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, as_of: str | None,
+          target: str | None, no_live: bool, workers: int) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
     try:
         config = load_config(config_file) if config_file else ShimConfig()
         mapping = {**config.model_map, **parse_model_map(model_map)}
         config = config.merged(upstream=upstream, strict=strict, convert_uploads=convert_uploads,
-                               model_map=mapping,
+                               model_map=mapping, as_of=as_of, target=target, live=False if no_live else None,
                                catalog_files=(*config.catalog_files, *catalog_files) or None)
-        config.catalog()  # a bad catalog file fails now, with its name, not on the first request
-    except (ConfigError, ValueError) as exc:
+        catalog = config.catalog()  # a bad catalog file fails now, with its name, not on the first request
+    except (ConfigError, CatalogError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    for name, what in [(config.target, "--target"), *((m, "--model-map") for m in config.model_map.values())]:
+        for problem in (target_warnings(catalog, name) if name else ()):
+            click.echo(f"ft-migrate shim: warning: {what} {problem}", err=True)
     if host not in LOOPBACK:
         click.echo(f"ft-migrate shim: warning: listening on {host}; anyone who can reach it can spend the "
                    f"API keys that pass through it.", err=True)

@@ -7,12 +7,15 @@ the same traffic.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from migrator import live
 from migrator.catalog import Catalog, load_catalog
 
 if sys.version_info >= (3, 11):
@@ -47,8 +50,16 @@ class ShimConfig:
     keepalive_interval: float = 15.0  # comment lines keep old clients' 600 s read timeout away
     page_size: int = 100  # items per upstream page when the shim reads whole job/event lists
     catalog_files: tuple[str, ...] = ()
+    as_of: str | None = None  # YYYY-MM-DD the replacements are chosen for; None: the day the shim starts
+    target: str | None = None  # the user's explicit replacement for shut-down models
+    live: bool = True  # layer the dates saved by `ft-migrate models sync`
 
     def __post_init__(self) -> None:
+        if self.as_of is not None:
+            try:
+                dt.date.fromisoformat(self.as_of)
+            except (TypeError, ValueError):
+                raise ConfigError(f"as_of must be a date in YYYY-MM-DD form, got {self.as_of!r}") from None
         if self.upstream is not None:
             parts = urlsplit(self.upstream)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -69,7 +80,8 @@ class ShimConfig:
                 raise ConfigError(f"model_map entries must be non-empty strings, got {old!r} = {new!r}")
 
     def catalog(self) -> Catalog:
-        return load_catalog(self.catalog_files)
+        day = dt.date.fromisoformat(self.as_of) if self.as_of else None
+        return load_catalog((*live.overlay_files(not self.live), *self.catalog_files), day, self.target)
 
     def merged(self, **overrides: Any) -> "ShimConfig":
         """This config with the non-None ``overrides`` applied (command line over file)."""

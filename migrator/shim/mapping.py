@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 
 
@@ -70,28 +71,39 @@ class ModelChoice:
     note: str = ""  # a caveat worth a warning header (e.g. embeddings must be redone)
 
 
-def map_model(name: str, cat: Catalog, model_map: Mapping[str, str]) -> ModelChoice:
-    """The model to use today for ``name``.
+def map_model(name: str, cat: Catalog, model_map: Mapping[str, str],
+              purpose: str = "inference") -> ModelChoice:
+    """The model to send upstream for ``name`` on the catalog's date.
 
-    The user's mapping wins; a shut-down model goes to its catalog replacement;
-    a model fine-tuned through the legacy API has no automatic equivalent (its
-    weights are gone), so without a mapping it is refused with a message that
-    says which mapping to add.  Anything else is left alone.
+    The user's mapping wins.  A shut-down model goes to what the lifecycle says
+    replaces it for ``purpose`` (a completion, an embedding, a fine-tune) where a
+    name swap keeps the request valid; where it does not (no completion model is
+    left, nothing can be fine-tuned any more) the request is refused with what to
+    do instead, never sent to a dead model.  A model fine-tuned through the legacy
+    API has no automatic equivalent (its weights are gone), so without a mapping
+    it is refused with a message that says which mapping to add.  Anything else
+    is left alone.
     """
     if name in model_map:
         return ModelChoice(model_map[name])
     legacy = cat.legacy_model(name)
-    if legacy is not None and legacy.replacement and legacy.fixable:
-        return ModelChoice(legacy.replacement, legacy.note)
-    base = cat.fine_tuned_base(name)
-    if base is not None:
-        base_model = cat.models.get(base)
-        target = base_model.replacement if base_model is not None and base_model.replacement else "a current model"
+    if legacy is not None:
+        advice = advise(cat, name, purpose)
+        shut = legacy.shutdown.date.isoformat() if legacy.shutdown else cat.shutdown.isoformat()
+        if advice.write and legacy.fixable:
+            note = advice.text if advice.resolution.format_change or advice.resolution.valid_until else ""
+            return ModelChoice(advice.write, "; ".join(filter(None, (note, legacy.note))))
+        if legacy.fixable or advice.target is None:
+            raise MappingError(f"The model `{name}` was shut down on {shut}; {advice.text}. Start the shim with "
+                               f"--model-map '{name}=<model>' to choose one.",
+                               param="model", code="model_not_found", status=404)
+        return ModelChoice(name)
+    if cat.fine_tuned_base(name) is not None:
+        advice = advise(cat, name, "fine-tuning")
         raise MappingError(
             f"The model `{name}` was fine-tuned through the legacy fine-tunes API, shut down on "
-            f"{cat.shutdown.isoformat()}, and the shim has no mapping for it. Fine-tune {target} on the "
-            f"same data, then start the shim with --model-map '{name}=<new ft: model>' "
-            f"(or add it under [model_map] in --config).",
+            f"{cat.shutdown.isoformat()}, and the shim has no mapping for it: {advice.text}; then start the "
+            f"shim with --model-map '{name}=<new ft: model>' (or add it under [model_map] in --config).",
             param="model", code="model_not_found", status=404)
     return ModelChoice(name)
 
@@ -150,7 +162,10 @@ def jobs_request(legacy: Any, cat: Catalog, model_map: Mapping[str, str]) -> Cre
     asked = out.body.get("model", rf["default_model"])
     if not isinstance(asked, str):
         raise MappingError("model must be a string", param="model")
-    out.body["model"] = map_model(asked, cat, model_map).model
+    choice = map_model(asked, cat, model_map, "fine-tuning")
+    out.body["model"] = choice.model
+    if choice.note:
+        out.notes.append(choice.note)
     if out.body["model"] != asked:
         out.notes.append(f"model {asked} -> {out.body['model']}")
     hp.setdefault("n_epochs", rf["legacy_default_n_epochs"])

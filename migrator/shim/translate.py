@@ -372,7 +372,8 @@ class Shim:
             changes.append(f"engine {engine} -> {path}")
         model = body.get("model")
         if isinstance(model, str):
-            choice = map_model(model, self.cat, self.config.model_map)
+            purpose = "embeddings" if path.endswith("/embeddings") else "inference"
+            choice = map_model(model, self.cat, self.config.model_map, purpose)
             if choice.model != model:
                 body = {k: v for k, v in body.items() if v is not None}
                 body["model"] = choice.model

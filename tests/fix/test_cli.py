@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from codemods import REGISTRY
 from migrator.fix.cli import fix
+from tests.test_codemod_fixtures import as_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -215,7 +216,7 @@ def test_each_codemod_runs_alone_under_libcst_tool(cls, tmp_path: Path) -> None:
     target = tmp_path / "case.py"
     target.write_bytes(case.read_bytes())
     proc = subprocess.run([sys.executable, "-m", "libcst.tool", "codemod", "--no-format",
-                           f"{module}.{cls.__name__}", str(target)],
+                           f"{module}.{cls.__name__}", str(target), "--as-of", as_of(case).isoformat()],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert target.read_bytes() == case.with_name(case.name.replace(".input.py", ".expected.py")).read_bytes()

@@ -11,7 +11,7 @@ TRAIN = '{"prompt": "2+2 ->", "completion": " 4 END"}\n{"prompt": "3+3 ->", "com
 TINY = {"app/finetune.py": FINETUNE_PY, "app/settings.py": SETTINGS_PY, "data/train.jsonl": TRAIN,
         "data/log.jsonl": '{"event": "not a training file"}\n'}
 
-FT021_MESSAGE = ("fine-tuned model 'curie:ft-acme-2023-03-01-12-00-00' was shut down on 2024-01-04 with the legacy "
+FT021_MESSAGE = ("fine-tuned model 'curie:ft-acme-2023-03-01-12-00-00' will be shut down on 2024-01-04 with the legacy "
                  "fine-tunes endpoint; re-train it on davinci-002 and map the new ft:... name with --model-map.")
 
 

@@ -50,7 +50,7 @@ def test_a_candidate_without_a_training_price_is_said_plainly(tree):
     from migrator.report import fmt
 
     new_model = ('[models.tuna-001]\nstatus = "current"\ngroup = "base"\nfine_tunable = true\n'
-                 'data_format = "completion"\nsource = "BRIEF"\n')
+                 'format = "completion"\nsource = "BRIEF"\n')
     root = tree({"data/train.jsonl": COMPLETION, "cat.toml": new_model})
     cat = load_catalog([str(root / "cat.toml")])
     assert figures.candidate_models(cat) == ["babbage-002", "davinci-002", "gpt-3.5-turbo", "tuna-001"]

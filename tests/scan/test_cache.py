@@ -34,7 +34,7 @@ def cache_dir() -> Path:
 
 
 def scan_json(*args: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2026-11-25", *args])
+    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2024-06-01", *args])
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -142,7 +142,7 @@ def test_corrupt_cache_is_reported_and_replaced(tmp_path, monkeypatch):
     scan_json()
     [cached] = cache_dir().glob("scan-*.json")
     cached.write_bytes(b'{"files": [1, 2')
-    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2026-11-25"])
+    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2024-06-01"])
     assert json.loads(result.stdout) == expected[1]
     assert f"warning: ignoring the scan cache {cached}" in result.stderr
     assert json.loads(cached.read_bytes())["files"]  # rewritten whole
@@ -158,7 +158,7 @@ def test_malformed_entry_is_a_miss(tmp_path, monkeypatch):
     [key] = doc["files"]
     doc["files"][key] = ["a.py", doc["files"][key][1], True]
     cached.write_text(json.dumps(doc))
-    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2026-11-25"])
+    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2024-06-01"])
     assert json.loads(result.stdout) == expected
     assert "ignoring a malformed entry for a.py" in result.stderr
 
@@ -169,7 +169,7 @@ def test_unwritable_cache_warns_and_scans(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
-    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2026-11-25"])
+    result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2024-06-01"])
     assert result.exit_code == 1
     assert len(json.loads(result.stdout)["findings"]) == 2
     assert f"warning: cannot write the scan cache in {blocker / 'cache'}" in result.stderr
@@ -178,12 +178,12 @@ def test_unwritable_cache_warns_and_scans(tmp_path, monkeypatch):
 
 def test_report_reuses_the_scan_cache(app, monkeypatch):
     def report() -> str:
-        result = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2026-11-25"])
+        result = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2024-06-01"])
         assert result.exit_code == 1, result.output
         return result.stdout
 
     first = report()
     no_reading(monkeypatch)
     assert report() == first
-    fresh = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2026-11-25", "--no-cache"])
+    fresh = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2024-06-01", "--no-cache"])
     assert "a file was read" in str(fresh.exception)  # --no-cache does read

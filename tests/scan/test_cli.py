@@ -40,12 +40,12 @@ def run(*args: str):
 
 def test_json_document(tree):
     tree({"a.py": LEGACY, "clean.py": "x = 1\n"})
-    result = run(".", "--format", "json", "--as-of", "2026-11-25")
+    result = run(".", "--format", "json", "--as-of", "2024-06-01")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
         "tool": "ft-migrate",
         "version": "0.1.0",
-        "as_of": "2026-11-25",
+        "as_of": "2024-06-01",
         "shutdown": "2024-01-04",
         "findings": [
             {"path": "a.py", "line": 3, "column": 1, "end_line": 3, "end_column": 57, "cell": None,
@@ -61,7 +61,7 @@ def test_json_document(tree):
         "errors": [],
         "summary": {"files_scanned": 2, "files_with_findings": 1, "findings": 2, "fixable": 2, "manual": 0,
                     "errors": 0, "by_rule": {"FT010": 1, "FT020": 1},
-                    "by_kind": {"model": 1, "sdk-call": 1}, "days_since_shutdown": 1056},
+                    "by_kind": {"model": 1, "sdk-call": 1}, "days_since_shutdown": 149},
     }
 
 
@@ -72,7 +72,7 @@ def test_text_output_and_summary_line(tree):
     assert result.stdout == (
         "a.py:3:1 FT010 openai.FineTune.create calls the legacy /v1/fine-tunes endpoint, shut down on "
         "2024-01-04; use openai.FineTuningJob.create [fixable]\n"
-        "a.py:3:49 FT020 model 'curie' (passed as model=) was shut down on 2024-01-04; use 'davinci-002' "
+        "a.py:3:49 FT020 model 'curie' (passed as model=) will be shut down on 2024-01-04; use 'davinci-002' "
         "[fixable]\n")
     assert result.stderr == ("2 findings in 1 file (2 fixable, 0 manual), will break on 2024-01-04 "
                              "(in 34 days).\n")
@@ -80,7 +80,7 @@ def test_text_output_and_summary_line(tree):
 
 def test_nothing_found_exits_0(tree):
     tree({"clean.py": '"""Ada Lovelace and Marie Curie."""\ndavinci_config = {"babbage": 1}\n'})
-    result = run(".", "--as-of", "2026-11-25")
+    result = run(".", "--as-of", "2024-06-01")
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == "No legacy fine-tuning or GPT-3 usage found in 1 file.\n"
@@ -101,7 +101,7 @@ def test_bad_input_becomes_errors_and_the_scan_goes_on(tree):
         "py2.py": 'print "hi"\nopenai.FineTune.list()\n',
         "cookie.py": "# -*- coding: klingon -*-\nopenai.FineTune.list()\n",
     })
-    result = run(".", "missing_dir", "--format", "json", "--as-of", "2026-11-25")
+    result = run(".", "missing_dir", "--format", "json", "--as-of", "2024-06-01")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert [(f["path"], f["line"], f["rule"]) for f in doc["findings"]] == [
@@ -118,11 +118,11 @@ def test_bad_input_becomes_errors_and_the_scan_goes_on(tree):
 
 def test_errors_in_text_output(tree):
     tree({"a.py": LEGACY})
-    result = run("a.py", "nope.py", "--as-of", "2026-11-25")
+    result = run("a.py", "nope.py", "--as-of", "2024-06-01")
     assert result.exit_code == 1
     assert result.stderr == ("nope.py: error: no such file or directory\n"
                              "2 findings in 1 file (2 fixable, 0 manual), broken since 2024-01-04 "
-                             "(1056 days); 1 file could not be fully scanned.\n")
+                             "(149 days); 1 file could not be fully scanned.\n")
 
 
 def test_bom_spaces_and_non_ascii_names(tree):
@@ -149,8 +149,8 @@ def test_binary_and_huge_files_are_skipped(tree):
 
 def test_parallel_and_serial_scans_agree(tree):
     tree({f"pkg/m{i:02}.py": LEGACY for i in range(40)})
-    serial = run(".", "--format", "json", "--jobs", "1", "--as-of", "2026-11-25").stdout
-    parallel = run(".", "--format", "json", "--jobs", "2", "--as-of", "2026-11-25").stdout
+    serial = run(".", "--format", "json", "--jobs", "1", "--as-of", "2024-06-01").stdout
+    parallel = run(".", "--format", "json", "--jobs", "2", "--as-of", "2024-06-01").stdout
     assert serial == parallel
     assert len(json.loads(parallel)["findings"]) == 80
 
@@ -170,11 +170,11 @@ def test_output_file_is_written_atomically(tree):
 def test_user_catalog_widens_the_scan(tree):
     tree({"a.py": 'import openai\nopenai.ChatCompletion.create(model="gpt-4-0314", messages=[])\n',
           "mine.toml": '[sources]\nMINE = "ours"\n[dates.g4]\ndate = "2024-06-13"\nlabel = "gpt-4-0314 off"\n'
-                       'source = "MINE"\n[models."gpt-4-0314"]\nstatus = "shut-down"\ngroup = "base"\n'
+                       'confidence = "official"\nsource = "MINE"\n[models."gpt-4-0314"]\nstatus = "shut-down"\ngroup = "base"\n'
                        'replacement = "davinci-002"\nshutdown = "g4"\nsource = "MINE"\n'})
     doc = json.loads(run("a.py", "--format", "json", "--catalog", "mine.toml").stdout)
     assert [(f["rule"], f["legacy"], f["message"]) for f in doc["findings"]] == [
-        ("FT020", "gpt-4-0314", "model 'gpt-4-0314' (passed as model=) was shut down on 2024-06-13; "
+        ("FT020", "gpt-4-0314", "model 'gpt-4-0314' (passed as model=) will be shut down on 2024-06-13; "
                                 "use 'davinci-002'")]
 
 

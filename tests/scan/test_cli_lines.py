@@ -29,7 +29,7 @@ def test_create_with_backslash_continuation_and_dropped_flag():
                     "--prompt_loss_weight has no equivalent and must be dropped"},
         {"path": "run.sh", "line": 2, "column": 6, "end_line": 2, "end_column": 11, "cell": None,
          "rule": "FT020", "kind": "model", "legacy": "curie", "replacement": "davinci-002", "fixable": True,
-         "message": f"model 'curie' (passed as -m to `openai api fine_tunes.create`) was {SHUT}; "
+         "message": f"model 'curie' (passed as -m to `openai api fine_tunes.create`) will be {SHUT}; "
                     "use 'davinci-002'"},
     ]
 

@@ -23,10 +23,10 @@ def test_yaml_values_with_key_path_message():
     assert [f.as_json() for f in found] == [
         {"path": "conf.yaml", "line": 2, "column": 10, "end_line": 2, "end_column": 15, "cell": None,
          "rule": "FT020", "kind": "model", "legacy": "curie", "replacement": "davinci-002", "fixable": False,
-         "message": "model 'curie' (in config key \"train.model\") was shut down on 2024-01-04; use 'davinci-002'"},
+         "message": "model 'curie' (in config key \"train.model\") will be shut down on 2024-01-04; use 'davinci-002'"},
         {"path": "conf.yaml", "line": 6, "column": 7, "end_line": 6, "end_column": 25, "cell": None,
          "rule": "FT020", "kind": "model", "legacy": "text-davinci-003", "replacement": "gpt-3.5-turbo-instruct",
-         "fixable": False, "message": "model 'text-davinci-003' (in config key \"train.models[0]\") was shut down "
+         "fixable": False, "message": "model 'text-davinci-003' (in config key \"train.models[0]\") will be shut down "
                                       "on 2024-01-04; use 'gpt-3.5-turbo-instruct'"},
     ]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from migrator.catalog import load_catalog
 from migrator.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,8 +75,9 @@ EXPECTED = [
 
 
 def test_legacy_app_findings(monkeypatch):
+    """The 2023 answers: the replacements of the first migration, alive then."""
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--format", "json", "--as-of", "2026-11-25"])
+    result = CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--format", "json", "--as-of", "2023-12-01"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     got = [(f["path"].removeprefix("fixtures/legacy_app/"), f["cell"], f["line"], f["column"], f["rule"],
@@ -82,8 +87,63 @@ def test_legacy_app_findings(monkeypatch):
     assert doc["summary"]["by_rule"] == {"FT001": 2, "FT010": 5, "FT013": 1, "FT020": 7, "FT021": 2, "FT030": 2,
                                          "FT031": 1, "FT040": 4, "FT041": 1, "FT050": 2}
     assert result.stderr == ""  # machine formats are quiet; the text format ends with the summary line
-    text = CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--as-of", "2026-11-25"])
-    assert text.stderr == "27 findings in 10 files (19 fixable, 8 manual), broken since 2024-01-04 (1056 days).\n"
+    text = CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--as-of", "2023-12-01"])
+    assert text.stderr == "27 findings in 10 files (19 fixable, 8 manual), will break on 2024-01-04 (in 34 days).\n"
+
+
+# What changes after the 2023 replacements retired: (path, line, rule, legacy, replacement, fixable).
+LATE_MODELS = {
+    "2026-08-01": [
+        ("Makefile", 9, "FT020", "davinci", "davinci-002", True),
+        ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", True),
+        ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", False),
+        ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),
+        ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-3.5-turbo-instruct", True),
+        ("scripts/retrain.sh", 7, "FT020", "curie", "davinci-002", True),
+        ("web/finetune.js", 7, "FT020", "davinci", "davinci-002", False),
+    ],
+    "2026-11-28": [
+        ("Makefile", 9, "FT020", "davinci", "gpt-4.1-mini", True),
+        ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
+        ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
+        ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),
+        ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-4.1-mini", False),
+        ("scripts/retrain.sh", 7, "FT020", "curie", "gpt-4.1-mini", True),
+        ("web/finetune.js", 7, "FT020", "davinci", "gpt-4.1-mini", False),
+    ],
+}
+
+
+@pytest.mark.parametrize("as_of", sorted(LATE_MODELS))
+def test_legacy_app_advice_follows_the_date(monkeypatch, as_of):
+    """On 2026-08-01 davinci-002 is still the target, with its end date; on 2026-11-28 no
+    finding recommends a model that is shut down, and completion calls must move to chat
+    (not fixable by a name swap) while fine-tunes may name the chat model."""
+    monkeypatch.chdir(ROOT)
+    doc = json.loads(CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--format", "json",
+                                              "--as-of", as_of]).stdout)
+    models = [(f["path"].removeprefix("fixtures/legacy_app/"), f["line"], f["rule"], f["legacy"],
+               f["replacement"], f["fixable"]) for f in doc["findings"] if f["rule"] == "FT020"]
+    assert models == LATE_MODELS[as_of]
+    catalog = load_catalog(as_of=dt.date.fromisoformat(as_of))
+    dead = [m for m in catalog.models.values() if not m.alive_on(catalog.as_of) and not m.legacy]
+    for f in doc["findings"]:
+        advice = f["message"].split("; ", 1)[-1]
+        named = [m.id for m in dead if re.search(rf"(?<![\w.-]){re.escape(m.id)}(?![\w.-])", advice)]
+        assert named == [], (f["path"], f["line"], f["message"])
+    messages = {f["legacy"]: f["message"] for f in doc["findings"]}
+    if as_of == "2026-08-01":
+        assert messages["curie"].endswith("use 'davinci-002' (valid until 2026-09-28, a corroborated date, "
+                                          "unconfirmed); note: since 2026-07-02 organisations with no inference "
+                                          "on a fine-tuned model in the past 60 days can no longer create "
+                                          "fine-tuning jobs")
+    else:
+        assert messages["text-davinci-003"].endswith(
+            "no completion-format model is left: move the call to chat completions (messages=[...]) with "
+            "'gpt-4.1-mini' (valid until 2027-01-14, a third-party date, unconfirmed)")
+        assert "re-train it on gpt-4.1-mini (valid until 2027-01-06), which trains on chat-format data: convert " \
+               "the training file with `ft-migrate data convert --to chat`" in messages[
+                   "curie:ft-acme-2023-03-01-12-00-00"]
 
 
 def test_ordinary_words_in_the_example_are_not_findings(monkeypatch):

@@ -1,0 +1,75 @@
+"""The sentences that turn a :class:`~migrator.lifecycle.Resolution` into advice.
+
+Why one module: a scan finding, a ``fix`` TODO, a shim error and the report must
+tell a user the same thing about the same model on the same date, in words a
+manager understands: what to use, until when, how sure that date is, and what
+else must change (the API or the training data) when the answer is a chat model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migrator.catalog import Catalog
+from migrator.lifecycle import Resolution, resolve
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to do about one model: ``write`` is the model ``fix`` may put in its place
+    (None when a name swap alone would break the program), ``text`` says why."""
+
+    resolution: Resolution
+    write: str | None
+    text: str
+    summary: str = ""  # the text without the catalog's options, for a report that lists them apart
+
+    @property
+    def target(self) -> str | None:
+        return self.resolution.target
+
+
+def for_model(catalog: Catalog, name: str, purpose: str = "inference") -> Advice:
+    """Advice for a model used at inference (completions, embeddings...) or for a fine-tune."""
+    res = resolve(catalog, name, purpose)
+    fine_tuning = purpose.startswith("fine-tuning")
+    if res.target is None:
+        return Advice(res, None, _dead_end(res), _dead_end(res, options=False))
+    if res.same_model:
+        return Advice(res, None, f"no replacement is needed on {catalog.as_of.isoformat()}")
+    until = f" ({res.until_text()})" if res.valid_until is not None else ""
+    if res.format_change is None or res.format_change[0] == "edit":  # edit models say how in their note
+        if fine_tuning and catalog.base_of(name):
+            return Advice(res, res.target, f"re-train it on {res.target}{until}{_caveat(res)}")
+        return Advice(res, res.target, f"use {res.target!r}{until}{_caveat(res)}")
+    src, dst = res.format_change
+    if fine_tuning:
+        # The model can be named; the training file must change with it.
+        verb = "re-train it on" if catalog.base_of(name) else "fine-tune"
+        return Advice(res, res.target,
+                      f"{verb} {res.target}{until}, which trains on {dst}-format data: convert the "
+                      f"training file with `ft-migrate data convert --to {dst}`{_caveat(res)}")
+    return Advice(res, None, f"no {src}-format model is left: move the call to {_api(dst)} with "
+                             f"{res.target!r}{until}")
+
+
+def _api(fmt: str) -> str:
+    return {"chat": "chat completions (messages=[...])", "completion": "completions (prompt=...)",
+            "embedding": "embeddings"}.get(fmt, fmt)
+
+
+def _caveat(res: Resolution) -> str:
+    """The latest fine-tuning restriction in force, if any."""
+    if not res.caveats:
+        return ""
+    latest = res.caveats[-1]
+    return f"; note: since {latest.date.isoformat()} {latest.label}"
+
+
+def _dead_end(res: Resolution, options: bool = True) -> str:
+    text = res.reason
+    if res.alternatives:
+        text += f"; the catalog lists {', '.join(repr(a) for a in res.alternatives)}"
+    if res.advice and options:
+        text += "; options: " + "; or ".join(res.advice)
+    return text
