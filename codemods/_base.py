@@ -281,7 +281,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
                 advice = advise(self.catalog, name, "fine-tuning")
                 how = f" and pass --model-map {name}=<new ft:... name>" if advice.target else ""
                 self.todo(f"{name!r} was fine-tuned through the legacy endpoint and shut down with it; "
-                          f"{advice.text}{how}", "FT021")
+                          f"{advice.extended(how)}", "FT021")
             return None
         advice = advise(self.catalog, name, purpose)
         if advice.write and model.fixable:

@@ -21,8 +21,13 @@ class Advice:
 
     resolution: Resolution
     write: str | None
-    text: str
+    text: str  # what to do, with the fine-tuning restriction in force (if any) at the end
     summary: str = ""  # the text without the catalog's options, for a report that lists them apart
+    caveat: str = ""  # the restriction alone (``"; note: ..."``), for callers that add to ``text``
+
+    def extended(self, more: str) -> str:
+        """``text`` with ``more`` said before the caveat."""
+        return self.text.removesuffix(self.caveat) + more + self.caveat
 
     @property
     def target(self) -> str | None:
@@ -40,15 +45,15 @@ def for_model(catalog: Catalog, name: str, purpose: str = "inference") -> Advice
     until = f" ({res.until_text()})" if res.valid_until is not None else ""
     if res.format_change is None or res.format_change[0] == "edit":  # edit models say how in their note
         if fine_tuning and catalog.base_of(name):
-            return Advice(res, res.target, f"re-train it on {res.target}{until}{_caveat(res)}")
-        return Advice(res, res.target, f"use {res.target!r}{until}{_caveat(res)}")
+            return Advice(res, res.target, f"re-train it on {res.target}{until}{_caveat(res)}", caveat=_caveat(res))
+        return Advice(res, res.target, f"use {res.target!r}{until}{_caveat(res)}", caveat=_caveat(res))
     src, dst = res.format_change
     if fine_tuning:
         # The model can be named; the training file must change with it.
         verb = "re-train it on" if catalog.base_of(name) else "fine-tune"
         return Advice(res, res.target,
                       f"{verb} {res.target}{until}, which trains on {dst}-format data: convert the "
-                      f"training file with `ft-migrate data convert --to {dst}`{_caveat(res)}")
+                      f"training file with `ft-migrate data convert --to {dst}`{_caveat(res)}", caveat=_caveat(res))
     return Advice(res, None, f"no {src}-format model is left: move the call to {_api(dst)} with "
                              f"{res.target!r}{until}")
 

@@ -58,12 +58,12 @@ RULES: dict[str, Rule] = {
         Rule("FT020", "legacy-model", "model",
              "A model shut down on 2024-01-04 used as a model",
              "GPT-3 base, InstructGPT, code, edit and v1 embedding models answer "
-             "model_not_found; the finding names the catalog's replacement.",
+             "model_not_found; the finding names what replaces it on the as-of date.",
              'openai.Completion.create(model="text-davinci-003", prompt=p)'),
         Rule("FT021", "legacy-fine-tuned-model", "fine-tuned-model",
              "A model fine-tuned through /v1/fine-tunes (base:ft-...)",
              "Every model fine-tuned on the legacy endpoint was shut down with it: re-train "
-             "on babbage-002, davinci-002 or gpt-3.5-turbo (see `ft-migrate data`).",
+             "on the model the finding names for the as-of date (see `ft-migrate data`).",
              'MODEL = "curie:ft-acmeco-2021-03-03-21-44-20"'),
         Rule("FT030", "legacy-response-field", "response-field",
              "A FineTune response field the new job object does not have",

@@ -270,5 +270,5 @@ def _map_model(name: str, catalog: Catalog, model_map: Mapping[str, str], todos:
         advice = advise(catalog, name, "fine-tuning")
         how = f" and pass --model-map {name}=<new ft:... name>" if advice.target else ""
         todos.append(todo_text("FT021", f"{name!r} was fine-tuned through the legacy endpoint and shut down "
-                                        f"with it; {advice.text}{how}"))
+                                        f"with it; {advice.extended(how)}"))
     return None

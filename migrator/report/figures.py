@@ -329,6 +329,12 @@ def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
             after = _price(replacement.price if replacement else None, fields)
             kind, note = base.group, base.note
         res = advice.resolution
+        path = _sentence(advice.summary or advice.text)
+        if kinds[name] == "model" and base.fine_tunable:  # a base model is run and fine-tuned
+            tuning = advise(catalog, name, "fine-tuning")
+            other = _sentence(tuning.summary or tuning.text)
+            if other != path:
+                path = f"In calls: {path} In fine-tunes: {other}"
         out.append({
             "model": name,
             "kind": kind,
@@ -338,7 +344,7 @@ def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
             "valid_until": res.valid_until.date.isoformat() if res.valid_until else None,
             "confidence": res.confidence,
             "format_change": list(res.format_change) if res.format_change else None,
-            "path_forward": _sentence(advice.summary or advice.text),
+            "path_forward": path,
             "options": list(res.advice) if res.target is None else [],
             "price_before": before,
             "price_after": after,

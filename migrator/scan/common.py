@@ -87,7 +87,7 @@ def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
     if base is not None:
         advice = advise(catalog, name, "fine-tuning")
         if advice.target is not None and advice.write:
-            todo = f"{advice.text}, and map the new ft:... name with --model-map"
+            todo = advice.extended(" and map the new ft:... name with --model-map")
         else:
             todo = advice.text
         verb = "was" if catalog.shutdown <= catalog.as_of else "will be"

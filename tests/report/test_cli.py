@@ -72,13 +72,14 @@ ft-migrate fix app/finetune.py
 
 ## Models in use
 
-Prices are US dollars per 1K tokens, from the catalog.
+Replacements as of 2023-12-01. Prices are US dollars per 1K tokens, from the catalog.
 
-| Legacy model | Call sites | Replacement | Price before | Price after | Note |
-| --- | ---: | --- | --- | --- | --- |
-| curie:ft-acme-2023-03-01-12-00-00 | 1 | davinci-002 | training $0.003 · input $0.012 · output $0.012 \
+| Legacy model | Call sites | Replacement | Path forward | Price before | Price after | Note |
+| --- | ---: | --- | --- | --- | --- | --- |
+| curie:ft-acme-2023-03-01-12-00-00 | 1 | davinci-002 | re-train it on davinci-002. \
+| training $0.003 · input $0.012 · output $0.012 \
 | training $0.006 · input $0.012 · output $0.012 \
-| must be re-trained on the replacement; prices are for fine-tuned use |
+| must be re-trained; prices are for fine-tuned use |
 
 ## Re-training cost
 
@@ -120,13 +121,13 @@ def test_markdown_exact(tree, report):
 
 def test_json_is_the_scan_document_plus_the_figures(tree, report):
     tree(TINY)
-    result = report(".", "--format", "json", "--as-of", "2026-11-25")
+    result = report(".", "--format", "json", "--as-of", "2024-03-01")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     scan = json.loads(_scan_json())
     assert {k: doc[k] for k in scan} == scan
     assert doc["headline"]["text"] == ("2 call sites in 2 files depend on what OpenAI shut down on 2024-01-04: "
-                                       "broken since 2024-01-04 (1056 days).")
+                                       "broken since 2024-01-04 (57 days).")
     assert doc["training"] == {
         "candidates": ["babbage-002", "davinci-002", "gpt-3.5-turbo"],
         "files": [{
@@ -149,12 +150,12 @@ def _scan_json() -> str:
 
     from migrator.cli import cli
 
-    return CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2026-11-25"]).stdout
+    return CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", "2024-03-01"]).stdout
 
 
 def test_clean_tree_exits_0(tree, report):
     tree({"ok.py": "import openai\nopenai.FineTuningJob.create(training_file='f', model='davinci-002')\n"})
-    result = report(".", "--format", "json", "--as-of", "2026-11-25")
+    result = report(".", "--format", "json", "--as-of", "2024-03-01")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["headline"]["text"] == "No call site depends on what OpenAI shut down on 2024-01-04 (1 file scanned)."
@@ -163,7 +164,7 @@ def test_clean_tree_exits_0(tree, report):
 
 def test_output_file_is_written_and_stdout_stays_empty(tree, report):
     root = tree({"app/finetune.py": FINETUNE_PY})
-    result = report(".", "-o", "out.html", "--as-of", "2026-11-25")
+    result = report(".", "-o", "out.html", "--as-of", "2024-03-01")
     assert result.exit_code == 1
     assert result.stdout == ""
     page = (root / "out.html").read_text(encoding="utf-8")
@@ -175,7 +176,7 @@ def test_named_training_file_outside_the_tree_and_bad_training_files_become_erro
     tree({"app/finetune.py": FINETUNE_PY,
           "data/broken.jsonl": '{"prompt": "a"}\n',  # not discovered: no completion key
           "extra/named.jsonl": '{"prompt": "a"}\nnot json\n'})
-    result = report("app", "--data", "extra/named.jsonl", "--format", "json", "--as-of", "2026-11-25")
+    result = report("app", "--data", "extra/named.jsonl", "--format", "json", "--as-of", "2024-03-01")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["training"]["files"] == []
@@ -209,7 +210,7 @@ WEIRD = "we|ird <b>*x*_[y].py"
 
 def test_user_text_is_escaped_in_markdown(tree, report):
     tree({WEIRD: FINETUNE_PY})
-    out = report(".", "--format", "markdown", "--as-of", "2026-11-25").stdout
+    out = report(".", "--format", "markdown", "--as-of", "2024-03-01").stdout
     assert "| we\\|ird &lt;b&gt;\\*x\\*\\_\\[y\\].py | 1 | 1 | 0 | FT010 |" in out
     # The command is for a shell, in a fenced block: quoted, not Markdown-escaped.
     assert "ft-migrate fix 'we|ird <b>*x*_[y].py'\n" in out
@@ -217,7 +218,7 @@ def test_user_text_is_escaped_in_markdown(tree, report):
 
 def test_user_text_is_escaped_in_html(tree, report):
     tree({WEIRD: FINETUNE_PY})
-    page = report(".", "--format", "html", "--as-of", "2026-11-25").stdout
+    page = report(".", "--format", "html", "--as-of", "2024-03-01").stdout
     assert "<code>we|ird &lt;b&gt;*x*_[y].py</code>" in page
     assert "<b>" not in page
     assert "ft-migrate fix &#x27;we|ird &lt;b&gt;*x*_[y].py&#x27;" in page
@@ -225,7 +226,7 @@ def test_user_text_is_escaped_in_html(tree, report):
 
 def test_html_is_self_contained(tree, report):
     tree(TINY)
-    page = report(".", "--format", "html", "--as-of", "2026-11-25").stdout
+    page = report(".", "--format", "html", "--as-of", "2024-03-01").stdout
     lowered = page.lower()
     for needle in ("<link", "<script", "<img", "src=", "url(", "@import", "<iframe"):
         assert needle not in lowered, needle
@@ -249,14 +250,14 @@ def test_backticks_in_markdown_prose_stay_code_spans_and_the_rest_is_escaped():
 
 def test_exclude_applies_to_the_scan_and_to_training_file_discovery(tree, report):
     tree({**TINY, "vendor/old.py": FINETUNE_PY, "vendor/train.jsonl": TRAIN})
-    doc = json.loads(report(".", "--exclude", "vendor", "--format", "json", "--as-of", "2026-11-25").stdout)
+    doc = json.loads(report(".", "--exclude", "vendor", "--format", "json", "--as-of", "2024-03-01").stdout)
     assert sorted({f["path"] for f in doc["findings"]}) == ["app/finetune.py", "app/settings.py"]
     assert [t["file"] for t in doc["training"]["files"]] == ["data/train.jsonl"]
 
 
 def test_clean_tree_markdown_says_there_is_nothing_to_do(tree, report):
     tree({"ok.py": "x = 1\n"})
-    out = report(".", "--format", "markdown", "--as-of", "2026-11-25").stdout
+    out = report(".", "--format", "markdown", "--as-of", "2024-03-01").stdout
     assert "## Fix automatically\n\nNo findings: nothing to fix.\n" in out
     assert "## Needs a person\n\nNo findings: nothing needs a person.\n" in out
     assert "## Files with errors" not in out
@@ -264,5 +265,5 @@ def test_clean_tree_markdown_says_there_is_nothing_to_do(tree, report):
 
 def test_only_manual_findings(tree, report):
     tree({"app/settings.py": SETTINGS_PY})
-    out = report(".", "--format", "markdown", "--as-of", "2026-11-25").stdout
+    out = report(".", "--format", "markdown", "--as-of", "2024-03-01").stdout
     assert "## Fix automatically\n\nNothing here can be rewritten automatically.\n" in out

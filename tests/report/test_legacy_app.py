@@ -1,4 +1,6 @@
-"""The report on the shipped example project, byte for byte, at two as-of dates.
+"""The report on the shipped example project, byte for byte, at three as-of dates: the 2023
+answers (2023-12-01), davinci-002 still alive but retiring (2026-08-01), and today's
+(2026-11-28: the 2023 targets are gone, fine-tuning winds down).
 
 The expected Markdown, JSON and HTML live in ``tests/report/golden/``.  They hold what
 the scanners find in ``fixtures/legacy_app`` today; when a scanner learns more,
@@ -18,7 +20,8 @@ import pytest
 from tests.report.conftest import LEGACY_APP
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [("2026-11-25", "markdown", "md"), ("2026-11-25", "json", "json"), ("2026-11-25", "html", "html"),
+CASES = [("2026-11-28", "markdown", "md"), ("2026-11-28", "json", "json"), ("2026-11-28", "html", "html"),
+         ("2026-08-01", "markdown", "md"), ("2026-08-01", "json", "json"),
          ("2023-12-01", "markdown", "md"), ("2023-12-01", "json", "json")]
 
 
@@ -36,15 +39,31 @@ def test_legacy_app_report(as_of, fmt, ext, report, monkeypatch):
 
 def test_golden_headlines_follow_the_as_of_date():
     """The stable facts of the golden files, independent of what the scanners find."""
-    late = json.loads((GOLDEN / "legacy_app.2026-11-25.json").read_text(encoding="utf-8"))
+    late = json.loads((GOLDEN / "legacy_app.2026-11-28.json").read_text(encoding="utf-8"))
+    mid = json.loads((GOLDEN / "legacy_app.2026-08-01.json").read_text(encoding="utf-8"))
     early = json.loads((GOLDEN / "legacy_app.2023-12-01.json").read_text(encoding="utf-8"))
     n = late["headline"]["call_sites"]
     assert n == len(late["findings"]) > 0
-    assert late["headline"]["text"].endswith("broken since 2024-01-04 (1056 days).")
+    assert late["headline"]["text"].startswith(
+        f"{n} call sites in 10 files depend on what OpenAI shut down on 2024-01-04: broken since 2024-01-04 "
+        "(1059 days). Since then: the 2023 targets babbage-002, davinci-002 and gpt-3.5-turbo-instruct shut down: "
+        "2026-09-28 (61 days ago, corroborated, unconfirmed); new fine-tuning jobs end: 2027-01-06 (in 39 days)")
     assert early["headline"]["text"].endswith("will break in 34 days, on 2024-01-04.")
-    assert early["findings"] == late["findings"]
-    assert [e["date"] for e in late["timeline"]] == ["2023-07-06", "2023-08-22", "2024-01-04", "2026-11-25"]
+    assert [(f["path"], f["line"], f["rule"]) for f in early["findings"]] == [
+        (f["path"], f["line"], f["rule"]) for f in late["findings"]]
+    assert [e["date"] for e in late["timeline"]] == [
+        "2023-07-06", "2023-08-22", "2024-01-04", "2026-05-07", "2026-07-02", "2026-09-28", "2026-11-28",
+        "2027-01-06", "2027-01-14"]
     assert [e["date"] for e in early["timeline"]] == ["2023-07-06", "2023-08-22", "2023-12-01", "2024-01-04"]
-    # data/train.jsonl is found by the discovery rule and priced on every candidate model.
-    assert [(t["file"], [c["model"] for c in t["costs"]]) for t in late["training"]["files"]] == [
+    # 2023: the 2023 targets; 2026-08-01: still them, with their end; today: none of them.
+    assert {m["model"]: m["replacement"] for m in early["models"]}["curie"] == "davinci-002"
+    assert {m["model"]: (m["replacement"], m["valid_until"]) for m in mid["models"]}["curie"] == (
+        "davinci-002", "2026-09-28")
+    dead = {"babbage-002", "davinci-002", "gpt-3.5-turbo-instruct", "gpt-3.5-turbo"}
+    assert not dead & {m["replacement"] for m in late["models"]}
+    assert not dead & set(late["training"]["candidates"])
+    # data/train.jsonl is found by the discovery rule and priced on every candidate model of the day.
+    assert [(t["file"], [c["model"] for c in t["costs"]]) for t in early["training"]["files"]] == [
         ("data/train.jsonl", ["babbage-002", "davinci-002", "gpt-3.5-turbo"])]
+    assert [(t["file"], [c["model"] for c in t["costs"]]) for t in late["training"]["files"]] == [
+        ("data/train.jsonl", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"])]
