@@ -26,6 +26,7 @@ from libcst.metadata import Assignment, QualifiedNameProvider, QualifiedNameSour
 
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog, load_catalog
+from migrator.lifecycle import target_warnings
 
 TODO_PREFIX = "# TODO(ft-migrate "
 TODO_RE = re.compile(r"#\s*TODO\(ft-migrate (FT\d{3})\):\s*(.*)")
@@ -274,7 +275,10 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         stays and the TODO says what to do.  A shut-down model is never written.
         """
         if name in self.model_map:
-            return self.model_map[name]
+            chosen = self.model_map[name]
+            for problem in target_warnings(self.catalog, chosen):
+                self.todo(f"--model-map {name}={chosen}: {problem}", rule)
+            return chosen
         model = self.catalog.legacy_model(name)
         if model is None:
             if self.catalog.fine_tuned_base(name) is not None:
@@ -288,6 +292,8 @@ class MigrationCommand(VisitorBasedCodemodCommand):
             res = advice.resolution
             if res.valid_until is not None or res.format_change is not None or res.caveats:
                 self.todo(f"{name!r} was shut down: {advice.text}", rule)
+            if model.format == "embedding" and model.note:  # stored vectors do not follow a name swap
+                self.todo(f"{name!r} became {advice.write!r}: {model.note}", rule)
             return advice.write
         note = f": {model.note}" if model.note else ""
         self.todo(f"model {name!r} was shut down; {advice.text}{note}", "FT020")

@@ -171,6 +171,8 @@ class _Walk:
     # -- what a model is fit for ------------------------------------------
     def fits(self, source: Model, model: Model) -> bool:
         """Fit for the purpose (alive or not): the kind of work, not the date."""
+        if self.purpose.startswith("fine-tuning") and not model.fine_tunable:
+            return False
         if self.purpose == "embeddings" or source.format == "embedding":
             return model.format == "embedding"
         if model.format not in TEXT_FORMATS:
@@ -218,6 +220,8 @@ class _Walk:
             # A fine-tuned model cannot be swapped: it is re-trained on what replaces its base.
             start = cat.models[base]
         chain = [name] if start.id == name else [name, start.id]
+        if start.available is not None and start.available > self.day:
+            return self.none(name, tuple(chain), f"{start.id!r} is not released on {self.day.isoformat()}")
         if not self.retiring(start) and self.fits(start, start):
             return self.found(name, start, start, tuple(chain), "no shutdown is known for it")
         if start.shutdown is not None and start.shutdown.known_on(self.day):
