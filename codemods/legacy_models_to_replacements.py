@@ -43,6 +43,10 @@ def _model_key(key: str | None) -> bool:
     return key is not None and (key in MODEL_ARGS or key.endswith("_model") or key.endswith("_engine"))
 
 
+def _tuning_key(key: str) -> bool:
+    return "base_model" in key or "fine_tun" in key or "finetun" in key
+
+
 class LegacyModelsToReplacementsCommand(MigrationCommand):
     ID = "FX002"
     RULE = "FT020"
@@ -135,9 +139,12 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         return updated_node
 
     def _flow(self, targets) -> str:
-        """The purpose of the model a variable holds: fine-tuning when it flows into a create."""
-        return next((self._flows[t.value] for t in targets
-                     if isinstance(t, cst.Name) and t.value in self._flows), "inference")
+        """The purpose of the model a variable holds: fine-tuning when it flows into a create
+        in this module, or when its name says so (``BASE_MODEL``, ``FINE_TUNE_MODEL``)."""
+        names = [t.value for t in targets if isinstance(t, cst.Name)]
+        if any(n in self._flows for n in names):
+            return next(self._flows[n] for n in names if n in self._flows)
+        return "fine-tuning" if any(_tuning_key(n.lower()) for n in names) else "inference"
 
     def _legacy_fine_tuned(self, value: cst.BaseExpression) -> bool:
         """A `base:ft-...` name is unambiguous: under any variable name it is a model
@@ -155,11 +162,13 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
         name = original_node.name.value
         if updated_node.default is not None and (name in self._flows or _model_key(name)):
-            return updated_node.with_changes(default=self._replace(updated_node.default,
-                                                                    self._flows.get(name, "inference")))
+            purpose = self._flow([original_node.name])
+            return updated_node.with_changes(default=self._replace(updated_node.default, purpose))
         return updated_node
 
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
-        if _model_key(string_value(original_node.key)):
-            return updated_node.with_changes(value=self._replace(updated_node.value))
+        key = string_value(original_node.key)
+        if _model_key(key):
+            purpose = "fine-tuning" if _tuning_key(key.lower()) else "inference"
+            return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
         return updated_node

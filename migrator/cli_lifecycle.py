@@ -36,19 +36,20 @@ def lifecycle_options(func: Callable) -> Callable:
 
 
 def open_catalog(files: Iterable[str], as_of: dt.date, target: str | None = None, no_live: bool = False,
-                 *, purpose: str = "inference", checked: Iterable[str] = (),
+                 *, purpose: str = "inference", checked: Iterable[str] = (), checked_as: str = "--model-map",
                  warn: Callable[[str], None] | None = None) -> Catalog:
     """The dated catalog a command works with: built-in, then the live overlay (unless
     ``no_live``), then the user's files.  A bad file is a usage error naming it.  The
-    user's ``target`` and the models in ``checked`` (``--model-map`` values) are checked
+    user's ``target`` and the models in ``checked`` (``--model-map`` values, or what
+    ``checked_as`` names) are checked
     against the lifecycle and any problem is printed as a warning."""
     warn = warn or (lambda message: click.echo(f"ft-migrate: warning: {message}", err=True))
     try:
         catalog = load_catalog((*live.overlay_files(no_live), *files), as_of, target)
     except CatalogError as exc:
         raise Fatal(str(exc)) from None
-    for name, what in [(target, "--target"), *((m, "--model-map") for m in checked)]:
+    for name, what in [(target, "--target"), *((m, checked_as) for m in checked)]:
         if name:
             for problem in target_warnings(catalog, name, purpose):
-                warn(f"{what} {problem}")
+                warn(f"{what}: {problem}")
     return catalog

@@ -32,7 +32,8 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
 
 
 def _load(catalogs, as_of, no_live, model=None):
-    return open_catalog(catalogs, as_of, None, no_live, purpose="fine-tuning", checked=[model] if model else ())
+    return open_catalog(catalogs, as_of, None, no_live, purpose="fine-tuning", checked=[model] if model else (),
+                        checked_as="--model")
 
 
 def _dump(summary: dict) -> None:

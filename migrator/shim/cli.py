@@ -63,7 +63,7 @@ def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...]
         raise click.UsageError(str(exc)) from None
     for name, what in [(config.target, "--target"), *((m, "--model-map") for m in config.model_map.values())]:
         for problem in (target_warnings(catalog, name) if name else ()):
-            click.echo(f"ft-migrate shim: warning: {what} {problem}", err=True)
+            click.echo(f"ft-migrate shim: warning: {what}: {problem}", err=True)
     if host not in LOOPBACK:
         click.echo(f"ft-migrate shim: warning: listening on {host}; anyone who can reach it can spend the "
                    f"API keys that pass through it.", err=True)
