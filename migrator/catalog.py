@@ -175,13 +175,7 @@ class Catalog:
         """The fine-tuning wind-down milestones, oldest first."""
         return sorted((d for d in self.dates.values() if d.effect), key=lambda d: d.date)
 
-    # -- lifecycle --------------------------------------------------------
-    def resolve(self, model: str, purpose: str = "inference"):
-        """What replaces ``model`` on :attr:`as_of` for ``purpose``: see :mod:`migrator.lifecycle`."""
-        from migrator.lifecycle import resolve
-
-        return resolve(self, model, purpose)
-
+    # -- lifecycle (answers by date: see migrator.lifecycle) ----------------
     def base_of(self, name: str) -> str | None:
         """The base model of a fine-tuned name, legacy (``curie:ft-...``) or new (``ft:davinci-002:...``)."""
         for pattern in (self.legacy_fine_tuned, self.new_fine_tuned):

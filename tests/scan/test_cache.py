@@ -187,3 +187,19 @@ def test_report_reuses_the_scan_cache(app, monkeypatch):
     assert report() == first
     fresh = CliRunner().invoke(cli, ["report", ".", "--format", "json", "--as-of", "2024-06-01", "--no-cache"])
     assert "a file was read" in str(fresh.exception)  # --no-cache does read
+
+
+def test_the_as_of_date_keys_the_cache_only_where_answers_change(tmp_path, monkeypatch):
+    """Findings name the replacement of the day: a date on which a model retired gets its own
+    results; two days with the same lifecycle state share them."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(LEGACY)
+
+    def replacement(day):
+        result = CliRunner().invoke(cli, ["scan", ".", "--format", "json", "--as-of", day])
+        return json.loads(result.stdout)["findings"][1]["replacement"]
+
+    assert replacement("2026-08-01") == "davinci-002"
+    assert replacement("2026-11-28") == "gpt-4.1-mini"
+    assert replacement("2026-11-27") == "gpt-4.1-mini"
+    assert len(list(cache_dir().glob("scan-*.json"))) == 2
