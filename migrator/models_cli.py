@@ -37,7 +37,10 @@ def list_models(as_of: dt.date, target: str | None, no_live: bool, catalogs: tup
     catalog = open_catalog(catalogs, as_of, target, no_live)
     for name in sorted(catalog.models):
         shutdown, dead = status(catalog, name)
-        if shutdown is None and not show_all:
+        if shutdown is not None and not shutdown.known_on(catalog.as_of):
+            shutdown = None  # not announced yet on that date
+        available = catalog.models[name].available
+        if (shutdown is None and not show_all) or (available is not None and available > catalog.as_of):
             continue
         when = "no shutdown known" if shutdown is None else (
             f"{'shut down' if dead else 'shuts down'} {shutdown.date.isoformat()}"

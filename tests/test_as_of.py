@@ -192,3 +192,26 @@ def test_shim_after_fine_tuning_ends_refuses_a_create_before_sending_it():
                     lambda up: pytest.fail(f"nothing may reach the upstream: {up}")).outcome
     assert outcome.status == 404
     assert "OpenAI takes no new fine-tuning jobs since 2027-01-06" in json.loads(outcome.body)["error"]["message"]
+
+
+def test_data_check_after_fine_tuning_ends_still_checks_and_says_why_nothing_is_priced():
+    result = run("data", "check", str(TRAIN), "--format", "json", "--as-of", "2027-02-01")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["valid"], summary["cost"], summary["tokens"]["total"]) == (12, {"model": None, "usd": None}, 382)
+    note = [w for w in summary["warnings"] if w["code"] == "no_fine_tuning"]
+    assert note[0]["message"].startswith("no model takes new fine-tuning jobs on 2027-02-01 (OpenAI takes no new "
+                                         "fine-tuning jobs since 2027-01-06); options: prompt a current model")
+    text = run("data", "check", str(TRAIN), "--as-of", "2027-02-01")
+    assert "tokens: 382 (382 billable, longest example 44); no model to price it on" in text.stdout
+
+
+def test_data_check_text_today_names_models_without_a_price():
+    text = run("data", "check", str(TRAIN), "--as-of", "2026-11-28").stdout
+    assert "8 epochs on gpt-4.1-mini: no price in the catalog" in text
+
+
+def test_models_list_leaves_out_models_not_released_on_the_date():
+    early = run("models", "list", "--as-of", "2023-12-01", "--all").stdout
+    assert "gpt-4.1-mini" not in early and "gpt-3.5-turbo: shuts down 2026-10-23" not in early
+    assert "text-embedding-ada-002: no shutdown known" in early.splitlines()

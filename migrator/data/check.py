@@ -48,8 +48,9 @@ def trainable_model(catalog: Catalog, name: str) -> Model:
     return model
 
 
-def default_model(catalog: Catalog, fmt: str) -> Model:
-    """The model a file is priced on without ``--model``, on the catalog's date.
+def default_model(catalog: Catalog, fmt: str) -> Model | None:
+    """The model a file is priced on without ``--model``, on the catalog's date (None when
+    no model takes new fine-tuning jobs that day: see :func:`no_model_note`).
 
     What the lifecycle says replaces the legacy default model (``curie``) for
     fine-tuning on data of this format (``davinci-002`` for prompt/completion data
@@ -65,8 +66,23 @@ def default_model(catalog: Catalog, fmt: str) -> Model:
         same = fine_tunable_models(catalog, fmt)
         if same:
             return same[0]
-    raise ValueError(f"no model takes new fine-tuning jobs on {catalog.as_of.isoformat()} ({res.reason}); "
-                     f"pass --model to check the file for one")
+    return None
+
+
+def no_model_note(catalog: Catalog) -> dict:
+    """The warning of a summary priced on no model: why, and what is left to do."""
+    res = resolve(catalog, catalog.request_fields["default_model"], "fine-tuning")
+    options = "; or ".join(res.advice)
+    return {"line": None, "code": "no_fine_tuning",
+            "message": f"no model takes new fine-tuning jobs on {catalog.as_of.isoformat()} ({res.reason})"
+                       + (f"; options: {options}" if options else "") + "; --model prices the file for one"}
+
+
+def _views_for(model: Model | None, fmt: str | None) -> tuple[str, ...]:
+    """The token views a summary on ``model`` needs (the file's own format without a model)."""
+    if model is not None:
+        return (model.format,)
+    return (fmt,) if fmt else ()
 
 
 def parse_epochs(epochs: int | str) -> int | None:
@@ -90,12 +106,13 @@ def price(model: Model, billable: int, epochs: int) -> float | None:
     return round(model.fine_tuned_price.training * billable / 1000 * epochs, 6)
 
 
-def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
-    """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto)."""
-    view = result.views[model.format]
-    warnings = list(result.warnings)
+def summarize(result: Analysis, model: Model | None, epochs: int | None, data, note: dict | None = None) -> dict:
+    """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto); without a
+    model (nothing takes new fine-tuning jobs), tokens of the file as it is and ``note``."""
+    view = result.views[model.format if model is not None else result.format]
+    warnings = list(result.warnings) + ([note] if note else [])
     per_line = Listing(result.listed)
-    if model.format != result.format:
+    if model is not None and model.format != result.format:
         warnings.append({"line": None, "code": "needs_conversion",
                          "message": f"{model.id} trains on {model.format} examples: convert the file with "
                                     f"`ft-migrate data convert --to {model.format}`; tokens and cost are "
@@ -105,7 +122,8 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
             per_line.add({"line": skip["line"], "code": code,
                           "message": f"left out of the {model.format} conversion: {reason}"})
         per_line.dropped += view.skipped.dropped
-    for line, tokens in view.over(model.max_example_tokens):
+    limit = model.max_example_tokens if model is not None else None
+    for line, tokens in view.over(limit):
         per_line.add({"line": line, "code": "over_token_limit",
                       "message": f"{tokens} tokens, over {model.id}'s {model.max_example_tokens}-token "
                                  "limit: the example will be truncated"})
@@ -116,7 +134,7 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
                          "message": f"{unlisted:,} more per-line warnings are not listed (at most "
                                     f"{result.listed:,} of each kind are)"})
     warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
-    billable = view.billable(model.max_example_tokens)
+    billable = view.billable(limit)
     n_epochs = epochs if epochs is not None else auto_epochs(view.count, data)
     return {
         "file": result.file,
@@ -129,7 +147,8 @@ def summarize(result: Analysis, model: Model, epochs: int | None, data) -> dict:
         "stop": result.stop,
         "tokens": {"total": view.total, "billable": billable, "max_example": view.max_example},
         "epochs": n_epochs,
-        "cost": {"model": model.id, "usd": price(model, billable, n_epochs)},
+        "cost": {"model": model.id if model is not None else None,
+                 "usd": price(model, billable, n_epochs) if model is not None else None},
     }
 
 
@@ -141,11 +160,14 @@ def check_source(source: Source, *, model: str | None = None, epochs: int | str 
     chosen = trainable_model(cat, model) if model is not None else None
     views = (chosen.format,) if chosen is not None else ()
     result = analyze(source, cat, views, listed=listed)
+    note = None
     if chosen is None:
         chosen = default_model(cat, result.format)
-        if chosen.format not in result.views:  # today's default trains on the other format
-            result = analyze(source, cat, (chosen.format,), listed=listed)
-    return summarize(result, chosen, n_epochs, cat.data)
+        note = no_model_note(cat) if chosen is None else None
+        wanted = _views_for(chosen, result.format)
+        if not set(wanted) <= set(result.views):  # today's default trains on the other format
+            result = analyze(source, cat, wanted, listed=listed)
+    return summarize(result, chosen, n_epochs, cat.data, note)
 
 
 def check_file(path: str | os.PathLike, *, model: str | None = None, epochs: int | str = "auto",
@@ -192,9 +214,10 @@ def check_with_costs(path: str | os.PathLike, models=None, *,
     chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
     result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
     default = default_model(cat, result.format)
-    if default.format not in result.views:  # today's default trains on the other format
-        result = analyze(Source.from_path(path), cat, tuple({m.format for m in (*chosen, default)}))
-    summary = summarize(result, default, None, cat.data)
+    wanted = {m.format for m in chosen} | set(_views_for(default, result.format))
+    if not wanted <= set(result.views):  # today's default trains on the other format
+        result = analyze(Source.from_path(path), cat, tuple(sorted(wanted)))
+    summary = summarize(result, default, None, cat.data, no_model_note(cat) if default is None else None)
     return summary, costs_of(result, chosen, None, cat.data)
 
 

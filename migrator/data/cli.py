@@ -20,7 +20,7 @@ from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal
 from migrator.data.analysis import analyze
 from migrator.data.check import candidates as candidate_models
-from migrator.data.check import costs_of, default_model, parse_epochs, summarize, trainable_model
+from migrator.data.check import costs_of, default_model, no_model_note, parse_epochs, summarize, trainable_model
 from migrator.data.source import DataError, Source
 from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
@@ -71,11 +71,14 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
         candidates = candidate_models(cat)
         views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
         result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)))
+        note = None
         if chosen is None:
             chosen = default_model(cat, result.format)
-            if chosen.format not in result.views:
-                result = analyze(Source.from_path(file), cat, (chosen.format,))
-        summary = summarize(result, chosen, n_epochs, cat.data)
+            note = no_model_note(cat) if chosen is None else None
+            wanted = (chosen.format if chosen is not None else result.format,)
+            if wanted[0] and wanted[0] not in result.views:
+                result = analyze(Source.from_path(file), cat, wanted)
+        summary = summarize(result, chosen, n_epochs, cat.data, note)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     if fmt == "json":

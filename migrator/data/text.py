@@ -24,7 +24,9 @@ def console(out: TextIO) -> Console:
     return Console(file=out, highlight=False, soft_wrap=True, emoji=False)
 
 
-def usd(value: float) -> str:
+def usd(value: float | None) -> str:
+    if value is None:
+        return "no price in the catalog"
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
 
 
@@ -61,9 +63,10 @@ def render_check(summary: dict, table: list[dict], out: TextIO) -> None:
     if summary["format"] == "completion":
         con.print(Text(f"separator {summary['separator']!r}, stop sequence {summary['stop']!r}"))
     tokens = summary["tokens"]
+    on = (f"{summary['epochs']} epochs on {summary['cost']['model']}: {usd(summary['cost']['usd'])}"
+          if summary["cost"]["model"] else "no model to price it on")
     con.print(Text(f"tokens: {tokens['total']:,} ({tokens['billable']:,} billable, longest example "
-                   f"{tokens['max_example']:,}); {summary['epochs']} epochs on {summary['cost']['model']}: "
-                   f"{usd(summary['cost']['usd'])}"))
+                   f"{tokens['max_example']:,}); {on}"))
     items = _items(summary, summary["file"])
     for item in items[:SHOWN_LINES]:
         con.print(item)

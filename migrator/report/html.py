@@ -217,6 +217,9 @@ def _cost_cell(entry: dict, file_format: str) -> str:
 def _training(doc: dict) -> str:
     training = doc["training"]
     out = ['<section id="training">', "<h2>Re-training cost</h2>"]
+    if training["files"] and not training["candidates"]:
+        out.append(f'<p class="none">No model takes new fine-tuning jobs on {e(doc["as_of"])}: see the path '
+                   "forward of each legacy model above.</p>")
     if training["files"]:
         out.append('<p class="note">Estimated cost of one fine-tuning job per training file and candidate model '
                    "(catalog training price × billable tokens × epochs).</p>")

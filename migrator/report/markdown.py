@@ -111,6 +111,9 @@ def render(doc: dict) -> str:
 
     training = doc["training"]
     out += ["## Re-training cost", ""]
+    if training["files"] and not training["candidates"]:
+        out += [f"No model takes new fine-tuning jobs on {doc['as_of']}: see the path forward of each "
+                "legacy model above.", ""]
     if training["files"]:
         out += ["Estimated cost of one fine-tuning job per training file and candidate model "
                 "(catalog training price × billable tokens × epochs).", ""]

@@ -67,3 +67,19 @@ def test_golden_headlines_follow_the_as_of_date():
         ("data/train.jsonl", ["babbage-002", "davinci-002", "gpt-3.5-turbo"])]
     assert [(t["file"], [c["model"] for c in t["costs"]]) for t in late["training"]["files"]] == [
         ("data/train.jsonl", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"])]
+
+
+def test_after_fine_tuning_ends_the_report_still_tells_the_way(report, monkeypatch):
+    """2027-02-01: nothing takes new fine-tuning jobs; every format renders, the training file is
+    still counted, and each legacy fine-tune gets its options instead of a target."""
+    monkeypatch.chdir(LEGACY_APP)
+    for fmt in ("html", "markdown"):
+        assert report(".", "--format", fmt, "--as-of", "2027-02-01").exit_code == 1
+    doc = json.loads(report(".", "--format", "json", "--as-of", "2027-02-01").stdout)
+    assert doc["training"]["candidates"] == []
+    assert [(t["file"], t["examples"], t["costs"]) for t in doc["training"]["files"]] == [("data/train.jsonl", 12, [])]
+    tuned = {m["model"]: m for m in doc["models"]}["curie:ft-acme-2023-03-01-12-00-00"]
+    assert (tuned["replacement"], tuned["path_forward"]) == (None, "OpenAI takes no new fine-tuning jobs since 2027-01-06.")
+    assert len(tuned["options"]) == 2
+    md = report(".", "--format", "markdown", "--as-of", "2027-02-01").stdout
+    assert "No model takes new fine-tuning jobs on 2027-02-01: see the path forward of each legacy model above." in md
