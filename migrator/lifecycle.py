@@ -162,6 +162,9 @@ def _weakest(entries) -> str:
 
 
 class _Walk:
+    """One resolution: the start model, then its replacement chain, on the catalog's date,
+    remembering every date the answer rests on (for its confidence)."""
+
     def __init__(self, catalog: Catalog, purpose: str):
         self.catalog = catalog
         self.purpose = purpose
@@ -179,7 +182,7 @@ class _Walk:
             return False
         if self.purpose.startswith("fine-tuning"):
             wanted = self.purpose.partition(":")[2]
-            return model.fine_tunable and (not wanted or model.format == wanted)
+            return not wanted or model.format == wanted
         return model.format != "edit" or source.format == "edit"
 
     def blocker(self, model: Model) -> DateEntry | None:
