@@ -3,8 +3,11 @@
 The DOM Chromium renders must hold the headline, the tables and the timeline SVG,
 and a screenshot is saved to ``test-artifacts/report.png`` for people to look at.
 Chromium runs with networking features off and a throw-away profile; the page
-itself references nothing outside the file.  Without Chromium the test fails with
-the install command, unless ``FT_MIGRATE_NO_BROWSER=1`` says to skip it.
+itself references nothing outside the file.  Without Chromium the test is skipped
+with the install command on a developer's machine, so the README's test command
+passes on a fresh machine; in CI (``CI=true``, where ``.ci/run`` installs Chromium)
+it fails instead, so the coverage is never lost silently.  ``FT_MIGRATE_NO_BROWSER=1``
+skips it everywhere.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ TIMEOUT = 120  # seconds: a bound on a hung browser, not a performance assertion
 
 
 def locate_chromium() -> str:
-    """Debian's chromium, or a failure that says how to install it (a skip only when asked)."""
+    """Debian's chromium; without it a skip naming the install command, or a failure in CI."""
     if os.environ.get("FT_MIGRATE_NO_BROWSER") == "1":
         pytest.skip("FT_MIGRATE_NO_BROWSER=1: the headless browser test is disabled")
     path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
     if path is None:
-        pytest.fail("Chromium is needed to test the HTML report: install it with `apt-get install -y chromium` "
-                    "(or set FT_MIGRATE_NO_BROWSER=1 to skip this test)")
+        message = "Chromium is needed to test the HTML report: install it with `apt-get install -y chromium`"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(message + " (CI must run this test)")
+        pytest.skip(message)
     return path
 
 
@@ -38,11 +43,15 @@ def chromium() -> str:
     return locate_chromium()
 
 
-def test_missing_chromium_fails_loudly_unless_skipping_is_asked_for(monkeypatch):
+def test_missing_chromium_is_skipped_with_the_install_command_but_fails_in_ci(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(os.path, "exists", lambda path: False)
     monkeypatch.delenv("FT_MIGRATE_NO_BROWSER", raising=False)
-    with pytest.raises(pytest.fail.Exception, match="install it with `apt-get install -y chromium`"):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="install it with `apt-get install -y chromium`$"):
+        locate_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"apt-get install -y chromium` \(CI must run this test\)"):
         locate_chromium()
     monkeypatch.setenv("FT_MIGRATE_NO_BROWSER", "1")
     with pytest.raises(pytest.skip.Exception, match="FT_MIGRATE_NO_BROWSER=1"):
