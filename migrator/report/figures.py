@@ -263,7 +263,8 @@ def fix_commands(findings: list[Finding]) -> dict:
 
 
 def manual_items(findings: list[Finding], catalog: Catalog) -> list[dict]:
-    """Each finding ``fix`` leaves to a person, with what to do about it.
+    """Each finding ``fix`` leaves to a person (and each embedding model ``fix`` swaps:
+    vectors stored from the old model must be computed again), with what to do about it.
 
     The finding's own message is specific (it names the replacement, or says there
     is none); the catalog's note on a model adds what a name swap does not fix.  The
@@ -271,10 +272,10 @@ def manual_items(findings: list[Finding], catalog: Catalog) -> list[dict]:
     """
     out = []
     for f in findings:
-        if f.fixable:
-            continue
-        todo = [f.message]
         model = catalog.legacy_model(f.legacy)
+        if f.fixable and not (model is not None and model.format == "embedding"):
+            continue  # an embedding swap is fixed, but the stored vectors still need a person
+        todo = [f.message]
         if model is not None and model.note:
             todo.append(model.note)
         out.append({"path": f.path, "line": f.line, "cell": f.cell, "rule": f.rule, "legacy": f.legacy,

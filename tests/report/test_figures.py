@@ -205,3 +205,15 @@ def test_the_report_is_the_scan_document_plus_its_figures():
                                          "training", "shim"]
     assert doc["shim"]["command"] == "ft-migrate shim serve"
     assert doc["shim"]["environment"]["OPENAI_API_BASE"] == "http://127.0.0.1:8787/v1"
+
+
+def test_an_embedding_swap_is_fixed_but_still_needs_a_person():
+    vectors = finding("e.py", "FT020", "model", "text-similarity-ada-001", "text-embedding-ada-002", True, 4,
+                      message="model 'text-similarity-ada-001' was shut down; use 'text-embedding-ada-002'")
+    doc = build([vectors], "2023-12-01")
+    assert doc["fix"]["call_sites"] == 1
+    assert doc["manual"] == [{
+        "path": "e.py", "line": 4, "cell": None, "rule": "FT020", "legacy": "text-similarity-ada-001",
+        "replacement": "text-embedding-ada-002",
+        "what_to_do": "model 'text-similarity-ada-001' was shut down; use 'text-embedding-ada-002'. vectors from "
+                      "the new model are not comparable with stored v1 vectors: re-embed them."}]
