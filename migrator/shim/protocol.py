@@ -87,6 +87,17 @@ class UpstreamFailure(Exception):
         self.timeout = timeout
 
 
+class ClientBodyTimeout(Exception):
+    """The client stopped sending its request body: no byte came for ``seconds``.
+
+    Raised by the server adapter's body stream; the drivers throw it into the
+    core (which answers 408) or catch it around a forwarded request."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no part of the request body arrived for {seconds:g} s")
+        self.seconds = seconds
+
+
 # -- commands (yielded) -----------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ReadBody:
@@ -98,7 +109,9 @@ class ReadBody:
 
 @dataclass(frozen=True, slots=True)
 class Gather:
-    """Send several upstream requests concurrently; answers a list of replies."""
+    """Send several upstream requests concurrently; answers a list holding, for
+    each request in order, its reply or the :class:`UpstreamFailure` it met (one
+    lost call must not hide the answers of the others)."""
 
     requests: tuple[Upstream, ...]
 

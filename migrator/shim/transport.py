@@ -9,8 +9,9 @@ server (:mod:`migrator.shim.app`) is a thin ASGI front over
 the same code.
 
 Each request logs one line on the ``migrator.shim`` logger: method, path,
-status, upstream status, milliseconds.  Headers (hence API keys) and queries are
-never logged.
+status, upstream status (or why there is none), milliseconds.  Headers (hence
+API keys) and queries are never logged, and the caller's key is masked in any
+upstream error text that is.
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ import time
 from typing import Any, AsyncIterator, Iterator
 
 import httpx
+import orjson
 
 from migrator.catalog import Catalog
 
 from .config import ShimConfig
 from .mapping import error_body, legacy_error
-from .protocol import (ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
+from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
                        StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
-from .translate import Shim, is_number, json_reply
+from .translate import Shim, is_number, json_reply, sse
 
 log = logging.getLogger("migrator.shim")
 
+# Request headers that carry credentials: masked in anything logged.
+SECRET_HEADERS = ("authorization", "api-key", "openai-api-key")
 # Response headers that describe the upstream hop; a forwarded body is re-framed.
 RESPONSE_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade",
                           "trailer"})
@@ -58,7 +62,8 @@ class _Exchange:
     if it set one.
     """
 
-    __slots__ = ("client", "body", "origin", "timeout", "gen", "started", "upstream_status", "logged", "config")
+    __slots__ = ("client", "body", "origin", "timeout", "gen", "started", "upstream_status", "cause", "logged",
+                 "config")
 
     def __init__(self, shim: Shim, client: ClientRequest, body: Any, origin: str | None,
                  timeout: dict | None = None) -> None:
@@ -70,6 +75,7 @@ class _Exchange:
         self.gen = shim.handle(client)
         self.started = time.perf_counter()
         self.upstream_status: int | None = None
+        self.cause: str | None = None  # why the last upstream call got no answer
         self.logged = False
 
     def upstream_request(self, up: Upstream) -> httpx.Request:
@@ -86,12 +92,30 @@ class _Exchange:
                 out.headers["transfer-encoding"] = "chunked"
         return out
 
+    def failed(self, exc: httpx.HTTPError) -> UpstreamFailure:
+        """``exc`` as the core sees it; remembered for the log line."""
+        failure = _failure(exc)
+        self.cause = self.mask(str(failure))
+        return failure
+
+    def mask(self, text: str) -> str:
+        """``text`` without the caller's credentials, for logs."""
+        for name in SECRET_HEADERS:
+            value = self.client.header(name)
+            if value:
+                for secret in {value, value.partition(" ")[2]} - {""}:
+                    text = text.replace(secret, "***")
+        return text
+
     def log(self, status: int) -> None:
         if self.logged:
             return
         self.logged = True
         ms = (time.perf_counter() - self.started) * 1000
-        upstream = self.upstream_status if self.upstream_status is not None else "-"
+        if self.upstream_status is not None:
+            upstream = str(self.upstream_status)
+        else:
+            upstream = f"- ({self.cause})" if self.cause else "-"
         log.info("%s %s %d upstream=%s %.1fms", self.client.method, self.client.path, status, upstream, ms)
 
 
@@ -112,6 +136,19 @@ def _internal_error(ex: _Exchange) -> Reply:
     log.exception("internal error while handling %s %s", ex.client.method, ex.client.path)
     return json_reply(500, error_body("The ft-migrate shim failed on this request; see its log.",
                                       "server_error"), (("x-should-retry", "false"),))
+
+
+def _internal_event(ex: _Exchange) -> bytes:
+    """A bug after a stream's head was sent: logged, and reported in-band (old clients raise on it)."""
+    return sse(orjson.loads(_internal_error(ex).body))
+
+
+def _gathered(results: list) -> list:
+    """Replies and failures of a :class:`Gather`, in order; anything else is re-raised."""
+    for item in results:
+        if isinstance(item, BaseException) and not isinstance(item, UpstreamFailure):
+            raise item
+    return results
 
 
 def _reply_response(ex: _Exchange, reply: Reply) -> httpx.Response:
@@ -180,10 +217,16 @@ class LegacyTransport(httpx.BaseTransport):
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
-            raise _failure(exc) from None
+            raise ex.failed(exc) from None
         ex.upstream_status = resp.status_code
         headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
         return UpstreamReply(resp.status_code, headers, resp.content)
+
+    def _send_or_failure(self, ex: _Exchange, up: Upstream) -> UpstreamReply | UpstreamFailure:
+        try:
+            return self._send(ex, up)
+        except UpstreamFailure as exc:
+            return exc
 
     def _read_body(self, ex: _Exchange, limit: int) -> bytes | None:
         buf = bytearray()
@@ -195,7 +238,7 @@ class LegacyTransport(httpx.BaseTransport):
 
     def _advance(self, ex: _Exchange, value: Any) -> Any:
         """Run the generator until it returns, starts a stream or emits bytes."""
-        failure: UpstreamFailure | None = None
+        failure: UpstreamFailure | ClientBodyTimeout | None = None
         while True:
             try:
                 cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
@@ -206,28 +249,28 @@ class LegacyTransport(httpx.BaseTransport):
                 if isinstance(cmd, Upstream):
                     value = self._send(ex, cmd)
                 elif isinstance(cmd, Gather):
-                    value = [self._send(ex, u) for u in cmd.requests]
+                    value = [self._send_or_failure(ex, u) for u in cmd.requests]
                 elif isinstance(cmd, ReadBody):
                     value = self._read_body(ex, cmd.limit)
                 elif isinstance(cmd, Sleep):
                     time.sleep(cmd.seconds)
                 else:  # StartStream, Emit
                     return cmd
-            except UpstreamFailure as exc:
+            except (UpstreamFailure, ClientBodyTimeout) as exc:
                 failure = exc
 
     def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
         try:
             resp = self.inner.handle_request(ex.upstream_request(fwd.request))
         except httpx.HTTPError as exc:
-            return _reply_response(ex, Shim._failure(_failure(exc)))
+            return _reply_response(ex, Shim._failure(ex.failed(exc)))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
         if _needs_envelope(resp):
             try:
                 resp.read()
             except httpx.HTTPError as exc:
-                return _reply_response(ex, Shim._failure(_failure(exc)))
+                return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 resp.close()
             return _envelope_response(ex, resp, status)
@@ -247,7 +290,12 @@ class _SyncEvents(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            step = self.transport._advance(self.ex, None)
+            try:
+                step = self.transport._advance(self.ex, None)
+            except Exception:
+                self.ex.gen.close()
+                yield _internal_event(self.ex)
+                return
             if not isinstance(step, Emit):
                 assert isinstance(step, StreamEnd), step
                 return
@@ -296,7 +344,7 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
-            raise _failure(exc) from None
+            raise ex.failed(exc) from None
         ex.upstream_status = resp.status_code
         headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
         return UpstreamReply(resp.status_code, headers, resp.content)
@@ -310,7 +358,7 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
         return bytes(buf)
 
     async def _advance(self, ex: _Exchange, value: Any) -> Any:
-        failure: UpstreamFailure | None = None
+        failure: UpstreamFailure | ClientBodyTimeout | None = None
         while True:
             try:
                 cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
@@ -321,28 +369,31 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
                 if isinstance(cmd, Upstream):
                     value = await self._send(ex, cmd)
                 elif isinstance(cmd, Gather):
-                    value = list(await asyncio.gather(*(self._send(ex, u) for u in cmd.requests)))
+                    value = _gathered(await asyncio.gather(*(self._send(ex, u) for u in cmd.requests),
+                                                           return_exceptions=True))
                 elif isinstance(cmd, ReadBody):
                     value = await self._read_body(ex, cmd.limit)
                 elif isinstance(cmd, Sleep):
                     await asyncio.sleep(cmd.seconds)
                 else:
                     return cmd
-            except UpstreamFailure as exc:
+            except (UpstreamFailure, ClientBodyTimeout) as exc:
                 failure = exc
 
     async def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
         try:
             resp = await self.inner.handle_async_request(ex.upstream_request(fwd.request))
         except httpx.HTTPError as exc:
-            return _reply_response(ex, Shim._failure(_failure(exc)))
+            return _reply_response(ex, Shim._failure(ex.failed(exc)))
+        except ClientBodyTimeout as exc:
+            return _reply_response(ex, Shim.body_timeout(exc))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
         if _needs_envelope(resp):
             try:
                 await resp.aread()
             except httpx.HTTPError as exc:
-                return _reply_response(ex, Shim._failure(_failure(exc)))
+                return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 await resp.aclose()
             return _envelope_response(ex, resp, status)
@@ -360,7 +411,12 @@ class _AsyncEvents(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
-            step = await self.transport._advance(self.ex, None)
+            try:
+                step = await self.transport._advance(self.ex, None)
+            except Exception:
+                self.ex.gen.close()
+                yield _internal_event(self.ex)
+                return
             if not isinstance(step, Emit):
                 assert isinstance(step, StreamEnd), step
                 return
