@@ -532,7 +532,7 @@ def _describe(exc: "UpstreamError | UpstreamFailure") -> str:
     """What went wrong with a follow-up call, short enough for a warning header."""
     if isinstance(exc, UpstreamError):
         return exc.describe()
-    return f"{'timed out' if exc.timeout else 'unreachable'}: {exc}"
+    return f"{'timed out' if exc.timeout else 'no answer'}: {exc}"
 
 
 def _query_flag(query: str, name: str) -> str | None:
