@@ -234,6 +234,9 @@ def test_wrong_shape_midway_through_an_event_stream_is_an_in_band_error(today, s
 
 # -- item 7: what the shim says about itself ----------------------------------------------
 def test_passthrough_answers_carry_one_date_and_one_server_header(today, shim_url):
+    """The real API sends both, and so does the server the shim runs in: one of each goes out."""
+    today.script(FakeResponse.json({"object": "list", "data": []}, headers={
+        "Date": "Mon, 01 Jan 2024 00:00:00 GMT", "Server": "cloudflare"}), path="/v1/models")
     answer = raw(shim_url, f"GET /v1/models HTTP/1.1\r\nHost: shim\r\nAuthorization: Bearer {KEY}\r\n".encode())
     assert answer.status == 200
     assert len(answer.all("date")) == 1 and len(answer.all("server")) == 1
