@@ -30,12 +30,14 @@ from .config import ShimConfig
 from .mapping import error_body, legacy_error
 from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
                        StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
-from .translate import Shim, is_number, json_reply, sse
+from .translate import KEPT_REPLY_HEADERS, Shim, is_number, json_reply, sse
 
 log = logging.getLogger("migrator.shim")
 
 # Request headers that carry credentials: masked in anything logged.
 SECRET_HEADERS = ("authorization", "api-key", "openai-api-key")
+# Headers that no longer describe a body the shim has read and decoded.
+DECODED = frozenset({b"content-encoding", b"content-length"})
 # Response headers that describe the upstream hop; a forwarded body is re-framed.
 RESPONSE_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade",
                           "trailer"})
@@ -166,16 +168,81 @@ def _forward_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, by
     return out + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fwd.headers]
 
 
-def _needs_envelope(resp: httpx.Response) -> bool:
-    """An error page that is not JSON (an HTML 502 from a load balancer): old clients
-    parse errors as the envelope, so the shim rewrites it into one."""
-    ctype = resp.headers.get("content-type", "")
-    return resp.status_code >= 400 and not ctype.split(";")[0].strip().endswith("json")
+def _media(resp: httpx.Response) -> str:
+    return resp.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _plan(resp: httpx.Response, limit: int) -> str:
+    """How a forwarded answer goes back to the client.
+
+    ``envelope``: an error page that is not JSON (an HTML 502 from a load
+    balancer) is read and rewritten into the envelope old clients parse.
+    ``buffer``: a JSON answer of known, bounded length is read whole before its
+    head goes out, so an upstream that dies mid-body or sends broken JSON gets a
+    502 envelope rather than a truncated 200.  ``events``: a server-sent event
+    stream goes out event by event, so a stream the upstream cuts ends with an
+    in-band error event, not mid-line.  ``stream``: anything else (file contents)
+    streams through untouched.
+    """
+    media = _media(resp)
+    identity = resp.headers.get("content-encoding", "identity") == "identity"
+    if resp.status_code >= 400 and not media.endswith("json"):
+        return "envelope"
+    length = resp.headers.get("content-length", "")
+    if media.endswith("json") and length.isdigit() and int(length) <= limit:
+        return "buffer"
+    if media == "text/event-stream" and identity:
+        return "events"
+    return "stream"
 
 
 def _envelope_response(ex: _Exchange, resp: httpx.Response, status: int) -> httpx.Response:
     body = legacy_error(resp.status_code, resp.content, resp.headers.get("content-type"))
-    return _reply_response(ex, json_reply(status, body))
+    return _reply_response(ex, json_reply(status, body, _kept_headers(resp)))
+
+
+def _kept_headers(resp: httpx.Response) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k in KEPT_REPLY_HEADERS if (v := resp.headers.get(k)) is not None)
+
+
+def _buffered_response(ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
+    """A JSON answer read whole (and decoded): forwarded as it is when it is what old
+    clients parse; an error body not in the legacy envelope is rewritten into it,
+    and a success that is not JSON becomes a 502."""
+    raw = resp.content
+    try:
+        body = orjson.loads(raw)
+    except ValueError:
+        body = None
+        if resp.is_success:
+            return _reply_response(ex, json_reply(502, error_body(
+                f"The upstream API answered HTTP {resp.status_code} with a body that is not JSON.",
+                "server_error"), _kept_headers(resp)))
+    if resp.status_code >= 400 and not _is_envelope(body):
+        return _reply_response(ex, json_reply(status, legacy_error(resp.status_code, raw, _media(resp)),
+                                              _kept_headers(resp)))
+    ex.log(status)
+    headers = [(k, v) for k, v in _forward_headers(resp, fwd) if k.lower() not in DECODED]
+    return httpx.Response(status, headers=headers, content=raw)
+
+
+def _is_envelope(body: Any) -> bool:
+    err = body.get("error") if isinstance(body, dict) else None
+    return isinstance(err, dict) and {"message", "type", "param", "code"} <= set(err)
+
+
+_EVENT_END = (b"\n\n", b"\r\n\r\n")
+
+
+def _whole_events(pending: bytes) -> tuple[bytes, bytes]:
+    """``pending`` split after its last complete event: (what can go out, what waits)."""
+    cut = max((pending.rfind(end) + len(end) if pending.rfind(end) >= 0 else 0) for end in _EVENT_END)
+    return pending[:cut], pending[cut:]
+
+
+def _cut_stream_event(ex: _Exchange, exc: httpx.HTTPError) -> bytes:
+    failure = ex.failed(exc)
+    return sse(error_body(f"The upstream API stopped in the middle of the stream: {failure}", "server_error"))
 
 
 class LegacyTransport(httpx.BaseTransport):
@@ -266,20 +333,47 @@ class LegacyTransport(httpx.BaseTransport):
             return _reply_response(ex, Shim._failure(ex.failed(exc)))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        if _needs_envelope(resp):
+        plan = _plan(resp, self.config.max_body_bytes)
+        if plan in ("envelope", "buffer"):
             try:
                 resp.read()
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 resp.close()
+            if plan == "buffer":
+                return _buffered_response(ex, resp, status, fwd)
             return _envelope_response(ex, resp, status)
         ex.log(status)
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
+        stream = _SyncWholeEvents(resp, ex) if plan == "events" else resp.stream
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
                               extensions=resp.extensions)
 
     def close(self) -> None:
         self.inner.close()
+
+
+class _SyncWholeEvents(httpx.SyncByteStream):
+    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+
+    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
+        self.resp, self.ex = resp, ex
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending = b""
+        try:
+            for chunk in self.resp.iter_raw():
+                ready, pending = _whole_events(pending + chunk)
+                if ready:
+                    yield ready
+        except httpx.HTTPError as exc:
+            yield _cut_stream_event(self.ex, exc)
+            return
+        if pending:
+            yield pending
+
+    def close(self) -> None:
+        self.resp.close()
 
 
 class _SyncEvents(httpx.SyncByteStream):
@@ -389,20 +483,47 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             return _reply_response(ex, Shim.body_timeout(exc))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        if _needs_envelope(resp):
+        plan = _plan(resp, self.config.max_body_bytes)
+        if plan in ("envelope", "buffer"):
             try:
                 await resp.aread()
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 await resp.aclose()
+            if plan == "buffer":
+                return _buffered_response(ex, resp, status, fwd)
             return _envelope_response(ex, resp, status)
         ex.log(status)
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
+        stream = _AsyncWholeEvents(resp, ex) if plan == "events" else resp.stream
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
                               extensions=resp.extensions)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class _AsyncWholeEvents(httpx.AsyncByteStream):
+    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+
+    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
+        self.resp, self.ex = resp, ex
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        pending = b""
+        try:
+            async for chunk in self.resp.aiter_raw():
+                ready, pending = _whole_events(pending + chunk)
+                if ready:
+                    yield ready
+        except httpx.HTTPError as exc:
+            yield _cut_stream_event(self.ex, exc)
+            return
+        if pending:
+            yield pending
+
+    async def aclose(self) -> None:
+        await self.resp.aclose()
 
 
 class _AsyncEvents(httpx.AsyncByteStream):
