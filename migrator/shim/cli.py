@@ -14,7 +14,7 @@ import os
 import click
 
 from .app import CONFIG_ENV
-from .config import CONVERSIONS, DEFAULT_UPSTREAM, ConfigError, ShimConfig, load_config, parse_model_map
+from .config import CONVERSIONS, DEFAULT_UPSTREAM, KEEPALIVES, ConfigError, ShimConfig, load_config, parse_model_map
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -38,16 +38,20 @@ def shim() -> None:
               help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
 @click.option("--convert-uploads", type=click.Choice(CONVERSIONS), default=None,
               help="Convert prompt/completion files uploaded for fine-tuning to this format.")
+@click.option("--keepalive", type=click.Choice(list(KEEPALIVES)), default=None,
+              help="What a quiet event stream sends to keep clients' read timeouts away [default: blank-line, "
+                   "which every client measured skips; comment is ': keepalive'].")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Worker processes (the shim is stateless, so they scale linearly).")
 def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
-          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, workers: int) -> None:
+          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, keepalive: str | None,
+          workers: int) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
     try:
         config = load_config(config_file) if config_file else ShimConfig()
         mapping = {**config.model_map, **parse_model_map(model_map)}
         config = config.merged(upstream=upstream, strict=strict, convert_uploads=convert_uploads,
-                               model_map=mapping,
+                               keepalive=keepalive, model_map=mapping,
                                catalog_files=(*config.catalog_files, *catalog_files) or None)
         config.catalog()  # a bad catalog file fails now, with its name, not on the first request
     except (ConfigError, ValueError) as exc:

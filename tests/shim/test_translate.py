@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from migrator.catalog import load_catalog
 from migrator.shim.config import ShimConfig
+from migrator.shim.mapping import MappingError
 from migrator.shim.protocol import Forward, Reply, StreamEnd, UpstreamFailure
 from migrator.shim.translate import Shim, normalize_path
 
@@ -350,9 +351,22 @@ def test_everything_else_passes_through_with_its_body_streamed(shim):
     ("/fine-tunes", "/v1/fine-tunes"),
     ("/v1fine-tunes", "/v1/fine-tunes"),
     ("//v1/models", "/v1/models"),
+    ("/v1/./models", "/v1/models"),
+    ("/v1/fine-tunes/x/../../models", "/v1/models"),
+    ("/v1/models/%2e%2E/files", "/v1/files"),
+    ("/v1/models/curie%3Aft-x", "/v1/models/curie%3Aft-x"),
+    ("/v1/fine-tunes/x/", "/v1/fine-tunes/x/"),
 ])
 def test_normalize_path(raw, path):
     assert normalize_path(raw) == path
+
+
+@pytest.mark.parametrize("raw", ["/v1/..", "/v1/../v1/models", "/../admin", "/v1/%2e%2e/admin",
+                                 "/v1/files/..%2F..%2Fadmin", "/v1/files/..%5c..%5cadmin", "/v10/../admin"])
+def test_normalize_path_refuses_dot_segments_that_climb_out(raw):
+    """Resolved here, before any check: the HTTP client sending upstream would resolve them after."""
+    with pytest.raises(MappingError, match="^Invalid URL "):
+        normalize_path(raw)
 
 
 def test_trailing_slash_still_names_the_job(shim):
