@@ -172,7 +172,7 @@ def _media(resp: httpx.Response) -> str:
     return resp.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _plan(resp: httpx.Response, limit: int) -> str:
+def _plan(resp: httpx.Response, method: str, limit: int) -> str:
     """How a forwarded answer goes back to the client.
 
     ``envelope``: an error page that is not JSON (an HTML 502 from a load
@@ -186,6 +186,8 @@ def _plan(resp: httpx.Response, limit: int) -> str:
     """
     media = _media(resp)
     identity = resp.headers.get("content-encoding", "identity") == "identity"
+    if method == "HEAD" or resp.status_code in (204, 304):  # no body to check
+        return "stream"
     if resp.status_code >= 400 and not media.endswith("json"):
         return "envelope"
     length = resp.headers.get("content-length", "")
@@ -333,7 +335,7 @@ class LegacyTransport(httpx.BaseTransport):
             return _reply_response(ex, Shim._failure(ex.failed(exc)))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, self.config.max_body_bytes)
+        plan = _plan(resp, fwd.request.method, self.config.max_body_bytes)
         if plan in ("envelope", "buffer"):
             try:
                 resp.read()
@@ -483,7 +485,7 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             return _reply_response(ex, Shim.body_timeout(exc))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, self.config.max_body_bytes)
+        plan = _plan(resp, fwd.request.method, self.config.max_body_bytes)
         if plan in ("envelope", "buffer"):
             try:
                 await resp.aread()

@@ -288,6 +288,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(resp.body, (bytes, bytearray)):
             self.send_header("Content-Length", str(len(resp.body)))
             self.end_headers()
+            if self.command == "HEAD":  # the head of the answer a GET would get
+                return
             self.wfile.write(resp.body[:len(resp.body) // 2] if resp.fault == "truncate" else resp.body)
             return
         self.send_header("Transfer-Encoding", "chunked")
@@ -299,4 +301,4 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.fault != "cut":
             self.wfile.write(b"0\r\n\r\n")
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _handle

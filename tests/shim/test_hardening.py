@@ -253,3 +253,12 @@ def test_502_log_line_names_the_cause(shim_at, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "migrator.shim"]
     assert [line.split(" upstream=")[1].rsplit(" ", 1)[0] for line in lines] == [
         "- (ConnectError: All connection attempts failed)"] * 2
+
+
+def test_head_passes_through_without_a_body(today, shim_url):
+    """A JSON head with a length and no body is not a truncated answer."""
+    today.script(FakeResponse.json({"object": "list", "data": []}), path="/v1/models")
+    answer = raw(shim_url, f"HEAD /v1/models HTTP/1.1\r\nHost: shim\r\nAuthorization: Bearer {KEY}\r\n".encode(),
+                 method="HEAD")
+    assert (answer.status, answer.body) == (200, b"")
+    assert answer.all("content-length") == ["30"]
