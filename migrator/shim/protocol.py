@@ -80,11 +80,13 @@ class UpstreamReply:
 
 
 class UpstreamFailure(Exception):
-    """The upstream could not be reached (``timeout=False``) or did not answer in time."""
+    """The upstream gave no usable answer: it did not answer in time (``timeout``),
+    could not be reached, or broke off its answer (``connected``)."""
 
-    def __init__(self, message: str, *, timeout: bool) -> None:
+    def __init__(self, message: str, *, timeout: bool, connected: bool = False) -> None:
         super().__init__(message)
         self.timeout = timeout
+        self.connected = connected
 
 
 class ClientBodyTimeout(Exception):

@@ -188,6 +188,8 @@ class Shim:
     def _failure(exc: UpstreamFailure) -> Reply:
         if exc.timeout:
             return json_reply(504, error_body(f"The upstream API did not answer in time: {exc}", "timeout"))
+        if exc.connected:
+            return json_reply(502, error_body(f"The upstream API broke off its answer: {exc}", "server_error"))
         return json_reply(502, error_body(f"The upstream API could not be reached: {exc}", "server_error"))
 
     def _route(self, req: ClientRequest) -> Handler:

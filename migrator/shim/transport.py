@@ -130,7 +130,8 @@ def _config(config: ShimConfig | None, settings: dict[str, Any]) -> ShimConfig:
 
 def _failure(exc: httpx.HTTPError) -> UpstreamFailure:
     timeout = isinstance(exc, httpx.TimeoutException)
-    return UpstreamFailure(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, timeout=timeout)
+    return UpstreamFailure(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, timeout=timeout,
+                           connected=not isinstance(exc, httpx.ConnectError))
 
 
 def _internal_error(ex: _Exchange) -> Reply:
@@ -172,12 +173,12 @@ def _media(resp: httpx.Response) -> str:
     return resp.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _plan(resp: httpx.Response, method: str, limit: int) -> str:
+def _plan(resp: httpx.Response, method: str) -> str:
     """How a forwarded answer goes back to the client.
 
     ``envelope``: an error page that is not JSON (an HTML 502 from a load
     balancer) is read and rewritten into the envelope old clients parse.
-    ``buffer``: a JSON answer of known, bounded length is read whole before its
+    ``buffer``: a JSON answer is read whole (up to ``max_body_bytes``) before its
     head goes out, so an upstream that dies mid-body or sends broken JSON gets a
     502 envelope rather than a truncated 200.  ``events``: a server-sent event
     stream goes out event by event, so a stream the upstream cuts ends with an
@@ -185,15 +186,13 @@ def _plan(resp: httpx.Response, method: str, limit: int) -> str:
     streams through untouched.
     """
     media = _media(resp)
-    identity = resp.headers.get("content-encoding", "identity") == "identity"
     if method == "HEAD" or resp.status_code in (204, 304):  # no body to check
         return "stream"
-    if resp.status_code >= 400 and not media.endswith("json"):
-        return "envelope"
-    length = resp.headers.get("content-length", "")
-    if media.endswith("json") and length.isdigit() and int(length) <= limit:
+    if media.endswith("json"):
         return "buffer"
-    if media == "text/event-stream" and identity:
+    if resp.status_code >= 400:
+        return "envelope"
+    if media == "text/event-stream" and resp.headers.get("content-encoding", "identity") == "identity":
         return "events"
     return "stream"
 
@@ -207,11 +206,11 @@ def _kept_headers(resp: httpx.Response) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k in KEPT_REPLY_HEADERS if (v := resp.headers.get(k)) is not None)
 
 
-def _buffered_response(ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
-    """A JSON answer read whole (and decoded): forwarded as it is when it is what old
-    clients parse; an error body not in the legacy envelope is rewritten into it,
-    and a success that is not JSON becomes a 502."""
-    raw = resp.content
+def _buffered_response(ex: _Exchange, resp: httpx.Response, raw: bytes, status: int,
+                       fwd: Forward) -> httpx.Response:
+    """A JSON answer read whole (``raw``, decoded): forwarded as it is when it is what
+    old clients parse; an error body not in the legacy envelope is rewritten into
+    it, and a success that is not JSON becomes a 502."""
     try:
         body = orjson.loads(raw)
     except ValueError:
@@ -224,8 +223,11 @@ def _buffered_response(ex: _Exchange, resp: httpx.Response, status: int, fwd: Fo
         return _reply_response(ex, json_reply(status, legacy_error(resp.status_code, raw, _media(resp)),
                                               _kept_headers(resp)))
     ex.log(status)
-    headers = [(k, v) for k, v in _forward_headers(resp, fwd) if k.lower() not in DECODED]
-    return httpx.Response(status, headers=headers, content=raw)
+    return httpx.Response(status, headers=_decoded_headers(resp, fwd), content=raw)
+
+
+def _decoded_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
+    return [(k, v) for k, v in _forward_headers(resp, fwd) if k.lower() not in DECODED]
 
 
 def _is_envelope(body: Any) -> bool:
@@ -335,21 +337,39 @@ class LegacyTransport(httpx.BaseTransport):
             return _reply_response(ex, Shim._failure(ex.failed(exc)))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method, self.config.max_body_bytes)
-        if plan in ("envelope", "buffer"):
+        plan = _plan(resp, fwd.request.method)
+        if plan == "buffer":
+            return self._buffer(ex, resp, status, fwd)
+        if plan == "envelope":
             try:
                 resp.read()
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 resp.close()
-            if plan == "buffer":
-                return _buffered_response(ex, resp, status, fwd)
             return _envelope_response(ex, resp, status)
         ex.log(status)
         stream = _SyncWholeEvents(resp, ex) if plan == "events" else resp.stream
         return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
                               extensions=resp.extensions)
+
+    def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
+        """Read a JSON answer whole before its head goes out; one larger than
+        ``max_body_bytes`` streams on (decoded) from where the reading stopped."""
+        chunks = resp.iter_bytes()
+        body = bytearray()
+        try:
+            for chunk in chunks:
+                body += chunk
+                if len(body) > self.config.max_body_bytes:
+                    ex.log(status)
+                    return httpx.Response(status, headers=_decoded_headers(resp, fwd),
+                                          stream=_SyncRest(bytes(body), chunks, resp))
+        except httpx.HTTPError as exc:
+            resp.close()
+            return _reply_response(ex, Shim._failure(ex.failed(exc)))
+        resp.close()
+        return _buffered_response(ex, resp, bytes(body), status, fwd)
 
     def close(self) -> None:
         self.inner.close()
@@ -373,6 +393,20 @@ class _SyncWholeEvents(httpx.SyncByteStream):
             return
         if pending:
             yield pending
+
+    def close(self) -> None:
+        self.resp.close()
+
+
+class _SyncRest(httpx.SyncByteStream):
+    """An answer too large to check: what was read, then the rest as it comes."""
+
+    def __init__(self, head: bytes, rest: Iterator[bytes], resp: httpx.Response) -> None:
+        self.head, self.rest, self.resp = head, rest, resp
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        yield from self.rest
 
     def close(self) -> None:
         self.resp.close()
@@ -485,21 +519,38 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             return _reply_response(ex, Shim.body_timeout(exc))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method, self.config.max_body_bytes)
-        if plan in ("envelope", "buffer"):
+        plan = _plan(resp, fwd.request.method)
+        if plan == "buffer":
+            return await self._buffer(ex, resp, status, fwd)
+        if plan == "envelope":
             try:
                 await resp.aread()
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 await resp.aclose()
-            if plan == "buffer":
-                return _buffered_response(ex, resp, status, fwd)
             return _envelope_response(ex, resp, status)
         ex.log(status)
         stream = _AsyncWholeEvents(resp, ex) if plan == "events" else resp.stream
         return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
                               extensions=resp.extensions)
+
+    async def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
+        """The async twin of :meth:`LegacyTransport._buffer`."""
+        chunks = resp.aiter_bytes()
+        body = bytearray()
+        try:
+            async for chunk in chunks:
+                body += chunk
+                if len(body) > self.config.max_body_bytes:
+                    ex.log(status)
+                    return httpx.Response(status, headers=_decoded_headers(resp, fwd),
+                                          stream=_AsyncRest(bytes(body), chunks, resp))
+        except httpx.HTTPError as exc:
+            await resp.aclose()
+            return _reply_response(ex, Shim._failure(ex.failed(exc)))
+        await resp.aclose()
+        return _buffered_response(ex, resp, bytes(body), status, fwd)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -523,6 +574,21 @@ class _AsyncWholeEvents(httpx.AsyncByteStream):
             return
         if pending:
             yield pending
+
+    async def aclose(self) -> None:
+        await self.resp.aclose()
+
+
+class _AsyncRest(httpx.AsyncByteStream):
+    """An answer too large to check: what was read, then the rest as it comes."""
+
+    def __init__(self, head: bytes, rest: AsyncIterator[bytes], resp: httpx.Response) -> None:
+        self.head, self.rest, self.resp = head, rest, resp
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        async for chunk in self.rest:
+            yield chunk
 
     async def aclose(self) -> None:
         await self.resp.aclose()

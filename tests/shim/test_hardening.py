@@ -262,3 +262,26 @@ def test_head_passes_through_without_a_body(today, shim_url):
                  method="HEAD")
     assert (answer.status, answer.body) == (200, b"")
     assert answer.all("content-length") == ["30"]
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_a_forwarded_json_answer_cut_short_is_a_502(today, shim_url, framing):
+    """The head of a forwarded JSON answer goes out only once its body has arrived whole."""
+    body = json.dumps({"object": "list", "data": [{"id": "m", "object": "model"}] * 50}).encode()
+    if framing == "length":
+        cut = FakeResponse(200, body, {"Content-Type": "application/json"}, fault="truncate")
+    else:
+        cut = FakeResponse(200, iter([body[:100]]), {"Content-Type": "application/json"}, fault="cut")
+    today.script(cut, path="/v1/models")
+    r = httpx.get(shim_url + "/v1/models", headers=AUTH)
+    assert r.status_code == 502
+    assert r.json()["error"]["message"].startswith("The upstream API broke off its answer: RemoteProtocolError")
+
+
+def test_a_forwarded_json_answer_over_the_limit_streams_through(today, shim_at):
+    url = shim_at(today.url, max_body_bytes=1000)
+    body = json.dumps({"object": "list", "data": [{"id": "m" * 50, "object": "model"}] * 100}).encode()
+    today.script(FakeResponse(200, iter([body[:700], body[700:]]), {"Content-Type": "application/json"}),
+                 path="/v1/models")
+    r = httpx.get(url + "/v1/models", headers=AUTH)
+    assert r.status_code == 200 and r.content == body
