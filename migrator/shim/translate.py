@@ -23,10 +23,9 @@ import orjson
 
 from migrator.catalog import Catalog
 
-from .config import ShimConfig
+from .config import KEEPALIVES, ShimConfig
 from .mapping import (MappingError, error_body, job_file_ids, jobs_request, legacy_error,
                       legacy_event, legacy_fine_tune, map_model)
-from .config import KEEPALIVES
 from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, Handler, Headers, ReadBody,
                        Reply, Sleep, StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
 
@@ -105,7 +104,7 @@ def normalize_path(path: str) -> str:
         if any(part in (".", "..") for part in _SEPARATORS.split(decoded)):
             raise MappingError(f"Invalid URL {path!r}: a segment hides a dot segment behind an encoded slash.")
         kept.append(seg)
-    trailing = "/" if segments and unquote(segments[-1]) in ("", ".", "..") and len(kept) > 0 else ""
+    trailing = "/" if unquote(segments[-1]) in ("", ".", "..") else ""  # "/v1/models/." is "/v1/models/"
     return "/" + "/".join(kept).rstrip("/") + trailing
 
 
