@@ -4,8 +4,8 @@ The core (:mod:`migrator.shim.translate`) never does I/O.  Handling a request is
 a generator: it *yields commands* (send this request upstream, send these
 concurrently, sleep, start a stream, emit bytes) and *returns an outcome* (a
 finished reply, or "forward this request and stream the answer back").  An
-adapter drives the generator with real I/O: :mod:`migrator.shim.drive` does it
-with httpx transports, sync or async, and both the starlette server and the
+adapter drives the generator with real I/O: :mod:`migrator.shim.transport` does it
+with httpx transports, sync or async, and both the ASGI server and the
 httpx transports sit on those drivers.  So there is exactly one translation,
 and it can be tested by feeding it canned upstream replies.
 """

@@ -162,7 +162,9 @@ class Shim:
                                        f"must be ASCII.")
             return (yield from self._route(req))
         except MappingError as exc:
-            return json_reply(exc.status, error_body(str(exc), param=exc.param, code=exc.code))
+            # the rest of a body too large to read is not waited for: the connection ends with the answer
+            close = (("connection", "close"),) if exc.status == 413 else ()
+            return json_reply(exc.status, error_body(str(exc), param=exc.param, code=exc.code), close)
         except UpstreamError as exc:
             return self._upstream_error(exc)
         except UpstreamFailure as exc:

@@ -3,7 +3,7 @@
 ``OpenAI(http_client=httpx.Client(transport=LegacyTransport()))`` or, for v0
 code, the same transport behind a proxy: each drives a
 :meth:`migrator.shim.translate.Shim.handle` generator with real I/O through an
-*inner* transport (by default httpx's own connection pool).  The starlette
+*inner* transport (by default httpx's own connection pool).  The ASGI
 server (:mod:`migrator.shim.app`) is a thin ASGI front over
 :class:`AsyncLegacyTransport`, so the in-process and the proxied translation are
 the same code.

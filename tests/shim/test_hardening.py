@@ -123,6 +123,7 @@ def test_body_over_the_limit_is_413_before_it_is_sent(today, shim_at):
                  b"Content-Length: 10000000000\r\n", method="POST")
     assert answer.status == 413 and time.monotonic() - started < 2
     assert envelope(answer)["message"] == "The request body is larger than the shim's limit of 1000 bytes."
+    assert answer.all("connection") == ["close"]  # the 10 GB are not read and thrown away
 
 
 def test_chunked_body_over_the_limit_is_413_without_reading_it_whole(today, shim_at):
