@@ -55,13 +55,15 @@ class _Connection(httpx.AsyncByteStream):
         self.client_timeout = client_timeout
         self.queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1)
         self.gone = False
+        self.answered = False  # the last byte of the answer is on its way: nothing left to stop
 
     async def pump(self, task: asyncio.Task) -> None:
         while True:
             message = await self.receive()
             if message["type"] == "http.disconnect":
-                self.gone = True
-                task.cancel()
+                if not self.answered:
+                    self.gone = True
+                    task.cancel()
                 return
             await self.queue.put(message)
 
@@ -119,6 +121,7 @@ class ShimApp:
                 "The ft-migrate shim is not an HTTP proxy: set the client's API base URL to the shim's "
                 "http://HOST:PORT/v1 instead of a proxy setting."), (("connection", "close"),))
             built = httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+            conn.answered = True
             await _send_reply(send, reply.status, list(built.headers.raw), reply.body)
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
@@ -134,11 +137,13 @@ class ShimApp:
         try:
             out = [(k, v) for k, v in resp.headers.raw if k.lower() not in SERVER_SUPPLIED]
             if isinstance(resp.stream, httpx.ByteStream):  # a reply the shim built
+                conn.answered = True
                 await _send_reply(send, resp.status_code, out, resp.content)
                 return
             await send({"type": "http.response.start", "status": resp.status_code, "headers": out})
             async for chunk in resp.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            conn.answered = True
             await send({"type": "http.response.body", "body": b""})
         finally:
             await resp.aclose()

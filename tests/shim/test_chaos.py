@@ -209,8 +209,8 @@ def _client_run(venv, kind: str, cases: list[tuple[str, str]]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _raw_sweep(url: str) -> list[tuple[str, int, dict | None, bytes]]:
-    """The same faults over plain HTTP: (call, status, error envelope or None, body)."""
+def _raw_sweep(url: str) -> list[tuple[str, int, dict | None, bytes, httpx.Headers]]:
+    """The same faults over plain HTTP: (call, status, error envelope or None, body, headers)."""
     calls = [("GET", "/v1/fine-tunes", None), ("GET", "/v1/fine-tunes/ftjob-1", None),
              ("POST", "/v1/fine-tunes", {"training_file": "file-1"}), ("POST", "/v1/fine-tunes/ftjob-1/cancel", None),
              ("GET", "/v1/fine-tunes/ftjob-1/events?stream=true", None),
@@ -226,7 +226,7 @@ def _raw_sweep(url: str) -> list[tuple[str, int, dict | None, bytes]]:
             except ValueError:
                 envelope = None
             out.append((f"{method} {path}" + (" stream" if body and body.get("stream") else ""), r.status_code,
-                        envelope, r.content))
+                        envelope, r.content, r.headers))
     return out
 
 
@@ -258,7 +258,7 @@ def test_chaos_upstream_every_answer_is_a_legacy_error_in_time(chaos, v0_venvs, 
                 if seconds > TIMEOUT + SLACK:
                     hangs.append((name, fault, op, seconds))
     for fault, answers in sweeps.items():
-        for call, status, envelope, body in answers:
+        for call, status, envelope, body, headers in answers:
             sent += 1
             in_band = fault == "died mid-SSE" and call.endswith("stream")
             if in_band:  # the upstream's first event, then the in-band error, then the end
@@ -267,7 +267,8 @@ def test_chaos_upstream_every_answer_is_a_legacy_error_in_time(chaos, v0_venvs, 
                     .startswith("The upstream API stopped in the middle of the stream: RemoteProtocolError")
             else:
                 ok = (status == STATUS[fault] and isinstance(envelope, dict)
-                      and set(envelope) == {"message", "type", "param", "code"} and envelope["message"])
+                      and set(envelope) == {"message", "type", "param", "code"} and envelope["message"]
+                      and (not fault.startswith("429") or headers.get("retry-after") == "1"))
             if not ok:
                 wrong.append(("raw http", fault, call, status, body[:200]))
     injected = sum(counting.calls for _, counting in chaos.values())
