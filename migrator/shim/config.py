@@ -47,7 +47,7 @@ class ShimConfig:
     convert_uploads: str | None = None
     system_prompt: str | None = None  # system message for converted uploads
     max_body_bytes: int = 16 * 1024 * 1024  # bodies the shim must read: JSON, converted uploads
-    timeout: float = 300.0  # seconds, per upstream request
+    timeout: float = 300.0  # seconds a request may wait on the upstream (all its calls together)
     poll_interval: float = 5.0  # seconds between upstream polls of an event stream
     keepalive_interval: float = 15.0  # quiet seconds before a keep-alive (old clients time out after 600 s)
     keepalive: str = "blank-line"  # the keep-alive's form, one of KEEPALIVES

@@ -62,10 +62,15 @@ class _Exchange:
     ``origin`` is where today's calls go when the config names no upstream (the
     host the client asked for); ``timeout`` is the client's own httpx timeout,
     if it set one.
+
+    The timeout bounds the whole request, not each upstream call: a translated
+    answer that needs several calls (a create, then its events and files) still
+    comes within it, so a client never gives up on a create that succeeded and
+    retries it.  Once an event stream has started, each poll gets the full timeout.
     """
 
-    __slots__ = ("client", "body", "origin", "timeout", "gen", "started", "upstream_status", "cause", "logged",
-                 "config")
+    __slots__ = ("client", "body", "origin", "timeout", "deadline", "gen", "started", "upstream_status", "cause",
+                 "logged", "config")
 
     def __init__(self, shim: Shim, client: ClientRequest, body: Any, origin: str | None,
                  timeout: dict | None = None) -> None:
@@ -74,6 +79,8 @@ class _Exchange:
         self.config = shim.config
         self.origin = self.config.upstream or origin
         self.timeout = timeout or dict.fromkeys(("connect", "read", "write", "pool"), self.config.timeout)
+        longest = max((t for t in self.timeout.values() if t is not None), default=None)
+        self.deadline = None if longest is None else time.monotonic() + longest
         self.gen = shim.handle(client)
         self.started = time.perf_counter()
         self.upstream_status: int | None = None
@@ -87,12 +94,21 @@ class _Exchange:
                                       or self.client.header("transfer-encoding") is not None):
             stream, content = self.body, None  # a body without a length stays chunked
         out = httpx.Request(up.method, url, headers=list(up.headers), content=content, stream=stream,
-                            extensions={"timeout": self.timeout})
+                            extensions={"timeout": self.remaining()})
         if stream is not None:  # httpx frames only the bodies it builds itself
             out.headers["host"] = out.url.netloc.decode("ascii")
             if "content-length" not in out.headers:
                 out.headers["transfer-encoding"] = "chunked"
         return out
+
+    def remaining(self) -> dict:
+        """The httpx timeouts for the next upstream call: what is left of the request's time."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise httpx.PoolTimeout(f"the {self.config.timeout:g} s this request may wait on the upstream ran out")
+        return {k: left if v is None else min(v, left) for k, v in self.timeout.items()}
 
     def failed(self, exc: httpx.HTTPError) -> UpstreamFailure:
         """``exc`` as the core sees it; remembered for the log line."""
@@ -271,6 +287,7 @@ class LegacyTransport(httpx.BaseTransport):
         try:
             step = self._advance(ex, None)
             if isinstance(step, StartStream):
+                ex.deadline = None  # from now on, each poll has its own timeout
                 ex.log(step.status)
                 return httpx.Response(step.status, headers=list(step.headers), stream=_SyncEvents(self, ex))
             if isinstance(step, Forward):
@@ -457,6 +474,7 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
         try:
             step = await self._advance(ex, None)
             if isinstance(step, StartStream):
+                ex.deadline = None  # from now on, each poll has its own timeout
                 ex.log(step.status)
                 return httpx.Response(step.status, headers=list(step.headers), stream=_AsyncEvents(self, ex))
             if isinstance(step, Forward):

@@ -84,7 +84,8 @@ def test_a_failed_follow_up_never_turns_a_success_into_an_error(fresh, action, c
     if call == "events":
         assert job["events"] == []
         assert f"events not fetched ({described}" in warning
-        assert job["training_files"][0]["filename"] == "train.jsonl"
+        # stalled events take all the request's time: then the file is not asked for either
+        assert job["training_files"][0]["filename"] == (None if fault == "stalled" else "train.jsonl")
     else:
         assert [e["message"] for e in job["events"]][:1] == [f"Created fine-tuning job: {job['id']}"]
         assert job["training_files"] == [{"id": fid, "object": "file", "bytes": None, "created_at": None,
@@ -135,3 +136,18 @@ def test_v1_sdk_that_retries_429_creates_one_job(v1_venv, today, shim_at):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == '["ftjob-000002", "pending"]'
     assert [t for m, t in today.calls() if m == "POST"] == ["/v1/fine_tuning/jobs"]
+
+
+def test_the_timeout_bounds_the_whole_create_not_each_call(fresh):
+    """A client that gave up on a slow answer would retry the create: so the follow-ups share
+    the request's time; once it has run out, what is left is named, not waited for."""
+    today, url = fresh
+    fid = today.api.add_file("train.jsonl", b"{}\n")["id"]
+    today.script(FakeResponse.json({}, delay=TIMEOUT * 3), method="GET", path="/v1/fine_tuning/jobs/*")
+    with httpx.Client(base_url=url + "/v1", headers=AUTH, timeout=10) as c:
+        r = _create(c, fid)
+    assert r.status_code == 200 and r.json()["events"] == []
+    assert r.headers["warning"].endswith(
+        f"events not fetched (timed out: ReadTimeout); file {fid} not fetched (timed out: PoolTimeout: "
+        f"the {TIMEOUT:g} s this request may wait on the upstream ran out)\"")
+    assert [m for m, _ in today.calls()] == ["POST", "GET"]  # the file was not asked for
