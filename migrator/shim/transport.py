@@ -36,6 +36,8 @@ log = logging.getLogger("migrator.shim")
 
 # Request headers that carry credentials: masked in anything logged.
 SECRET_HEADERS = ("authorization", "api-key", "openai-api-key")
+# How much of an error page that is not JSON the shim reads: its message quotes the start.
+ERROR_PAGE_BYTES = 64 * 1024
 # Headers that no longer describe a body the shim has read and decoded.
 DECODED = frozenset({b"content-encoding", b"content-length"})
 # Response headers that describe the upstream hop; a forwarded body is re-framed.
@@ -213,8 +215,8 @@ def _plan(resp: httpx.Response, method: str) -> str:
     return "stream"
 
 
-def _envelope_response(ex: _Exchange, resp: httpx.Response, status: int) -> httpx.Response:
-    body = legacy_error(resp.status_code, resp.content, resp.headers.get("content-type"))
+def _envelope_response(ex: _Exchange, resp: httpx.Response, page: bytes, status: int) -> httpx.Response:
+    body = legacy_error(resp.status_code, page, resp.headers.get("content-type"))
     return _reply_response(ex, json_reply(status, body, _kept_headers(resp)))
 
 
@@ -358,13 +360,17 @@ class LegacyTransport(httpx.BaseTransport):
         if plan == "buffer":
             return self._buffer(ex, resp, status, fwd)
         if plan == "envelope":
+            page = bytearray()
             try:
-                resp.read()
+                for chunk in resp.iter_bytes():
+                    page += chunk
+                    if len(page) >= ERROR_PAGE_BYTES:
+                        break
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 resp.close()
-            return _envelope_response(ex, resp, status)
+            return _envelope_response(ex, resp, bytes(page), status)
         ex.log(status)
         stream = _SyncWholeEvents(resp, ex) if plan == "events" else resp.stream
         return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
@@ -541,13 +547,17 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
         if plan == "buffer":
             return await self._buffer(ex, resp, status, fwd)
         if plan == "envelope":
+            page = bytearray()
             try:
-                await resp.aread()
+                async for chunk in resp.aiter_bytes():
+                    page += chunk
+                    if len(page) >= ERROR_PAGE_BYTES:
+                        break
             except httpx.HTTPError as exc:
                 return _reply_response(ex, Shim._failure(ex.failed(exc)))
             finally:
                 await resp.aclose()
-            return _envelope_response(ex, resp, status)
+            return _envelope_response(ex, resp, bytes(page), status)
         ex.log(status)
         stream = _AsyncWholeEvents(resp, ex) if plan == "events" else resp.stream
         return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,

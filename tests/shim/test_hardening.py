@@ -286,3 +286,18 @@ def test_a_forwarded_json_answer_over_the_limit_streams_through(today, shim_at):
                  path="/v1/models")
     r = httpx.get(url + "/v1/models", headers=AUTH)
     assert r.status_code == 200 and r.content == body
+
+
+def test_a_huge_error_page_is_not_read_whole(today, shim_url):
+    """Only the start of a non-JSON error page is quoted, so only the start is read."""
+    sent = []
+
+    def endless_page():
+        for _ in range(100_000):  # 100 MB if read whole
+            sent.append(1)
+            yield b"<html>" + b"x" * 1018
+    today.script(FakeResponse(502, endless_page(), {"Content-Type": "text/html"}), path="/v1/models")
+    r = httpx.get(shim_url + "/v1/models", headers=AUTH)
+    assert r.status_code == 502
+    assert r.json()["error"]["message"].startswith("upstream answered HTTP 502 (text/html): <html>xxx")
+    assert len(sent) < 20_000  # what the sockets buffered before the shim hung up, not 100 MB
