@@ -140,8 +140,13 @@ class Shim:
         self.cat = catalog if catalog is not None else config.catalog()
         self.terminal = frozenset(self.cat.statuses["terminal"])
         self.jobs_path = self._endpoint_target("fine-tunes")
+        self.file_fields = tuple(self.cat.response_fields[k]["replacement"]
+                                 for k in ("training_files", "validation_files", "result_files"))
         # Most traffic is not legacy: a prefix test spares it the catalog's regex scan.
         self.legacy_prefixes = tuple({ep.legacy.split("{", 1)[0].rstrip("/") for ep in self.cat.endpoints})
+
+    def _is_job(self, value: Any) -> bool:
+        return _is_job(value, self.file_fields)
 
     def _endpoint_target(self, key: str) -> str:
         for ep in self.cat.endpoints:
@@ -349,7 +354,7 @@ class Shim:
         if not reply.ok:
             raise UpstreamError(reply)
         try:
-            job = self._json(reply, "a fine-tuning job", _is_job)
+            job = self._json(reply, "a fine-tuning job", self._is_job)
         except UpstreamError as exc:
             return json_reply(502, error_body(
                 f"The upstream API {verb} the fine-tune (HTTP {reply.status}) but its answer is not {exc.what}, "
@@ -368,7 +373,7 @@ class Shim:
         """Every job, oldest first, in one list, as ``GET /v1/fine-tunes`` did."""
         notes: list[str] = []
         jobs, reply = yield from self._pages(req, self.jobs_path, lambda job: True, notes)
-        if not all(_is_job(job) for job in jobs):
+        if not all(self._is_job(job) for job in jobs):
             raise UpstreamError(reply, status=502, what="a list of fine-tuning jobs")
         jobs.reverse()
         legacy = yield from self._legacy_jobs(req, jobs, None)
@@ -379,7 +384,7 @@ class Shim:
         if cancel:
             reply = yield Upstream("POST", path + "/cancel", "", self.upstream_headers(req))
             return (yield from self._acted(req, reply, "cancelled", []))
-        job, reply = yield from self._call(self._get(req, path), "a fine-tuning job", _is_job)
+        job, reply = yield from self._call(self._get(req, path), "a fine-tuning job", self._is_job)
         notes: list[str] = []
         events = yield from self._events(req, job_id, notes=notes)
         legacy = yield from self._legacy_jobs(req, [job], events)
@@ -444,7 +449,7 @@ class Shim:
         happens, a keep-alive in the configured form goes out every
         ``keepalive_interval`` seconds."""
         path = f"{self.jobs_path}/{quote(job_id, safe='')}"
-        job, _ = yield from self._call(self._get(req, path), "a fine-tuning job", _is_job)  # errors: plain JSON
+        job, _ = yield from self._call(self._get(req, path), "a fine-tuning job", self._is_job)  # errors: plain JSON
         seen: set[str] = set()
         events = yield from self._events(req, job_id, seen)
         yield StartStream(200, SSE_HEAD)
@@ -463,7 +468,7 @@ class Shim:
                     if keepalive:
                         yield Emit(keepalive)
                     quiet = 0.0
-                job, _ = yield from self._call(self._get(req, path), "a fine-tuning job", _is_job)
+                job, _ = yield from self._call(self._get(req, path), "a fine-tuning job", self._is_job)
                 events = yield from self._events(req, job_id, seen)
             yield Emit(b"data: [DONE]\n\n")
         except UpstreamError as exc:  # the head is sent: report in-band, old clients raise on it
@@ -517,10 +522,17 @@ def _is_dict(value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def _is_job(value: Any) -> bool:
-    """Enough of a fine-tuning job to translate: an object with a string id and status."""
-    return (isinstance(value, dict) and isinstance(value.get("id"), str)
-            and isinstance(value.get("status"), (str, type(None))))
+def _is_job(value: Any, file_fields: Iterable[str] = ()) -> bool:
+    """Enough of a fine-tuning job to translate: an object with a string id and status,
+    and file ids (in ``file_fields``) that are strings, a list of them, or null."""
+    if not (isinstance(value, dict) and isinstance(value.get("id"), str)
+            and isinstance(value.get("status"), (str, type(None)))):
+        return False
+    for name in file_fields:
+        ids = value.get(name)
+        if not all(i is None or isinstance(i, str) for i in (ids if isinstance(ids, list) else [ids])):
+            return False
+    return True
 
 
 def _is_page(value: Any) -> bool:

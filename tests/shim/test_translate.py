@@ -401,3 +401,35 @@ def test_any_client_request_gets_an_answer(shim, method, segments, query, body):
 
     run = drive(shim, request(method, "/" + "/".join(segments) + ("?" + query if query else ""), body), answer)
     assert isinstance(run.outcome, (Reply, Forward, StreamEnd))
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                        max_size=3), max_leaves=8)
+JOB_KEYS = st.sampled_from(["id", "status", "hyperparameters", "training_file", "validation_file", "result_files",
+                            "created_at", "finished_at", "model", "n_epochs", "data", "has_more"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(job=st.one_of(JSON_VALUES, st.dictionaries(JOB_KEYS, JSON_VALUES, max_size=8).map(
+           lambda d: {"id": "ftjob-1", **d})),
+       page=st.one_of(JSON_VALUES, st.dictionaries(JOB_KEYS, JSON_VALUES, max_size=3)),
+       target=st.sampled_from(["GET /v1/fine-tunes", "GET /v1/fine-tunes/ftjob-1", "POST /v1/fine-tunes/ftjob-1/cancel",
+                               "GET /v1/fine-tunes/ftjob-1/events", "GET /v1/fine-tunes/ftjob-1/events?stream=true"]))
+def test_any_upstream_200_gets_an_answer_never_a_crash(shim, job, page, target):
+    """Whatever shape a 2xx from the upstream has, the client gets a legacy answer (a 502 when
+    the shape is unusable), never the shim's own 500."""
+    polls = []
+
+    def answer(up):
+        if up.path.endswith("/events") or (up.path == "/v1/fine_tuning/jobs" and up.method == "GET"):
+            return reply(page if not isinstance(page, dict) else {**page, "has_more": False})
+        if up.path.startswith("/v1/files/"):
+            return reply(FILE_A)
+        polls.append(up)
+        return reply(job if len(polls) < 3 else {**JOB, "status": "succeeded"})  # a stream ends
+    method, path = target.split(" ")
+    run = drive(shim, request(method, path), answer)
+    assert isinstance(run.outcome, (Reply, StreamEnd))
+    if isinstance(run.outcome, Reply):
+        assert run.outcome.status in (200, 502), run.json
