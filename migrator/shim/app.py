@@ -1,83 +1,170 @@
-"""The shim as an ASGI app (starlette), served by uvicorn from ``ft-migrate shim serve``.
+"""The shim as an ASGI app, served by uvicorn from ``ft-migrate shim serve``.
 
 A thin front over :class:`migrator.shim.transport.AsyncLegacyTransport`: the
-incoming request becomes an ``httpx.Request`` whose body is the ASGI receive
+incoming request becomes a :class:`ClientRequest` whose body is the ASGI receive
 stream (so forwarded uploads are never held in memory), the transport answers,
 and its body is streamed back.  The app keeps no state between requests apart
 from the upstream connection pool, so ``--workers N`` and several hosts behind a
 load balancer serve the same clients.
+
+It is a bare ASGI callable rather than a framework route, so that every answer,
+an unknown method or a proxy-style absolute URL included, is the legacy JSON
+envelope, and so that it can watch the connection: a client that goes away
+stops its request (no paging or polling on behalf of nobody), and a client that
+stops sending its body is answered 408 after ``client_timeout`` seconds.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import logging
 import os
 import sys
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import httpx
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from migrator.catalog import Catalog
 
 from .config import ShimConfig
+from .mapping import error_body
 from .pool import ShardedTransport
-from .protocol import ClientRequest
+from .protocol import ClientBodyTimeout, ClientRequest
 from .transport import AsyncLegacyTransport
+from .translate import json_reply
 
 CONFIG_ENV = "FT_MIGRATE_SHIM_CONFIG"  # how `serve --workers N` hands the config to each worker
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# uvicorn writes its own Date and Server headers: an upstream's copies would be duplicates.
+SERVER_SUPPLIED = frozenset({b"date", b"server"})
+
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
 
 
-class _ClientBody(httpx.AsyncByteStream):
-    """The client's body as the ASGI server delivers it, chunk by chunk."""
+class _Connection(httpx.AsyncByteStream):
+    """One client connection: its request body, and whether the client is still there.
 
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self.chunks = chunks
+    Only :meth:`pump` calls ``receive``: it hands the body on through a
+    one-message queue (so a forwarded upload keeps its back-pressure), then keeps
+    listening, and cancels the request's task when the client disconnects.
+    """
+
+    def __init__(self, receive: Receive, client_timeout: float) -> None:
+        self.receive = receive
+        self.client_timeout = client_timeout
+        self.queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1)
+        self.gone = False
+        self.answered = False  # the last byte of the answer is on its way: nothing left to stop
+
+    async def pump(self, task: asyncio.Task) -> None:
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                if not self.answered:
+                    self.gone = True
+                    task.cancel()
+                return
+            await self.queue.put(message)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.chunks:
-            if chunk:
-                yield chunk
+        while True:
+            try:
+                message = await asyncio.wait_for(self.queue.get(), self.client_timeout)
+            except asyncio.TimeoutError:
+                raise ClientBodyTimeout(self.client_timeout) from None
+            if message.get("body"):
+                yield message["body"]
+            if not message.get("more_body", False):
+                return
+
+
+class ShimApp:
+    """The ASGI application (see the module docstring)."""
+
+    def __init__(self, config: ShimConfig, shim: AsyncLegacyTransport) -> None:
+        self.config = config
+        self.shim = shim
+
+    async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shim.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: dict, receive: Receive, send: Send) -> None:
+        conn = _Connection(receive, self.config.client_timeout)
+        work = asyncio.ensure_future(self._respond(scope, conn, send))
+        pump = asyncio.ensure_future(conn.pump(work))
+        try:
+            await work
+        except asyncio.CancelledError:
+            if not conn.gone:  # the server is stopping, not the client leaving
+                raise
+        finally:
+            pump.cancel()
+
+    async def _respond(self, scope: dict, conn: _Connection, send: Send) -> None:
+        target = scope.get("raw_path") or scope["path"].encode()
+        if not target.startswith(b"/"):  # "GET http://host/v1/models": the client took the shim for a proxy
+            reply = json_reply(400, error_body(
+                "The ft-migrate shim is not an HTTP proxy: set the client's API base URL to the shim's "
+                "http://HOST:PORT/v1 instead of a proxy setting."), (("connection", "close"),))
+            built = httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+            conn.answered = True
+            await _send_reply(send, reply.status, list(built.headers.raw), reply.body)
+            return
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        client = ClientRequest(scope["method"], target.decode("latin-1"), scope["query_string"].decode("latin-1"),
+                               headers)
+        ex = self.shim.exchange(client, conn)
+        try:
+            resp = await self.shim.handle_client(ex)
+        except asyncio.CancelledError:
+            ex.gen.close()
+            ex.log(499)  # the client left before an answer
+            raise
+        try:
+            out = [(k, v) for k, v in resp.headers.raw if k.lower() not in SERVER_SUPPLIED]
+            if isinstance(resp.stream, httpx.ByteStream):  # a reply the shim built
+                conn.answered = True
+                await _send_reply(send, resp.status_code, out, resp.content)
+                return
+            await send({"type": "http.response.start", "status": resp.status_code, "headers": out})
+            async for chunk in resp.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            conn.answered = True
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await resp.aclose()
+
+
+async def _send_reply(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(config: ShimConfig, *, catalog: Catalog | None = None,
-               transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+               transport: httpx.AsyncBaseTransport | None = None) -> ShimApp:
     """The ASGI app; ``transport`` (default: :class:`ShardedTransport`) reaches the upstream."""
     inner = transport if transport is not None else ShardedTransport()
-    shim = AsyncLegacyTransport(inner, config, catalog=catalog)
-
-    async def endpoint(request: Request) -> Response:
-        scope = request.scope
-        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        client = ClientRequest(request.method, path, scope["query_string"].decode("latin-1"), headers)
-        resp = await shim.handle_client(shim.exchange(client, _ClientBody(request.stream())))
-        if isinstance(resp.stream, httpx.ByteStream):  # a reply the shim built
-            out: Response = Response(resp.content, resp.status_code)
-        else:
-            out = StreamingResponse(resp.aiter_raw(), resp.status_code, background=BackgroundTask(resp.aclose))
-        out.raw_headers = list(resp.headers.raw)
-        return out
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await shim.aclose()
-
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)], lifespan=lifespan)
+    return ShimApp(config, AsyncLegacyTransport(inner, config, catalog=catalog))
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> ShimApp:
     """Factory for uvicorn workers: the settings come from :data:`CONFIG_ENV` (JSON)."""
     configure_logging()
-    settings = json.loads(os.environ[CONFIG_ENV])
+    settings: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
     settings["catalog_files"] = tuple(settings.get("catalog_files", ()))
     return create_app(ShimConfig(**settings))
 
@@ -85,8 +172,8 @@ def app_from_env() -> Starlette:
 def configure_logging() -> None:
     """One line per request on stderr (the ``migrator.shim`` logger), in every worker.
 
-    The line holds method, path, status, upstream status and milliseconds; never
-    headers or the query, hence never an API key.
+    The line holds method, path, status, upstream status (or why the upstream
+    gave none) and milliseconds; never headers or the query, hence never an API key.
     """
     logger = logging.getLogger("migrator.shim")
     if logger.handlers:

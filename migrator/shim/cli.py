@@ -17,7 +17,7 @@ from migrator.catalog import CatalogError
 from migrator.lifecycle import target_warnings
 
 from .app import CONFIG_ENV
-from .config import CONVERSIONS, DEFAULT_UPSTREAM, ConfigError, ShimConfig, load_config, parse_model_map
+from .config import CONVERSIONS, DEFAULT_UPSTREAM, KEEPALIVES, ConfigError, ShimConfig, load_config, parse_model_map
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -41,6 +41,9 @@ def shim() -> None:
               help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
 @click.option("--convert-uploads", type=click.Choice(CONVERSIONS), default=None,
               help="Convert prompt/completion files uploaded for fine-tuning to this format.")
+@click.option("--keepalive", type=click.Choice(list(KEEPALIVES)), default=None,
+              help="What a quiet event stream sends to keep clients' read timeouts away [default: blank-line, "
+                   "which every client measured skips; comment is ': keepalive'].")
 @click.option("--as-of", default=None, metavar="YYYY-MM-DD",
               help="Choose replacements as on this date [default: the day the shim starts].")
 @click.option("--target", default=None, metavar="MODEL",
@@ -49,14 +52,15 @@ def shim() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Worker processes (the shim is stateless, so they scale linearly).")
 def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
-          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, as_of: str | None,
-          target: str | None, no_live: bool, workers: int) -> None:
+          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, keepalive: str | None,
+          as_of: str | None, target: str | None, no_live: bool, workers: int) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
     try:
         config = load_config(config_file) if config_file else ShimConfig()
         mapping = {**config.model_map, **parse_model_map(model_map)}
         config = config.merged(upstream=upstream, strict=strict, convert_uploads=convert_uploads,
-                               model_map=mapping, as_of=as_of, target=target, live=False if no_live else None,
+                               keepalive=keepalive, model_map=mapping, as_of=as_of, target=target,
+                               live=False if no_live else None,
                                catalog_files=(*config.catalog_files, *catalog_files) or None)
         catalog = config.catalog()  # a bad catalog file fails now, with its name, not on the first request
     except (ConfigError, CatalogError, ValueError) as exc:

@@ -25,6 +25,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 CONVERSIONS = ("chat",)
+# How a quiet event stream keeps old clients' read timeouts away.  "blank-line" (an
+# empty line between events) is skipped by every client measured, including parsers
+# that JSON-decode every non-empty line after stripping "data: "; "comment" (": keepalive")
+# is standard SSE but throws in those; "none" sends nothing.
+KEEPALIVES = {"blank-line": b"\n", "comment": b": keepalive\n\n", "none": b""}
 
 
 class ConfigError(ValueError):
@@ -45,10 +50,14 @@ class ShimConfig:
     convert_uploads: str | None = None
     system_prompt: str | None = None  # system message for converted uploads
     max_body_bytes: int = 16 * 1024 * 1024  # bodies the shim must read: JSON, converted uploads
-    timeout: float = 300.0  # seconds, per upstream request
+    timeout: float = 300.0  # seconds a request may wait on the upstream (all its calls together)
     poll_interval: float = 5.0  # seconds between upstream polls of an event stream
-    keepalive_interval: float = 15.0  # comment lines keep old clients' 600 s read timeout away
+    keepalive_interval: float = 15.0  # quiet seconds before a keep-alive (old clients time out after 600 s)
+    keepalive: str = "blank-line"  # the keep-alive's form, one of KEEPALIVES
     page_size: int = 100  # items per upstream page when the shim reads whole job/event lists
+    max_pages: int = 100  # pages read for one answer before the shim stops (and says so)
+    max_paging_seconds: float = 60.0  # seconds spent paging for one answer before it stops
+    client_timeout: float = 60.0  # seconds a client may leave its request body without a byte
     catalog_files: tuple[str, ...] = ()
     as_of: str | None = None  # YYYY-MM-DD the replacements are chosen for; None: the day the shim starts
     target: str | None = None  # the user's explicit replacement for shut-down models
@@ -70,7 +79,10 @@ class ShimConfig:
             object.__setattr__(self, "upstream", f"{parts.scheme}://{parts.netloc}{path}")
         if self.convert_uploads not in (None, *CONVERSIONS):
             raise ConfigError(f"convert_uploads must be one of {', '.join(CONVERSIONS)}, got {self.convert_uploads!r}")
-        for name in ("max_body_bytes", "timeout", "keepalive_interval", "page_size"):
+        if self.keepalive not in KEEPALIVES:
+            raise ConfigError(f"keepalive must be one of {', '.join(KEEPALIVES)}, got {self.keepalive!r}")
+        for name in ("max_body_bytes", "timeout", "keepalive_interval", "page_size", "max_pages",
+                     "max_paging_seconds", "client_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
         if self.poll_interval < 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
@@ -197,6 +197,13 @@ def missing_file(file_id: str) -> dict:
             "purpose": "fine-tune", "status": "error", "status_details": "not found upstream"}
 
 
+def unfetched_file(file_id: str) -> dict:
+    """Stands in for a file the shim could not fetch (the upstream failed or was
+    rate-limited): its id, and null where the shim would otherwise guess."""
+    return {"id": file_id, "object": "file", "bytes": None, "created_at": None, "filename": None,
+            "purpose": None, "status": None, "status_details": None}
+
+
 def job_file_ids(job: Mapping[str, Any], cat: Catalog) -> list[str]:
     """Every file id a job refers to, in legacy field order, without repeats."""
     ids: list[str] = []
@@ -209,15 +216,23 @@ def job_file_ids(job: Mapping[str, Any], cat: Catalog) -> list[str]:
 
 
 def legacy_fine_tune(job: Mapping[str, Any], files: Mapping[str, dict], cat: Catalog,
-                     events: list[dict] | None = None) -> dict:
+                     events: list[dict] | None = None, *, unfetched: Collection[str] = (),
+                     dropped: Collection[str] = ()) -> dict:
     """A FineTuningJob as the legacy FineTune object.
 
-    ``files`` maps each id from :func:`job_file_ids` to its file object;
-    ``events`` (already legacy, oldest first) is included on create, retrieve
-    and cancel, as the legacy API did, and absent in list items.
+    ``files`` maps each id from :func:`job_file_ids` to its file object (ids in
+    ``unfetched`` could not be fetched and show only their id); ``events``
+    (already legacy, oldest first) is included on create, retrieve and cancel, as
+    the legacy API did, and absent in list items.  A hyperparameter the client
+    sent that was ``dropped`` is null: showing a value would claim it applies.
+
+    ``updated_at`` is computed from the job alone (its latest own timestamp), never
+    from events, which list items do not carry: so it is the same in every answer
+    about the job, and never goes backwards from one call to the next.
     """
     rf = cat.response_fields
-    hp_new = job.get(rf["hyperparams"]["replacement"]) or {}
+    hp_new = job.get(rf["hyperparams"]["replacement"])
+    hp_new = hp_new if isinstance(hp_new, dict) else {}
     req = cat.request_fields
     hyperparams: dict[str, Any] = {}
     for key in req["into_hyperparameters"]:
@@ -225,16 +240,16 @@ def legacy_fine_tune(job: Mapping[str, Any], files: Mapping[str, dict], cat: Cat
         if value == "auto" or value is None:
             value = req["legacy_default_n_epochs"] if key == "n_epochs" else None
         hyperparams[key] = value
-    hyperparams["prompt_loss_weight"] = req["legacy_default_prompt_loss_weight"]
+    hyperparams["prompt_loss_weight"] = (None if "prompt_loss_weight" in dropped
+                                         else req["legacy_default_prompt_loss_weight"])
 
     def file_list(legacy_key: str) -> list[dict]:
         value = job.get(rf[legacy_key]["replacement"])
         ids = value if isinstance(value, list) else ([] if value is None else [value])
-        return [files.get(fid) or missing_file(fid) for fid in ids]
+        return [unfetched_file(fid) if fid in unfetched else files.get(fid) or missing_file(fid) for fid in ids]
 
-    updated = job.get(rf["updated_at"]["replacement"])
-    if updated is None and events:
-        updated = max((e["created_at"] for e in events if isinstance(e.get("created_at"), int)), default=None)
+    stamps = [job.get(rf["updated_at"]["replacement"]), job.get("created_at")]
+    updated = max((t for t in stamps if isinstance(t, int) and not isinstance(t, bool)), default=None)
     out = {
         "object": cat.objects["legacy_job"],
         "id": job.get("id"),

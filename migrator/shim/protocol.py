@@ -4,8 +4,8 @@ The core (:mod:`migrator.shim.translate`) never does I/O.  Handling a request is
 a generator: it *yields commands* (send this request upstream, send these
 concurrently, sleep, start a stream, emit bytes) and *returns an outcome* (a
 finished reply, or "forward this request and stream the answer back").  An
-adapter drives the generator with real I/O: :mod:`migrator.shim.drive` does it
-with httpx transports, sync or async, and both the starlette server and the
+adapter drives the generator with real I/O: :mod:`migrator.shim.transport` does it
+with httpx transports, sync or async, and both the ASGI server and the
 httpx transports sit on those drivers.  So there is exactly one translation,
 and it can be tested by feeding it canned upstream replies.
 """
@@ -80,11 +80,24 @@ class UpstreamReply:
 
 
 class UpstreamFailure(Exception):
-    """The upstream could not be reached (``timeout=False``) or did not answer in time."""
+    """The upstream gave no usable answer: it did not answer in time (``timeout``),
+    could not be reached, or broke off its answer (``connected``)."""
 
-    def __init__(self, message: str, *, timeout: bool) -> None:
+    def __init__(self, message: str, *, timeout: bool, connected: bool = False) -> None:
         super().__init__(message)
         self.timeout = timeout
+        self.connected = connected
+
+
+class ClientBodyTimeout(Exception):
+    """The client stopped sending its request body: no byte came for ``seconds``.
+
+    Raised by the server adapter's body stream; the drivers throw it into the
+    core (which answers 408) or catch it around a forwarded request."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no part of the request body arrived for {seconds:g} s")
+        self.seconds = seconds
 
 
 # -- commands (yielded) -----------------------------------------------------
@@ -98,7 +111,9 @@ class ReadBody:
 
 @dataclass(frozen=True, slots=True)
 class Gather:
-    """Send several upstream requests concurrently; answers a list of replies."""
+    """Send several upstream requests concurrently; answers a list holding, for
+    each request in order, its reply or the :class:`UpstreamFailure` it met (one
+    lost call must not hide the answers of the others)."""
 
     requests: tuple[Upstream, ...]
 

@@ -88,16 +88,29 @@ class Part:
     data: bytes
 
 
+FAULTS = ("close", "truncate", "cut")
+
+
 @dataclass
 class FakeResponse:
     """A reply: ``body`` bytes (sent with Content-Length) or an iterable of
     chunks (sent chunked, for streams).  ``delay`` seconds pass before the
-    status line, to provoke client timeouts."""
+    status line, to provoke client timeouts.
+
+    ``fault`` breaks the connection on purpose: ``close`` closes it without an
+    answer, ``truncate`` sends the head and half the body (Content-Length says
+    all of it) and closes, ``cut`` sends a chunked body's chunks and closes
+    without the final zero-length chunk (a server dying mid-stream)."""
 
     status: int = 200
     body: bytes | Iterable[bytes] = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    fault: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.fault not in (None, *FAULTS):
+            raise ValueError(f"fault must be one of {FAULTS}, got {self.fault!r}")
 
     @classmethod
     def json(cls, obj: Any, status: int = 200, headers: dict[str, str] | None = None,
@@ -265,13 +278,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, resp: FakeResponse) -> None:
+        if resp.fault is not None:
+            self.close_connection = True
+        if resp.fault == "close":
+            return
         self.send_response_only(resp.status)
         for k, v in resp.headers.items():
             self.send_header(k, v)
         if isinstance(resp.body, (bytes, bytearray)):
             self.send_header("Content-Length", str(len(resp.body)))
             self.end_headers()
-            self.wfile.write(resp.body)
+            if self.command == "HEAD":  # the head of the answer a GET would get
+                return
+            self.wfile.write(resp.body[:len(resp.body) // 2] if resp.fault == "truncate" else resp.body)
             return
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
@@ -279,6 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
             if chunk:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
+        if resp.fault != "cut":
+            self.wfile.write(b"0\r\n\r\n")
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _handle

@@ -55,6 +55,13 @@ class Run:
         return dict(headers).get(name)
 
 
+def _reply_or_failure(ask: Callable[[Upstream], UpstreamReply], up: Upstream) -> UpstreamReply | UpstreamFailure:
+    try:
+        return ask(up)
+    except UpstreamFailure as exc:
+        return exc
+
+
 def drive(shim: Shim, call: Call, answer: Callable[[Upstream], UpstreamReply | Exception]) -> Run:
     """Run ``shim.handle(call.req)`` to the end; ``answer`` plays the upstream."""
     gen = shim.handle(call.req)
@@ -80,7 +87,7 @@ def drive(shim: Shim, call: Call, answer: Callable[[Upstream], UpstreamReply | E
             if isinstance(cmd, Upstream):
                 value = ask(cmd)
             elif isinstance(cmd, Gather):
-                value = [ask(u) for u in cmd.requests]
+                value = [_reply_or_failure(ask, u) for u in cmd.requests]
             elif isinstance(cmd, ReadBody):
                 run.reads += 1
                 value = None if len(call.body) > cmd.limit else call.body

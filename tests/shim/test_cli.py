@@ -41,6 +41,13 @@ def test_config_file(tmp_path):
     path.write_text("timeout = -1\n")
     with pytest.raises(ConfigError, match="timeout must be positive, got -1"):
         load_config(path)
+    path.write_text('keepalive = "comment"\nclient_timeout = 5\nmax_pages = 3\nmax_paging_seconds = 2.5\n')
+    assert load_config(path) == ShimConfig(keepalive="comment", client_timeout=5, max_pages=3, max_paging_seconds=2.5)
+    path.write_text('keepalive = "ping"\n')
+    with pytest.raises(ConfigError, match="keepalive must be one of blank-line, comment, none, got 'ping'"):
+        load_config(path)
+    r = CliRunner().invoke(cli, ["shim", "serve", "--keepalive", "ping"])
+    assert r.exit_code == 2 and "Invalid value for '--keepalive'" in r.output
 
 
 def _free_port() -> int:
@@ -54,7 +61,7 @@ def test_serve_runs_the_server_with_its_settings(today):
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "migrator", "shim", "serve", "--port", str(port),
-                             "--upstream", today.url, "--model-map", "ada=davinci-002"],
+                             "--upstream", today.url, "--model-map", "ada=davinci-002", "--keepalive", "comment"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -147,7 +147,7 @@ def test_v0_cli(v0_venvs, today, shim_url, tmp_path):
     assert list(created)[:4] == ["object", "id", "hyperparams", "organization_id"]
     assert (created["object"], created["status"], created["model"], created["hyperparams"]) == (
         "fine-tune", "pending", "davinci-002",
-        {"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": None, "prompt_loss_weight": 0.01})
+        {"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": None, "prompt_loss_weight": None})
     assert today.requests[0].target == f"/v1/files/{fid}"  # the CLI's existence check passes through
     assert today.requests[1].json == {"training_file": fid, "model": "davinci-002", "suffix": "My Model",
                                       "hyperparameters": {"n_epochs": 2, "batch_size": 4}}

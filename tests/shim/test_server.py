@@ -194,3 +194,20 @@ def test_base_url_quirks_reach_the_same_endpoint(today, shim_url):
         r = httpx.get(shim_url + path, headers=AUTH)
         assert (r.status_code, r.json()) == (200, {"object": "list", "data": []}), path
     assert today.calls() == [("GET", "/v1/fine_tuning/jobs?limit=100")] * 3
+
+
+def test_updated_at_never_goes_backwards_between_calls_on_one_job(today, shim_url):
+    """Retrieve (which reads the events) and list (which does not) agree, call after call."""
+    fid = today.api.add_file("t.jsonl", b"{}\n")["id"]
+    seen = []
+    with client(shim_url) as c:
+        job = c.post("/fine-tunes", json={"training_file": fid, "model": "davinci"}).json()
+        seen.append(("create", job["updated_at"]))
+        while job["status"] not in ("succeeded", "failed", "cancelled"):
+            job = c.get(f"/fine-tunes/{job['id']}").json()
+            seen.append(("retrieve " + job["status"], job["updated_at"]))
+            listed = c.get("/fine-tunes").json()["data"][0]
+            seen.append(("list " + listed["status"], listed["updated_at"]))
+    stamps = [t for _, t in seen]
+    assert stamps == sorted(stamps), seen
+    assert stamps[-1] == job["finished_at"]
