@@ -19,6 +19,7 @@ from typing import Callable
 
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
+from migrator.nesting import too_deep
 from migrator.scan import prefilter
 from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
@@ -139,6 +140,10 @@ def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> 
 
     from migrator.scan.python import scan_python, scan_python_lines
 
+    deep = too_deep(text)
+    if deep:
+        errors.append(ScanError(path, f"{deep}; not parsed, only line-level rules applied"))
+        return scan_python_lines(text, path, catalog)
     try:
         return scan_python(text, path, catalog)
     except ParserSyntaxError as exc:
@@ -151,20 +156,9 @@ def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> 
 
 
 def _notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
-    from libcst import ParserSyntaxError
-
     from migrator.scan.notebook import scan_notebook
-    from migrator.scan.python import scan_python, scan_python_lines
 
-    def python_scanner(source: str, cell_path: str) -> list[Finding]:
-        try:
-            return scan_python(source, cell_path, catalog)
-        except ParserSyntaxError as exc:
-            errors.append(ScanError(path, f"a code cell does not parse as Python 3 (cell line {exc.raw_line}: "
-                                          f"{exc.message}); only line-level rules applied to it"))
-            return scan_python_lines(source, cell_path, catalog)
-
-    return scan_notebook(text, path, catalog, python_scanner)
+    return scan_notebook(text, path, catalog, errors)
 
 
 def _with(module: str, func: str, *args) -> Callable[..., list[Finding]]:
