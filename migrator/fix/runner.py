@@ -115,7 +115,7 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
         elif prefilter.needs_scan(kind, data, catalog) or any(e in data for e in extra):
             code.append(entry)
     result.files_parsed = len(code)
-    result.files.extend(run_pool(_fix_one, code, options, jobs))
+    result.files.extend(run_pool(_fix_one, code, options, jobs, _crashed))
     if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
         result.files.extend(_fix_one(entry, options) for entry in pins)
     result.files.sort(key=lambda f: f.shown)
@@ -127,12 +127,18 @@ def _tree_uses_v0_jobs(code: list[Source]) -> bool:
     return any(b"FineTuningJob" in data for _, _, kind, data in code if kind != "markdown")
 
 
+def _crashed(entry: Source) -> FileResult:
+    path, shown, _, data = entry
+    return FileResult(path, shown, "failed", old=data, new=data,
+                      reason="the parser crashed on this file (its process died); left alone")
+
+
 def _fix_one(entry: Source, options: Options) -> FileResult:
     """One file through its fixer; every failure becomes a result, never an exception."""
     from libcst import ParserSyntaxError
 
     from migrator.fix import cli_lines, notebook, pins
-    from migrator.fix.transform import transform_python
+    from migrator.fix.transform import TooDeep, transform_python
 
     path, shown, kind, data = entry
     catalog = load_catalog(options.catalog_files)
@@ -153,7 +159,7 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
     except ParserSyntaxError as exc:
         return FileResult(path, shown, "skipped", old=data, new=data,
                           reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
-    except notebook.NotebookError as exc:
+    except (notebook.NotebookError, TooDeep) as exc:
         return FileResult(path, shown, "skipped", old=data, new=data, reason=f"{exc}; left alone")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1

@@ -68,7 +68,8 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
         entries[source[0]] = Entry(True, parsed, [], [])
         if parsed:
             candidates.append(source)
-    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog_files, jobs)):
+    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog_files, jobs,
+                                                                           _crashed)):
         entries[source[0]] = Entry(True, True, findings, errors)
     if unread:  # not cached: tried again next run
         entries = {path: entry for path, entry in entries.items() if display_path(path) not in unread}
@@ -112,6 +113,11 @@ def _scan_one(candidate: Source, catalog_files: tuple[str, ...]
     if kind != "notebook":
         findings = unsuppressed(findings, text)
     return findings, errors
+
+
+def _crashed(source: Source) -> tuple[list[Finding], list[ScanError]]:
+    return [], [ScanError(source[1], f"the {source[2]} scanner crashed on this file (its process died); "
+                                     f"file skipped")]
 
 
 def decode(data: bytes, kind: str) -> str:
