@@ -19,6 +19,8 @@ from codemods import REGISTRY
 from migrator.catalog import CatalogError, load_catalog
 from migrator.cli_support import Fatal
 from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
+from migrator.output.paths import printable
+from migrator.output.text import location
 
 
 def _parse_map(item: str, where: str) -> tuple[str, str]:
@@ -124,7 +126,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     for f in problems:
         click.echo(f"{f.shown}: {f.reason}", err=True)
     for item in result.manual:
-        click.echo(f"{item.path}:{item.line}: {item.rule} {item.message}", err=True)
+        click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}", err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
     if result.missing or result.unreadable or problems:
@@ -141,9 +143,11 @@ def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str
         head = f"{_plural(len(changed), 'file')} {verb}"
     parts = [head, f"{_plural(result.sites, 'call site')} migrated" + (" (would be)" if dry and changed else "")]
     manual = result.manual
-    files = sorted({m.path for m in manual})
+    files = sorted({printable(m.path) for m in manual})
     where = f" in {', '.join(files[:5])}{', ...' if len(files) > 5 else ''}" if files else ""
     parts.append(f"{_plural(len(manual), 'manual item')} left{where}")
+    if result.todos:
+        parts.append(f"{_plural(len(result.todos), 'TODO comment')} in the code")
     if problems:
         parts.append(f"{_plural(len(problems), 'file')} skipped")
     return "ft-migrate fix: " + ", ".join(parts)

@@ -84,6 +84,19 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
     return result
 
 
+def scan_sources(sources: list[Source], catalog_files: tuple[str, ...] = (), jobs: int | None = None
+                 ) -> tuple[list[Finding], list[ScanError]]:
+    """Findings and errors of files already in memory (fix scans the files as it fixed them)."""
+    catalog = load_catalog(catalog_files)
+    candidates = [s for s in sources if prefilter.needs_scan(s[2], s[3], catalog)]
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    for found, failed in run_pool(_scan_one, candidates, catalog_files, jobs, _crashed):
+        findings.extend(found)
+        errors.extend(failed)
+    return sorted(findings, key=Finding.sort_key), sorted(errors)
+
+
 def _count(result: ScanResult, entry: Entry) -> None:
     scanned, parsed, findings, errors = entry
     result.files_scanned += scanned

@@ -128,9 +128,13 @@ def test_manual_items_are_listed_with_their_place(tmp_path: Path, monkeypatch: p
     result = run("follow.py")
     assert result.exit_code == 1
     assert result.stderr == (
-        "follow.py:3: FT010 FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
-        "poll list_events (newest first) until the job is finished\n"
-        "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py\n")
+        "follow.py:4:10 FT010 openai.FineTune.stream_events calls the legacy /v1/fine-tunes endpoint, shut down "
+        "on 2024-01-04; it has no equivalent\n"
+        "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py, "
+        "1 TODO comment in the code\n")
+    assert Path("follow.py").read_text().splitlines()[2] == (
+        "# TODO(ft-migrate FT010): FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
+        "poll list_events (newest first) until the job is finished")
 
 
 def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
