@@ -40,12 +40,16 @@ class NotebookError(ValueError):
 
 def transform_notebook(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
                        model_map: Mapping[str, str] | None = None, filename: str | None = None) -> Transformed:
-    model_map = model_map or {}
     try:
-        nb = nbp.load(data.decode("utf-8-sig"))
-        cells = nbp.cells(nb)
+        return _transform(data, codemods, catalog, model_map or {}, filename)
     except nbp.NotebookFormatError as exc:
         raise NotebookError(str(exc)) from None
+
+
+def _transform(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
+               model_map: Mapping[str, str], filename: str | None) -> Transformed:
+    nb = nbp.load(data.decode("utf-8-sig"))
+    cells = nbp.cells(nb)
     python = nbp.language(nb).startswith("python")
     program: list[nbp.CodeCell] = []
     new_text: dict[int, str] = {}  # cell index -> new source
