@@ -19,7 +19,7 @@ from codemods import REGISTRY
 from migrator.catalog import CatalogError, load_catalog
 from migrator.cli_support import Fatal
 from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
-from migrator.output.paths import printable
+from migrator.output.paths import git_path, printable
 from migrator.output.text import location
 
 
@@ -49,7 +49,7 @@ def _diff(result: FixResult) -> str:
     for f in result.by_status("changed"):
         old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
         new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, f"a/{f.shown}", f"b/{f.shown}"):
+        for line in difflib.unified_diff(old, new, git_path(f"a/{f.shown}"), git_path(f"b/{f.shown}")):
             chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(chunks)
 
@@ -106,7 +106,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         sys.stdout.flush()
     elif check:
         for f in changed:
-            click.echo(f"Would rewrite {f.shown}", err=True)
+            click.echo(f"Would rewrite {printable(f.shown)}", err=True)
     else:
         for f in changed:
             try:
@@ -115,16 +115,16 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
                 f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
                 continue
             if verbose:
-                click.echo(f"Rewriting {f.shown}", err=True)
+                click.echo(f"Rewriting {printable(f.shown)}", err=True)
         changed = result.by_status("changed")
 
     problems = [f for f in result.files if f.status in ("skipped", "failed")]
     for missing in result.missing:
-        click.echo(f"{missing}: no such file or directory", err=True)
+        click.echo(f"{printable(missing)}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
-        click.echo(f"{directory}: {reason}", err=True)
+        click.echo(f"{printable(directory)}: {reason}", err=True)
     for f in problems:
-        click.echo(f"{f.shown}: {f.reason}", err=True)
+        click.echo(f"{printable(f.shown)}: {f.reason}", err=True)
     for item in result.manual:
         click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}", err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)

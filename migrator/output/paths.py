@@ -5,8 +5,8 @@ U+DCE9), which no UTF-8 writer accepts: left as they are, they crash the
 output or, written with ``surrogateescape``, make a JSON document invalid UTF-8.
 Each format has a lossless spelling for them instead: JSON writes the escape
 as ``\\udce9`` (``os.fsencode(json.loads(...))`` gives back the name's bytes),
-SARIF URIs percent-encode the name's bytes (``%E9``), and text output shows
-``\\xe9``.
+SARIF URIs percent-encode the name's bytes (``%E9``), diff headers quote the name
+as git does (``"a/caf\\351.py"``), and text output shows ``\\xe9``.
 """
 
 from __future__ import annotations
@@ -36,3 +36,20 @@ def printable(path: str) -> str:
     """``path`` for a terminal or a text file: each byte that is not UTF-8 shown as ``\\xNN``."""
     return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if 0xDC80 <= ord(m.group()) <= 0xDCFF
                           else f"\\u{ord(m.group()):04x}", path)
+
+
+def git_path(path: str) -> str:
+    """``path`` for a diff header: as is, or C-quoted with octal bytes, as git writes (and
+    ``git apply`` reads) a name that is not plain UTF-8 text."""
+    if not _SURROGATE.search(path) and not any(c in path for c in '"\\') and path.isprintable():
+        return path
+    out = []
+    for byte in os.fsencode(path):
+        char = chr(byte)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'

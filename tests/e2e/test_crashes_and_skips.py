@@ -140,3 +140,16 @@ def test_a_file_name_that_is_not_utf8_through_o(latin1_name: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     doc = json.loads((latin1_name / "out.json").read_bytes().decode("utf-8"))
     assert [os.fsencode(f["path"]) for f in doc["findings"]] == [b"caf\xe9.py"]
+
+
+def test_a_file_name_that_is_not_utf8_through_fix(latin1_name: Path) -> None:
+    env_utf8 = {"PYTHONIOENCODING": "utf-8"}  # strict, as in any UTF-8 locale
+    proc = subprocess.run([sys.executable, "-m", "migrator", "fix", "--diff", "."], cwd=latin1_name,
+                          capture_output=True, env={**os.environ, **env_utf8}, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.decode("utf-8").splitlines()[:2] == ['--- "a/caf\\351.py"', '+++ "b/caf\\351.py"']
+    proc = subprocess.run([sys.executable, "-m", "migrator", "fix", "-v", "."], cwd=latin1_name,
+                          capture_output=True, env={**os.environ, **env_utf8}, timeout=300)
+    assert proc.stderr.decode("utf-8").splitlines() == [
+        "Rewriting caf\\xe9.py", "ft-migrate fix: 1 file changed, 1 call site migrated, 0 manual items left"]
+    assert (latin1_name / os.fsdecode(b"caf\xe9.py")).read_text() == "import openai\nopenai.FineTuningJob.list()\n"
