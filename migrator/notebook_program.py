@@ -59,15 +59,8 @@ class CodeCell:
     magics: tuple[Magic, ...]
     first_line_magic: bool  # a %%time-like first line, masked as well
 
-    def parts(self) -> tuple[str, str]:
-        """(``%%magic`` header line with its newline or "", the body that is Python)."""
-        if self.first_line_magic:
-            head, nl, body = self.source.partition("\n")
-            return head + nl, body
-        return "", self.source
 
-
-def load(text: str) -> dict:
+def load(text: str) -> object:
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
