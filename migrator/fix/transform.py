@@ -23,7 +23,7 @@ from libcst.codemod import CodemodContext
 from codemods._base import SITES, V0_MIGRATED, MigrationCommand
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
-from migrator.nesting import MAX_BRACKETS, too_deep
+from migrator.nesting import may_be_too_deep, too_deep
 
 
 class TooDeep(ValueError):
@@ -60,7 +60,7 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
 
 
 def _check_depth(data: bytes) -> None:
-    if sum(data.count(c) for c in b"([{") <= MAX_BRACKETS:
+    if not may_be_too_deep(data):
         return  # the usual case, decided without decoding
     try:
         source = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])

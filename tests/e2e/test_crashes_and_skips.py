@@ -72,6 +72,23 @@ def test_a_deeply_nested_notebook_cell_is_named(tmp_path: Path) -> None:
                                                     "left alone")
 
 
+@pytest.mark.parametrize("expression,reason", [
+    ("not " * 6000 + "1", "expressions nested too deeply for Python to compile"),
+    ("lambda: " * 6000 + "1", "expressions nested too deeply for Python to compile"),
+    ("1 if 1 else " * 6000 + "1", "expressions nested too deeply for Python to compile"),
+    (" and ".join(["a"] * 20000), "line 3: a chain of 20,000 and/or operands, too long to parse"),
+], ids=["not", "lambda", "conditional", "and"])
+def test_other_nesting_that_crashes_or_hangs_the_parser_is_listed(tmp_path: Path, expression: str,
+                                                                   reason: str) -> None:
+    (tmp_path / "deep.py").write_text(f"import openai\nopenai.FineTune.list()\nx = {expression}\n")
+    proc = ft_migrate("scan", "--format", "json", "deep.py", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["errors"] == [
+        {"path": "deep.py", "reason": f"{reason}; not parsed, only line-level rules applied"}]
+    proc = ft_migrate("fix", "deep.py", cwd=tmp_path)
+    assert proc.stderr.decode().splitlines()[0] == f"deep.py: {reason}; left alone"
+
+
 def _die_on_b(source: tuple, arg: object) -> str:
     if source[1] == "b.py":
         os.kill(os.getpid(), signal.SIGKILL)  # as a segfault would: no exception, the process is gone
