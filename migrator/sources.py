@@ -40,8 +40,8 @@ def read_sources(files: Iterable[Path], wanted: Callable[[str], bool] = lambda k
     """Each readable text file of a kind ``wanted`` accepts, as a :data:`Source`.
 
     A file that cannot be read yields a :class:`ScanError` instead, and so does a
-    file of a wanted kind over the size cap: it is skipped, and said to be.  Binary
-    files and files of no known kind are passed over.  A file whose name gives its
+    file of a wanted kind over the size cap or with binary content: it is skipped, and
+    said to be.  Files of no known kind are passed over.  A file whose name gives its
     kind is not even opened when that kind is not wanted.
     """
     for path in files:
@@ -68,7 +68,9 @@ def read_sources(files: Iterable[Path], wanted: Callable[[str], bool] = lambda k
             if kind is None or not wanted(kind):
                 continue
         if b"\0" in data[:8192]:
-            continue  # binary
+            yield ScanError(display_path(spath), "binary content (a NUL byte in the first 8 KB, or UTF-16 text); "
+                                                 "skipped")
+            continue
         yield spath, display_path(spath), kind, data
 
 
