@@ -126,7 +126,9 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     for f in problems:
         click.echo(f"{printable(f.shown)}: {f.reason}", err=True)
     for item in result.manual:
-        click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}", err=True)
+        fixable = " [fixable]" if item.fixable else ""
+        click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}{fixable}",
+                   err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
     if result.missing or result.unreadable or problems:

@@ -223,3 +223,13 @@ def test_each_codemod_runs_alone_under_libcst_tool(cls, tmp_path: Path) -> None:
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert target.read_bytes() == case.with_name(case.name.replace(".input.py", ".expected.py")).read_bytes()
+
+
+def test_findings_fix_did_not_rewrite_are_listed_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.py").write_text('import openai\nopenai.FineTune.list()\nopenai.Completion.create(model="ada")\n')
+    result = run("--only", "FX001", "a.py")
+    assert Path("a.py").read_text() == 'import openai\nopenai.FineTuningJob.list()\nopenai.Completion.create(model="ada")\n'
+    assert result.stderr == (
+        "a.py:3:32 FT020 model 'ada' (passed as model=) was shut down on 2024-01-04; use 'babbage-002' [fixable]\n"
+        "ft-migrate fix: 1 file changed, 1 call site migrated, 1 manual item left in a.py\n")
