@@ -170,3 +170,11 @@ def test_a_file_name_that_is_not_utf8_through_fix(latin1_name: Path) -> None:
     assert proc.stderr.decode("utf-8").splitlines() == [
         "Rewriting caf\\xe9.py", "ft-migrate fix: 1 file changed, 1 call site migrated, 0 manual items left"]
     assert (latin1_name / os.fsdecode(b"caf\xe9.py")).read_text() == "import openai\nopenai.FineTuningJob.list()\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "html"])
+def test_a_file_name_that_is_not_utf8_through_report(latin1_name: Path, fmt: str) -> None:
+    proc = ft_migrate("report", "--format", fmt, "-o", f"report.{fmt}", ".", cwd=latin1_name)
+    assert proc.returncode == 1, proc.stderr
+    text = (latin1_name / f"report.{fmt}").read_bytes().decode("utf-8")
+    assert ("caf\\udce9.py" if fmt == "json" else "caf\\xe9.py") in text
