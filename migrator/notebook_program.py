@@ -29,6 +29,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+SHELL_CELL_RE = re.compile(r"^%%(?:bash|sh|system|script[ \t]+(?:ba|z)?sh)\b")  # the body is shell
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3"})
 HELP_RE = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")  # obj? and obj?? ask IPython for help
 ASSIGN_SHELL_RE = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)!")
@@ -177,6 +178,24 @@ class Program:
             out.append(chunk)
             begin = end + 1
         return out
+
+
+def unparsable(python: str) -> str | None:
+    """Why one cell (IPython lines masked) is not Python the kernel would run, or None."""
+    from libcst import ParserSyntaxError, parse_module
+
+    from migrator.nesting import too_deep
+
+    deep = too_deep(python)
+    if deep:
+        return deep
+    try:
+        parse_module(python)
+    except ParserSyntaxError as exc:
+        return f"line {exc.raw_line}: does not parse as Python 3 ({exc.message})"
+    except RecursionError:
+        return "too deeply nested to parse"
+    return None
 
 
 def unmask(cell: CodeCell, python: str, rewrite=None) -> str | None:

@@ -22,17 +22,12 @@ import json
 import re
 from typing import Mapping, Sequence
 
-import libcst as cst
-
 from codemods._base import TODO_RE, MigrationCommand
 from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.fix import cli_lines, pins
 from migrator.fix.transform import Transformed, transform_python
 from migrator.nesting import too_deep
-
-_SHELL_CELL = re.compile(r"^%%(?:bash|sh|system|script[ \t]+(?:ba|z)?sh)\b")
-
 
 class NotebookError(ValueError):
     """The notebook cannot be migrated safely; the message says where and why."""
@@ -61,7 +56,7 @@ def _transform(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog:
         code = nbp.code_cell(number, number - 1, text)
         if code is None:
             first, nl, body = text.partition("\n")
-            if _SHELL_CELL.match(first):
+            if nbp.SHELL_CELL_RE.match(first):
                 rewritten, n = cli_lines.rewrite_lines(body, catalog, model_map)
                 sites += n
                 new_text[number - 1] = first + nl + rewritten
@@ -102,7 +97,7 @@ def _program(cells: list[nbp.CodeCell], codemods: Sequence[type[MigrationCommand
         return {}, 0, False
     program = nbp.Program(cells)
     for cell in cells:
-        reason = _unparsable(cell.python)
+        reason = nbp.unparsable(cell.python)
         if reason:
             raise NotebookError(f"cell {cell.number}: {reason}")
     deep = too_deep(program.text)
@@ -130,20 +125,6 @@ def _program(cells: list[nbp.CodeCell], codemods: Sequence[type[MigrationCommand
         if restored != cell.source:
             new[cell.index] = restored
     return new, sites, out.v0_migrated
-
-
-def _unparsable(python: str) -> str | None:
-    """Why one cell (IPython lines masked) is not Python the kernel would run, or None."""
-    deep = too_deep(python)
-    if deep:
-        return deep
-    try:
-        cst.parse_module(python)
-    except cst.ParserSyntaxError as exc:
-        return f"line {exc.raw_line}: does not parse as Python 3 ({exc.message})"
-    except RecursionError:
-        return "too deeply nested to parse"
-    return None
 
 
 def _rewrite_magic(magic: str, source: str, catalog: Catalog, model_map: Mapping[str, str]

@@ -24,7 +24,6 @@ from migrator.nesting import too_deep
 from migrator.scan import cli_lines, deps
 from migrator.scan.common import ScanFailure, Span, unsuppressed
 
-_SHELL_CELL = re.compile(r"^%%(?:bash|sh|system|script[ \t]+(?:ba|z)?sh)\b")
 _JS_CELL = re.compile(r"^%%(?:javascript|js)\b")
 _WRITEFILE = re.compile(r"^%%writefile(?:[ \t]+-a)?[ \t]+(?P<name>\S+)")
 
@@ -73,20 +72,19 @@ def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
     from migrator.scan.python import scan_python, scan_python_lines
 
     out: dict[int, list[Finding]] = {}
-    program = nbp.Program(cells)
     if not cells:
         return out
-    deep = too_deep(program.text)
-    try:
-        if deep:
-            raise ValueError(deep)
-        joined = scan_python(program.text, path, catalog)
-    except (ParserSyntaxError, ValueError, RecursionError):
-        joined = None
+    program = nbp.Program(cells)
+    joined = None
+    if not too_deep(program.text):
+        try:
+            joined = scan_python(program.text, path, catalog)
+        except (ParserSyntaxError, RecursionError):
+            pass  # some cell does not parse: found below, one cell at a time
     if joined is None:
         good = []
         for cell in cells:
-            reason = _unparsable(cell.python)
+            reason = nbp.unparsable(cell.python)
             if reason is None:
                 good.append(cell)
                 continue
@@ -99,22 +97,6 @@ def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
         _, end_line = program.locate(f.end_line)
         out.setdefault(cell.number, []).append(dataclasses.replace(f, line=line, end_line=max(line, end_line)))
     return out
-
-
-def _unparsable(python: str) -> str | None:
-    """Why one cell cannot join the program (the kernel would refuse it too), or None."""
-    from libcst import ParserSyntaxError, parse_module
-
-    deep = too_deep(python)
-    if deep:
-        return deep
-    try:
-        parse_module(python)
-    except ParserSyntaxError as exc:
-        return f"line {exc.raw_line}: does not parse as Python 3 ({exc.message})"
-    except RecursionError:
-        return "too deeply nested to parse"
-    return None
 
 
 def _magic_findings(cell: nbp.CodeCell, path: str, catalog: Catalog) -> list[Finding]:
@@ -141,7 +123,7 @@ def _magic_findings(cell: nbp.CodeCell, path: str, catalog: Catalog) -> list[Fin
 
 def _cell_magic(first: str, body: str, path: str, catalog: Catalog) -> list[Finding]:
     """A cell that starts with ``%%``: the magic decides what language the body is."""
-    if _SHELL_CELL.match(first):
+    if nbp.SHELL_CELL_RE.match(first):
         return cli_lines.scan_command_text(body, path, catalog, line_offset=1)
     if _JS_CELL.match(first):
         from migrator.scan.javascript import scan_javascript
