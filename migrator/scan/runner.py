@@ -121,6 +121,8 @@ def _scan_one(candidate: Source, catalog_files: tuple[str, ...]
         findings = SCANNERS[kind](text, shown, catalog, errors)
     except ScanFailure as exc:
         return [], [ScanError(shown, str(exc))]
+    except RecursionError:
+        return [], [ScanError(shown, "nested too deeply to read; file skipped")]
     except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
         return [], [ScanError(shown, f"internal error in the {kind} scanner: {type(exc).__name__}: {exc}")]
     if kind != "notebook":

@@ -180,3 +180,15 @@ def test_a_file_name_that_is_not_utf8_through_report(latin1_name: Path, fmt: str
     assert proc.returncode == 1, proc.stderr
     text = (latin1_name / f"report.{fmt}").read_bytes().decode("utf-8")
     assert ("caf\\udce9.py" if fmt == "json" else "caf\\xe9.py") in text
+
+
+def test_a_config_file_nested_too_deeply_is_listed_not_an_internal_error(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrator.scan.runner import scan_paths
+
+    monkeypatch.chdir(tmp_path)
+    Path("settings.yaml").write_text("model: curie\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    Path("other.yaml").write_text("model: curie\n")
+    result = scan_paths(["."], jobs=1)
+    assert result.errors == [ScanError("settings.yaml", "nested too deeply to read; file skipped")]
+    assert [(f.path, f.legacy) for f in result.findings] == [("other.yaml", "curie")]
