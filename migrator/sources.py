@@ -35,20 +35,18 @@ def display_path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def read_sources(files: Iterable[Path], wanted: Callable[[str], bool] = lambda kind: True
-                 ) -> Iterator[Source | ScanError]:
-    """Each readable text file of a kind ``wanted`` accepts, as a :data:`Source`.
+def read_sources(files: Iterable[Path], named: Iterable[str] = ()) -> Iterator[Source | ScanError]:
+    """Each readable text file of a known kind, as a :data:`Source`.
 
     A file that cannot be read yields a :class:`ScanError` instead, and so does a
-    file of a wanted kind over the size cap or with binary content: it is skipped, and
-    said to be.  Files of no known kind are passed over.  A file whose name gives its
-    kind is not even opened when that kind is not wanted.
+    file over the size cap or with binary content: it is skipped, and said to be.
+    Files of no known kind are passed over, unless ``named`` on the command line:
+    then that is said too.
     """
+    named = {os.path.normpath(n) for n in named}
     for path in files:
         spath = str(path)
         kind = kind_of(spath)
-        if kind is not None and not wanted(kind):
-            continue
         try:
             size = os.path.getsize(spath)
             with open(spath, "rb") as fh:
@@ -56,17 +54,17 @@ def read_sources(files: Iterable[Path], wanted: Callable[[str], bool] = lambda k
         except OSError as exc:
             yield ScanError(display_path(spath), f"cannot read: {exc.strerror or exc}")
             continue
-        if size > MAX_BYTES:
-            if kind is None:
-                kind = kind_from_shebang(data[:64])
-            if kind is not None and wanted(kind):
-                yield ScanError(display_path(spath), f"{size:,} bytes, over the {MAX_BYTES // 2**20} MB limit "
-                                                     f"for source files; skipped")
-            continue
         if kind is None:
             kind = kind_from_shebang(data[:64])
-            if kind is None or not wanted(kind):
+            if kind is None:
+                if spath in named:
+                    yield ScanError(display_path(spath), "not a kind of file ft-migrate reads (by its name or a #! "
+                                                         "line); skipped")
                 continue
+        if size > MAX_BYTES:
+            yield ScanError(display_path(spath), f"{size:,} bytes, over the {MAX_BYTES // 2**20} MB limit "
+                                                 f"for source files; skipped")
+            continue
         if b"\0" in data[:8192]:
             yield ScanError(display_path(spath), "binary content (a NUL byte in the first 8 KB, or UTF-16 text); "
                                                  "skipped")

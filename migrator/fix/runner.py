@@ -108,7 +108,7 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     pins: list[Source] = []
     everything: list[Source] = []  # every file scan would read: scanned again after the fix
     extra = tuple(old.encode() for old, _ in options.model_map)
-    for entry in read_sources(walked.files):
+    for entry in read_sources(walked.files, named=paths):
         if isinstance(entry, ScanError):
             if _fixed_kind(kind_of(entry.path)):
                 result.files.append(FileResult(entry.path, entry.path, "failed", reason=entry.reason))

@@ -12,6 +12,7 @@ unchanged since an earlier run are not even read: their results come from it.
 
 from __future__ import annotations
 
+import os
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -49,8 +50,9 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
     to_read = walked.files
     if cache is not None:
         to_read = []
+        named = {os.path.normpath(p) for p in paths}  # read each time: a skip is said, not cached
         for path in walked.files:
-            entry = cache.get(str(path), display_path(str(path)))
+            entry = None if str(path) in named else cache.get(str(path), display_path(str(path)))
             if entry is None:
                 to_read.append(path)
             else:
@@ -59,7 +61,7 @@ def scan_paths(paths: list[str], *, catalog_files: tuple[str, ...] = (), exclude
     candidates: list[Source] = []
     entries: dict[str, Entry] = {str(p): Entry(False, False, [], []) for p in to_read}  # skipped unless read
     unread: set[str] = set()
-    for source in read_sources(to_read):
+    for source in read_sources(to_read, named=paths):
         if isinstance(source, ScanError):
             result.errors.append(source)
             unread.add(source.path)

@@ -192,3 +192,16 @@ def test_a_config_file_nested_too_deeply_is_listed_not_an_internal_error(tmp_pat
     result = scan_paths(["."], jobs=1)
     assert result.errors == [ScanError("settings.yaml", "nested too deeply to read; file skipped")]
     assert [(f.path, f.legacy) for f in result.findings] == [("other.yaml", "curie")]
+
+
+def test_a_named_file_of_no_known_kind_is_said_to_be_skipped(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("openai api fine_tunes.list\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "other.txt").write_text("openai api fine_tunes.list\n")  # found, not named: passed over
+    reason = "not a kind of file ft-migrate reads (by its name or a #! line); skipped"
+    for _ in range(2):  # the second time with the cache of the first
+        doc = json.loads(ft_migrate("scan", "--format", "json", "notes.txt", "docs", cwd=tmp_path).stdout)
+        assert doc["errors"] == [{"path": "notes.txt", "reason": reason}]
+    proc = ft_migrate("fix", "notes.txt", "docs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().splitlines()[0] == f"notes.txt: {reason}"
