@@ -175,6 +175,8 @@ class Program:
                 chunk += "\n"
             if not cell.python.endswith("\n") and chunk.endswith("\n"):
                 chunk = chunk[:-1]
+            if not chunk.strip() and cell.python.strip():
+                chunk = ""  # all its code was removed (an import moved to the first cell)
             out.append(chunk)
             begin = end + 1
         return out

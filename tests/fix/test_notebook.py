@@ -122,3 +122,18 @@ def test_a_cell_that_does_not_parse_leaves_the_notebook_alone_and_is_named(tmp_p
     assert result.exit_code == 1
     assert "nb.ipynb: cell 2: line " in result.stderr and "does not parse as Python 3" in result.stderr
     assert Path("nb.ipynb").read_bytes() == before
+
+
+def test_an_import_rewritten_across_cells_lands_before_its_first_use(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_notebook("nb.ipynb", "x = 1\n", "from openai import FineTune\n",
+                   "# a comment\nFineTune.create(training_file='f', model='curie')\n# trailing\n",
+                   "print(FineTune.retrieve('ft-1'))")
+    assert invoke("fix", "nb.ipynb").exit_code == 1
+    assert sources("nb.ipynb") == [
+        "from openai import FineTuningJob\n\nx = 1\n",
+        "",
+        "# a comment\nFineTuningJob.create(training_file='f', model='davinci-002')\n# trailing\n",
+        "print(FineTuningJob.retrieve('ft-1'))",
+    ]
