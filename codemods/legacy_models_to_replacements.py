@@ -114,22 +114,62 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         self._calls.append(self._purpose(node))
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        if original_node.keyword is None or original_node.keyword.value not in MODEL_ARGS:
-            return updated_node
-        purpose = self._calls[-1] if self._calls else "inference"
-        return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
+        return updated_node  # model=/engine= values are replaced with their call, in leave_Call
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        """``engine=`` on an ``openai`` resource call becomes ``model=``."""
-        self._calls.pop()
-        engine = [a for a in original_node.args if a.keyword is not None and a.keyword.value == "engine"]
-        has_model = any(a.keyword is not None and a.keyword.value == "model" for a in original_node.args)
-        if not engine or has_model or not any(q.startswith("openai.") for q in self.qualified(original_node.func)):
+        """A call's model is replaced only where the call as a whole works afterwards.
+
+        ``engine=`` on an ``openai`` resource call becomes ``model=`` (the
+        ``/v1/engines`` routes are gone).  ``engine=`` on a call not known to be the
+        SDK, and the model of a legacy fine-tunes call left unmigrated, stay as
+        they are with a TODO: a new model on an old route fails all the same.  The
+        model is the one to fine-tune in a fine-tuning create, else the one to run.
+        """
+        purpose = self._calls.pop()
+        keywords = [a.keyword.value if a.keyword is not None else None for a in original_node.args]
+        if not any(k in MODEL_ARGS for k in keywords):
             return updated_node
-        self.count_site()
-        return updated_node.with_changes(args=[
-            a.with_changes(keyword=cst.Name("model")) if a.keyword is not None and a.keyword.value == "engine" else a
-            for a in updated_node.args])
+        legacy = [string_value(a.value) for a in original_node.args
+                  if a.keyword is not None and a.keyword.value in MODEL_ARGS
+                  and self._shut_down(string_value(a.value))]
+        if self._unmigrated_fine_tunes_call(original_node.func):
+            for name in legacy:
+                self.todo(f"model {name!r} is left as is: this legacy fine-tunes call was not migrated, and "
+                          f"its model must change together with it")
+            return updated_node
+        openai_call = any(q.startswith("openai.") for q in self.qualified(original_node.func))
+        rename = "engine" in keywords and "model" not in keywords and openai_call
+        if "engine" in keywords and not rename:
+            for a in original_node.args:
+                name = string_value(a.value) if a.keyword is not None and a.keyword.value == "engine" else None
+                if self._shut_down(name):
+                    self.todo(f"engine={name!r} is left as is: this call is not known to be the openai SDK, "
+                              f"so ft-migrate cannot turn engine= into model= (the /v1/engines routes are "
+                              f"gone); where it reaches OpenAI, pass model= with the replacement model")
+        if rename:
+            self.count_site()
+        args = []
+        for a in updated_node.args:
+            keyword = a.keyword.value if a.keyword is not None else None
+            if keyword == "model" or (keyword == "engine" and rename):
+                a = a.with_changes(value=self._replace(a.value, purpose))
+            if keyword == "engine" and rename:
+                a = a.with_changes(keyword=cst.Name("model"))
+            args.append(a)
+        return updated_node.with_changes(args=args)
+
+    def _shut_down(self, name: str | None) -> bool:
+        return name is not None and (name in self.model_map or self.catalog.legacy_model(name) is not None
+                                     or self.catalog.fine_tuned_base(name) is not None)
+
+    def _unmigrated_fine_tunes_call(self, func: cst.BaseExpression) -> bool:
+        """``<x>.FineTune.<m>(...)`` or ``<x>.fine_tunes.<m>(...)`` still there after FX001."""
+        if not isinstance(func, cst.Attribute):
+            return False
+        receiver = func.value
+        name = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", None)
+        sdk = self.catalog.sdk
+        return name in (sdk["v0"]["legacy"].rpartition(".")[2], sdk["v1"]["legacy"])
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         targets = [t.target for t in original_node.targets]

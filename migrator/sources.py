@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -22,6 +23,7 @@ from migrator.walk import MAX_BYTES
 # (path on disk, path as shown to the user, file kind, bytes)
 Source = tuple[str, str, str, bytes]
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many candidate files a process pool costs more than it saves.
 POOL_THRESHOLD = 16
@@ -33,42 +35,69 @@ def display_path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def read_sources(files: Iterable[Path], wanted: Callable[[str], bool] = lambda kind: True
-                 ) -> Iterator[Source | ScanError]:
-    """Each readable text file of a kind ``wanted`` accepts, as a :data:`Source`.
+def read_sources(files: Iterable[Path], named: Iterable[str] = ()) -> Iterator[Source | ScanError]:
+    """Each readable text file of a known kind, as a :data:`Source`.
 
-    A file that cannot be read yields a :class:`ScanError` instead; files over
-    the size cap, binary files and files of no known kind are passed over.  A file
-    whose name gives its kind is not even opened when that kind is not wanted.
+    A file that cannot be read yields a :class:`ScanError` instead, and so does a
+    file over the size cap or with binary content: it is skipped, and said to be.
+    Files of no known kind are passed over, unless ``named`` on the command line:
+    then that is said too.
     """
+    named = {os.path.normpath(n) for n in named}
     for path in files:
         spath = str(path)
         kind = kind_of(spath)
-        if kind is not None and not wanted(kind):
-            continue
         try:
-            if os.path.getsize(spath) > MAX_BYTES:
-                continue
+            size = os.path.getsize(spath)
             with open(spath, "rb") as fh:
-                data = fh.read()
+                data = fh.read() if size <= MAX_BYTES else fh.read(64)
         except OSError as exc:
             yield ScanError(display_path(spath), f"cannot read: {exc.strerror or exc}")
             continue
         if kind is None:
             kind = kind_from_shebang(data[:64])
-            if kind is None or not wanted(kind):
+            if kind is None:
+                if spath in named:
+                    yield ScanError(display_path(spath), "not a kind of file ft-migrate reads (by its name or a #! "
+                                                         "line); skipped")
                 continue
+        if size > MAX_BYTES:
+            yield ScanError(display_path(spath), f"{size:,} bytes, over the {MAX_BYTES // 2**20} MB limit "
+                                                 f"for source files; skipped")
+            continue
         if b"\0" in data[:8192]:
-            continue  # binary
+            yield ScanError(display_path(spath), "binary content (a NUL byte in the first 8 KB, or UTF-16 text); "
+                                                 "skipped")
+            continue
         yield spath, display_path(spath), kind, data
 
 
-def run_pool(func: Callable[[Source, T], object], sources: list[Source], arg: T, jobs: int | None) -> list:
-    """``func(source, arg)`` for every source, in order; in processes when it pays."""
+def run_pool(func: Callable[[Source, T], R], sources: list[Source], arg: T, jobs: int | None,
+             crashed: Callable[[Source], R]) -> list[R]:
+    """``func(source, arg)`` for every source, in order; in processes when it pays.
+
+    A worker that dies (a native parser's crash kills the process, not just the
+    call) breaks the whole pool; the sources are then run again one process each,
+    so only the one that kills its process is lost, as ``crashed(source)``.
+    """
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(sources) >= POOL_THRESHOLD:
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            chunk = max(1, len(sources) // (jobs * 4))
-            return list(pool.map(func, sources, [arg] * len(sources), chunksize=chunk))
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+                chunk = max(1, len(sources) // (jobs * 4))
+                return list(pool.map(func, sources, [arg] * len(sources), chunksize=chunk))
+        except BrokenProcessPool:
+            return [_alone(func, source, arg, crashed) for source in sources]
     return [func(source, arg) for source in sources]
+
+
+def _alone(func: Callable[[Source, T], R], source: Source, arg: T, crashed: Callable[[Source], R]) -> R:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+        try:
+            return pool.submit(func, source, arg).result()
+        except BrokenProcessPool:
+            return crashed(source)
+
+
+def _context():
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None

@@ -20,6 +20,8 @@ from codemods import REGISTRY
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal
 from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
+from migrator.output.paths import git_path, printable
+from migrator.output.text import location
 
 
 def _parse_map(item: str, where: str) -> tuple[str, str]:
@@ -48,7 +50,7 @@ def _diff(result: FixResult) -> str:
     for f in result.by_status("changed"):
         old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
         new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, f"a/{f.shown}", f"b/{f.shown}"):
+        for line in difflib.unified_diff(old, new, git_path(f"a/{f.shown}"), git_path(f"b/{f.shown}")):
             chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(chunks)
 
@@ -106,7 +108,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         sys.stdout.flush()
     elif check:
         for f in changed:
-            click.echo(f"Would rewrite {f.shown}", err=True)
+            click.echo(f"Would rewrite {printable(f.shown)}", err=True)
     else:
         for f in changed:
             try:
@@ -115,18 +117,20 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
                 f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
                 continue
             if verbose:
-                click.echo(f"Rewriting {f.shown}", err=True)
+                click.echo(f"Rewriting {printable(f.shown)}", err=True)
         changed = result.by_status("changed")
 
     problems = [f for f in result.files if f.status in ("skipped", "failed")]
     for missing in result.missing:
-        click.echo(f"{missing}: no such file or directory", err=True)
+        click.echo(f"{printable(missing)}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
-        click.echo(f"{directory}: {reason}", err=True)
+        click.echo(f"{printable(directory)}: {reason}", err=True)
     for f in problems:
-        click.echo(f"{f.shown}: {f.reason}", err=True)
+        click.echo(f"{printable(f.shown)}: {f.reason}", err=True)
     for item in result.manual:
-        click.echo(f"{item.path}:{item.line}: {item.rule} {item.message}", err=True)
+        fixable = " [fixable]" if item.fixable else ""
+        click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}{fixable}",
+                   err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
     if result.missing or result.unreadable or problems:
@@ -143,9 +147,11 @@ def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str
         head = f"{_plural(len(changed), 'file')} {verb}"
     parts = [head, f"{_plural(result.sites, 'call site')} migrated" + (" (would be)" if dry and changed else "")]
     manual = result.manual
-    files = sorted({m.path for m in manual})
+    files = sorted({printable(m.path) for m in manual})
     where = f" in {', '.join(files[:5])}{', ...' if len(files) > 5 else ''}" if files else ""
     parts.append(f"{_plural(len(manual), 'manual item')} left{where}")
+    if result.todos:
+        parts.append(f"{_plural(len(result.todos), 'TODO comment')} in the code")
     if problems:
         parts.append(f"{_plural(len(problems), 'file')} skipped")
     return "ft-migrate fix: " + ", ".join(parts)

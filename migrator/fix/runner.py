@@ -29,8 +29,9 @@ from typing import Mapping
 from codemods import gather_codemods
 from codemods._base import TODO_RE
 from migrator.catalog import load_catalog
-from migrator.findings import ScanError
+from migrator.findings import Finding, ScanError
 from migrator.scan import prefilter
+from migrator.scan.filetypes import kind_of
 from migrator.sources import Source, display_path, read_sources, run_pool
 from migrator.walk import walk
 
@@ -52,8 +53,8 @@ class Options:
 
 
 @dataclass(frozen=True)
-class ManualItem:
-    """A TODO marker left in a file: something the user still has to do."""
+class TodoMarker:
+    """A ``# TODO(ft-migrate ...)`` comment in a file: what to do, where the code says it."""
 
     path: str
     line: int
@@ -70,7 +71,7 @@ class FileResult:
     new: bytes = b""
     sites: int = 0
     v0_migrated: bool = False
-    manual: list[ManualItem] = field(default_factory=list)
+    todos: list[TodoMarker] = field(default_factory=list)
     reason: str = ""
 
 
@@ -82,6 +83,9 @@ class FixResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     files_seen: int = 0
     files_parsed: int = 0
+    # What a scan of the fixed files still reports (scan's own findings, so the two agree): the
+    # manual work, and anything fixable that this run did not rewrite (--only/--skip, a TODO).
+    manual: list[Finding] = field(default_factory=list)
 
     def by_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
@@ -91,8 +95,8 @@ class FixResult:
         return sum(f.sites for f in self.files)
 
     @property
-    def manual(self) -> list[ManualItem]:
-        return [m for f in self.files for m in f.manual]
+    def todos(self) -> list[TodoMarker]:
+        return [m for f in self.files for m in f.todos]
 
 
 def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] = (),
@@ -105,12 +109,17 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     result.unreadable = [(display_path(d), reason) for d, reason in walked.unreadable]
     code: list[Source] = []
     pins: list[Source] = []
+    everything: list[Source] = []  # every file scan would read: scanned again after the fix
     extra = tuple(old.encode() for old, _ in options.model_map)
-    for entry in read_sources(walked.files, lambda kind: kind in CODE_KINDS or kind in PIN_KINDS):
+    for entry in read_sources(walked.files, named=paths):
         if isinstance(entry, ScanError):
-            result.files.append(FileResult(entry.path, entry.path, "failed", reason=entry.reason))
+            if _fixed_kind(kind_of(entry.path)):
+                result.files.append(FileResult(entry.path, entry.path, "failed", reason=entry.reason))
             continue
+        everything.append(entry)
         _, _, kind, data = entry
+        if not _fixed_kind(kind):
+            continue
         result.files_seen += 1
         if kind in PIN_KINDS:
             if b"openai" in data.lower():
@@ -118,11 +127,26 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
         elif prefilter.needs_scan(kind, data, catalog) or any(e in data for e in extra):
             code.append(entry)
     result.files_parsed = len(code)
-    result.files.extend(run_pool(_fix_one, code, options, jobs))
+    result.files.extend(run_pool(_fix_one, code, options, jobs, _crashed))
     if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
         result.files.extend(_fix_one(entry, options) for entry in pins)
     result.files.sort(key=lambda f: f.shown)
+    result.manual = _manual_after(everything, result, options, jobs)
     return result
+
+
+def _fixed_kind(kind: str | None) -> bool:
+    return kind is None or kind in CODE_KINDS or kind in PIN_KINDS
+
+
+def _manual_after(sources: list[Source], result: FixResult, options: Options, jobs: int | None) -> list[Finding]:
+    """What scan reports in the files as fixed: the same list, whatever the file kind."""
+    from migrator.scan.runner import scan_sources
+
+    new = {f.path: f.new for f in result.files if f.status == "changed"}
+    fixed = [(path, shown, kind, new.get(path, data)) for path, shown, kind, data in sources]
+    findings, _ = scan_sources(fixed, load_catalog(options.catalog_files, options.as_of, options.target), jobs)
+    return findings
 
 
 def _tree_uses_v0_jobs(code: list[Source]) -> bool:
@@ -130,12 +154,18 @@ def _tree_uses_v0_jobs(code: list[Source]) -> bool:
     return any(b"FineTuningJob" in data for _, _, kind, data in code if kind != "markdown")
 
 
+def _crashed(entry: Source) -> FileResult:
+    path, shown, _, data = entry
+    return FileResult(path, shown, "failed", old=data, new=data,
+                      reason="the parser crashed on this file (its process died); left alone")
+
+
 def _fix_one(entry: Source, options: Options) -> FileResult:
     """One file through its fixer; every failure becomes a result, never an exception."""
     from libcst import ParserSyntaxError
 
     from migrator.fix import cli_lines, notebook, pins
-    from migrator.fix.transform import transform_python
+    from migrator.fix.transform import TooDeep, transform_python
 
     path, shown, kind, data = entry
     catalog = load_catalog(options.catalog_files, options.as_of, options.target)
@@ -156,7 +186,7 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
     except ParserSyntaxError as exc:
         return FileResult(path, shown, "skipped", old=data, new=data,
                           reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
-    except notebook.NotebookError as exc:
+    except (notebook.NotebookError, TooDeep) as exc:
         return FileResult(path, shown, "skipped", old=data, new=data, reason=f"{exc}; left alone")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
@@ -169,11 +199,11 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
                           reason=f"internal error: {type(exc).__name__}: {exc}; left alone")
     if res.new != data:
         res.status = "changed"
-    res.manual = manual_items(res.new, shown)
+    res.todos = todo_markers(res.new, shown)
     return res
 
 
-def manual_items(data: bytes, shown: str) -> list[ManualItem]:
+def todo_markers(data: bytes, shown: str) -> list[TodoMarker]:
     """The ``# TODO(ft-migrate FT0nn): ...`` markers in ``data``, with their lines."""
     if b"TODO(ft-migrate" not in data:
         return []
@@ -182,7 +212,7 @@ def manual_items(data: bytes, shown: str) -> list[ManualItem]:
     for n, line in enumerate(text.splitlines(), 1):
         m = TODO_RE.search(line)
         if m:
-            out.append(ManualItem(shown, n, m.group(1), m.group(2).rstrip('",\\n').strip()))
+            out.append(TodoMarker(shown, n, m.group(1), m.group(2).rstrip('",\\n').strip()))
     return out
 
 

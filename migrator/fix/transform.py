@@ -23,6 +23,11 @@ from libcst.codemod import CodemodContext
 from codemods._base import SITES, V0_MIGRATED, MigrationCommand
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
+from migrator.nesting import may_be_too_deep, too_deep
+
+
+class TooDeep(ValueError):
+    """The source is nested deeper than CPython (and LibCST's parser) can take; not parsed."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,8 @@ class Transformed:
 def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
                      model_map: Mapping[str, str] | None = None, filename: str | None = None,
                      *, holes: bool = True) -> Transformed:
-    """The migrated bytes of ``data``; raises ``libcst.ParserSyntaxError`` if it does not parse.
+    """The migrated bytes of ``data``; raises ``libcst.ParserSyntaxError`` if it does not parse,
+    :class:`TooDeep` (before any parse) if its nesting would crash the parser.
 
     With ``holes`` (the default) a large module's dull statements are punched out
     before the codemods run and restored after; the result is the same bytes as
@@ -43,6 +49,7 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
     not parse, a codemod lost or duplicated a placeholder) the whole module is
     transformed instead.
     """
+    _check_depth(data)
     if holes:
         done = _transform_with_holes(data, codemods, catalog, model_map, filename)
         if done is not None:
@@ -50,6 +57,18 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
     module, sites, v0 = _run(cst.parse_module(data), codemods, catalog, model_map, filename)
     out = module.bytes
     return Transformed(out if out != data else data, sites, v0)
+
+
+def _check_depth(data: bytes) -> None:
+    if not may_be_too_deep(data):
+        return  # the usual case, decided without decoding
+    try:
+        source = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        source = data.decode("latin-1")  # LibCST will report the encoding; count brackets all the same
+    reason = too_deep(source)
+    if reason:
+        raise TooDeep(reason)
 
 
 def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,

@@ -7,6 +7,7 @@ import json
 
 from migrator import __version__
 from migrator.catalog import Catalog
+from migrator.output.paths import json_text
 from migrator.output.summary import summarize
 from migrator.scan.runner import ScanResult
 
@@ -24,4 +25,4 @@ def document(result: ScanResult, catalog: Catalog, as_of: dt.date) -> dict:
 
 
 def render(result: ScanResult, catalog: Catalog, as_of: dt.date) -> str:
-    return json.dumps(document(result, catalog, as_of), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document(result, catalog, as_of), indent=2, ensure_ascii=False)) + "\n"

@@ -17,6 +17,7 @@ import json
 from migrator import __version__
 from migrator.catalog import Catalog
 from migrator.findings import Finding
+from migrator.output.paths import json_text, uri
 from migrator.output.summary import summarize
 from migrator.rules import HELP_URI, RULES
 from migrator.scan.runner import ScanResult
@@ -41,7 +42,7 @@ def _rule(rule_id: str) -> dict:
 
 def _fingerprint(f: Finding, line_text: str) -> str:
     """Stable across unrelated edits: rule, path, the legacy thing and its line's text."""
-    digest = hashlib.sha256(f"{f.rule}\0{f.path}\0{f.legacy}\0{line_text.strip()}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{f.rule}\0{f.path}\0{f.legacy}\0{line_text.strip()}".encode("utf-8", "surrogateescape")).hexdigest()
     return f"{digest[:32]}:1"
 
 
@@ -117,7 +118,7 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date) -> str:
             "level": RULES[f.rule].level,
             "message": {"text": message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": uri(f.path), "uriBaseId": "%SRCROOT%"},
                 "region": region}}],
             "partialFingerprints": {"primaryLocationLineHash": _fingerprint(f, text)},
             "properties": {"kind": f.kind, "legacy": f.legacy, "replacement": f.replacement,
@@ -125,7 +126,7 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date) -> str:
         }
         results.append(entry)
     notifications = [{"level": "error", "message": {"text": e.reason},
-                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path,
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(e.path),
                                                                                "uriBaseId": "%SRCROOT%"}}}]}
                      for e in result.errors]
     doc = {
@@ -146,4 +147,4 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date) -> str:
                            "summary": summarize(result, catalog, as_of)},
         }],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

@@ -14,11 +14,13 @@ from rich.console import Console
 from rich.text import Text
 
 from migrator.catalog import Catalog
+from migrator.output.paths import printable
 from migrator.output.summary import headline, summarize
 from migrator.scan.runner import ScanResult
 
 
 def location(path: str, line: int, column: int, cell: int | None) -> str:
+    path = printable(path)
     return f"{path}:cell {cell}:{line}:{column}" if cell is not None else f"{path}:{line}:{column}"
 
 
@@ -39,6 +41,6 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date, out: TextIO, er
     err_console = Console(file=err, highlight=False, soft_wrap=True, force_terminal=color,
                           no_color=color is False, emoji=False)
     for e in result.errors:
-        err_console.print(Text.assemble((f"{e.path}", "bold"), ": ", ("error", "red"), f": {e.reason}"))
+        err_console.print(Text.assemble((printable(e.path), "bold"), ": ", ("error", "red"), f": {e.reason}"))
     summary = summarize(result, catalog, as_of)
     err_console.print(Text(headline(summary, catalog) + "."))

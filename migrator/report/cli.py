@@ -10,6 +10,7 @@ import click
 
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, no_cache_option, write_output
+from migrator.output.paths import json_text, printable
 
 
 @click.command()
@@ -48,15 +49,15 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
     doc = figures.build(result, catalog, as_of, priced, errors)
     if fmt == "json":
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     elif fmt == "markdown":
         from migrator.report import markdown
 
-        text = markdown.render(doc)
+        text = printable(markdown.render(doc))  # file names that are not UTF-8: \xNN
     else:
         from migrator.report import html
 
-        text = html.render(doc)
+        text = printable(html.render(doc))
     try:
         write_output(text, output)
     except OSError as exc:

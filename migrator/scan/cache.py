@@ -171,6 +171,8 @@ class ScanCache:
         if seen is None:
             return
         shown, sig = seen
+        if not _utf8(key):
+            return  # a file name that is not UTF-8 cannot be stored in the JSON cache: scanned every run
         scanned, parsed, findings, errors = entry
         self.new[key] = [shown, list(sig), scanned, parsed, [list(astuple(f)) for f in findings],
                          [[e.path, e.reason] for e in errors]]
@@ -203,3 +205,11 @@ class ScanCache:
                     other.unlink()
             except OSError:
                 continue
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -12,6 +12,7 @@ unchanged since an earlier run are not even read: their results come from it.
 
 from __future__ import annotations
 
+import os
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -19,6 +20,7 @@ from typing import Callable
 
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
+from migrator.nesting import too_deep
 from migrator.scan import prefilter
 from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
@@ -49,8 +51,9 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
     to_read = walked.files
     if cache is not None:
         to_read = []
+        named = {os.path.normpath(p) for p in paths}  # read each time: a skip is said, not cached
         for path in walked.files:
-            entry = cache.get(str(path), display_path(str(path)))
+            entry = None if str(path) in named else cache.get(str(path), display_path(str(path)))
             if entry is None:
                 to_read.append(path)
             else:
@@ -59,7 +62,7 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
     candidates: list[Source] = []
     entries: dict[str, Entry] = {str(p): Entry(False, False, [], []) for p in to_read}  # skipped unless read
     unread: set[str] = set()
-    for source in read_sources(to_read):
+    for source in read_sources(to_read, named=paths):
         if isinstance(source, ScanError):
             result.errors.append(source)
             unread.add(source.path)
@@ -68,7 +71,8 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
         entries[source[0]] = Entry(True, parsed, [], [])
         if parsed:
             candidates.append(source)
-    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog.spec, jobs)):
+    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog.spec, jobs,
+                                                                            _crashed)):
         entries[source[0]] = Entry(True, True, findings, errors)
     if unread:  # not cached: tried again next run
         entries = {path: entry for path, entry in entries.items() if display_path(path) not in unread}
@@ -81,6 +85,18 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
+
+
+def scan_sources(sources: list[Source], catalog: Catalog, jobs: int | None = None
+                 ) -> tuple[list[Finding], list[ScanError]]:
+    """Findings and errors of files already in memory (fix scans the files as it fixed them)."""
+    candidates = [s for s in sources if prefilter.needs_scan(s[2], s[3], catalog)]
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    for found, failed in run_pool(_scan_one, candidates, catalog.spec, jobs, _crashed):
+        findings.extend(found)
+        errors.extend(failed)
+    return sorted(findings, key=Finding.sort_key), sorted(errors)
 
 
 def _count(result: ScanResult, entry: Entry) -> None:
@@ -106,11 +122,18 @@ def _scan_one(candidate: Source, spec: tuple) -> tuple[list[Finding], list[ScanE
         findings = SCANNERS[kind](text, shown, catalog, errors)
     except ScanFailure as exc:
         return [], [ScanError(shown, str(exc))]
+    except RecursionError:
+        return [], [ScanError(shown, "nested too deeply to read; file skipped")]
     except Exception as exc:  # noqa: BLE001 - a scanner bug must not end the scan
         return [], [ScanError(shown, f"internal error in the {kind} scanner: {type(exc).__name__}: {exc}")]
     if kind != "notebook":
         findings = unsuppressed(findings, text)
     return findings, errors
+
+
+def _crashed(source: Source) -> tuple[list[Finding], list[ScanError]]:
+    return [], [ScanError(source[1], f"the {source[2]} scanner crashed on this file (its process died); "
+                                     f"file skipped")]
 
 
 def decode(data: bytes, kind: str) -> str:
@@ -139,6 +162,10 @@ def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> 
 
     from migrator.scan.python import scan_python, scan_python_lines
 
+    deep = too_deep(text)
+    if deep:
+        errors.append(ScanError(path, f"{deep}; not parsed, only line-level rules applied"))
+        return scan_python_lines(text, path, catalog)
     try:
         return scan_python(text, path, catalog)
     except ParserSyntaxError as exc:
@@ -151,20 +178,9 @@ def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> 
 
 
 def _notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
-    from libcst import ParserSyntaxError
-
     from migrator.scan.notebook import scan_notebook
-    from migrator.scan.python import scan_python, scan_python_lines
 
-    def python_scanner(source: str, cell_path: str) -> list[Finding]:
-        try:
-            return scan_python(source, cell_path, catalog)
-        except ParserSyntaxError as exc:
-            errors.append(ScanError(path, f"a code cell does not parse as Python 3 (cell line {exc.raw_line}: "
-                                          f"{exc.message}); only line-level rules applied to it"))
-            return scan_python_lines(source, cell_path, catalog)
-
-    return scan_notebook(text, path, catalog, python_scanner)
+    return scan_notebook(text, path, catalog, errors)
 
 
 def _with(module: str, func: str, *args) -> Callable[..., list[Finding]]:

@@ -35,3 +35,20 @@ def test_fix_leaves_only_manual_findings_on_the_example(tmp_path, monkeypatch):
     ]
     second = runner.invoke(cli, ["fix", ".", "--check"])
     assert second.exit_code == 0, second.output  # idempotent: nothing left to rewrite
+
+
+def test_fix_lists_the_manual_work_scan_reports_after_it(tmp_path, monkeypatch):
+    """Config files, ``prepare_data`` lines, JavaScript: fix names every manual finding, not only its TODOs."""
+    shutil.copytree(EXAMPLE, tmp_path / "app")
+    monkeypatch.chdir(tmp_path / "app")
+    runner = CliRunner()
+    fixed = runner.invoke(cli, ["fix", "."])
+    *listed, summary = fixed.stderr.splitlines()
+    scanned = runner.invoke(cli, ["scan", "--no-cache", "."])
+    assert listed == scanned.stdout.splitlines()
+    assert len(listed) == 8
+    assert summary == ("ft-migrate fix: 8 files changed, 19 call sites migrated, 8 manual items left in Makefile, "
+                       "app/settings.py, config/settings.yaml, notebooks/experiments.ipynb, scripts/retrain.sh, "
+                       "..., 5 TODO comments in the code")
+    dry = CliRunner().invoke(cli, ["fix", "--diff", "."])
+    assert dry.stderr.splitlines()[:-1] == listed  # nothing rewritten now: the same manual work

@@ -129,9 +129,13 @@ def test_manual_items_are_listed_with_their_place(tmp_path: Path, monkeypatch: p
     result = run("follow.py")
     assert result.exit_code == 1
     assert result.stderr == (
-        "follow.py:3: FT010 FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
-        "poll list_events (newest first) until the job is finished\n"
-        "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py\n")
+        "follow.py:4:10 FT010 openai.FineTune.stream_events calls the legacy /v1/fine-tunes endpoint, shut down "
+        "on 2024-01-04; it has no equivalent\n"
+        "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py, "
+        "1 TODO comment in the code\n")
+    assert Path("follow.py").read_text().splitlines()[2] == (
+        "# TODO(ft-migrate FT010): FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
+        "poll list_events (newest first) until the job is finished")
 
 
 def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,3 +224,13 @@ def test_each_codemod_runs_alone_under_libcst_tool(cls, tmp_path: Path) -> None:
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert target.read_bytes() == case.with_name(case.name.replace(".input.py", ".expected.py")).read_bytes()
+
+
+def test_findings_fix_did_not_rewrite_are_listed_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.py").write_text('import openai\nopenai.FineTune.list()\nopenai.Completion.create(model="ada")\n')
+    result = run("--only", "FX001", "a.py")
+    assert Path("a.py").read_text() == 'import openai\nopenai.FineTuningJob.list()\nopenai.Completion.create(model="ada")\n'
+    assert result.stderr == (
+        "a.py:3:32 FT020 model 'ada' (passed as model=) will be shut down on 2024-01-04; use 'babbage-002' [fixable]\n"
+        "ft-migrate fix: 1 file changed, 1 call site migrated, 1 manual item left in a.py\n")

@@ -43,7 +43,7 @@ def no_reading(monkeypatch):
     """Fail the test if the runner reads a file or parses anything."""
     def refuse(*args, **kwargs):
         raise AssertionError("a file was read although the cache holds it")
-    monkeypatch.setattr(runner, "read_sources", lambda paths: iter(refuse() for _ in paths))
+    monkeypatch.setattr(runner, "read_sources", lambda paths, **named: iter(refuse() for _ in paths))
     monkeypatch.setattr(runner, "run_pool", lambda func, sources, *rest: [refuse() for _ in sources])
 
 
@@ -120,7 +120,7 @@ def test_read_failures_are_tried_again(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_text(LEGACY)
     real = runner.read_sources
     monkeypatch.setattr(runner, "read_sources",
-                        lambda paths: iter([ScanError("a.py", "cannot read: Permission denied")]))
+                        lambda paths, **named: iter([ScanError("a.py", "cannot read: Permission denied")]))
     code, doc = scan_json()
     assert (code, doc["errors"], doc["findings"]) == (0, [{"path": "a.py", "reason": "cannot read: Permission denied"}], [])
     monkeypatch.setattr(runner, "read_sources", real)

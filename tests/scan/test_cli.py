@@ -140,11 +140,16 @@ def test_suppression_comment(tree):
     assert [(f["line"], f["rule"]) for f in doc["findings"]] == [(3, "FT010")]
 
 
-def test_binary_and_huge_files_are_skipped(tree):
-    tree({"blob.py": b"\0\0openai.FineTune.create()", "huge.py": "openai.FineTune.list()\n" * 300_000})
+def test_binary_and_huge_files_are_skipped_and_listed(tree):
+    tree({"blob.py": b"\0\0openai.FineTune.create()", "huge.py": "openai.FineTune.list()\n" * 300_000,
+          "logo.png": b"\x89PNG\0\0"})
     result = run(".", "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["summary"]["files_scanned"] == 0
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["files_scanned"] == 0
+    assert doc["errors"] == [
+        {"path": "blob.py", "reason": "binary content (a NUL byte in the first 8 KB, or UTF-16 text); skipped"},
+        {"path": "huge.py", "reason": "6,900,000 bytes, over the 5 MB limit for source files; skipped"}]
 
 
 def test_parallel_and_serial_scans_agree(tree):
