@@ -227,9 +227,12 @@ class _Visitor(cst.CSTVisitor):
             self.is_resource(func.value)
             or isinstance(func.value, cst.Attribute) and func.value.attr.value == self.v1["legacy"])
         purpose = "fine-tuning" if creates else "inference"
+        # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
+        sdk_call = any(n.startswith("openai.") for n in names)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in MODEL_KWARGS:
-                self.model_argument(arg.keyword.value, arg.value, purpose)
+                fixable = arg.keyword.value != "engine" or sdk_call
+                self.model_argument(arg.keyword.value, arg.value, purpose, fixable)
 
     def v1_call(self, node: cst.Call) -> None:
         method = node.func.attr.value  # type: ignore[attr-defined]
@@ -270,18 +273,19 @@ class _Visitor(cst.CSTVisitor):
                         self.handled.add(id(sub))
 
     # -- models ------------------------------------------------------------------
-    def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str) -> None:
+    def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str, fixable: bool) -> None:
         if isinstance(value, cst.SimpleString):
-            self.model_literal(value, f"passed as {keyword}=", purpose)
+            self.model_literal(value, f"passed as {keyword}=", purpose, fixable)
         elif isinstance(value, cst.Name):
             self.model_names.append((value, purpose))
 
-    def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference") -> None:
+    def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference",
+                      fixable: bool = True) -> None:
         text = node.evaluated_value
         if isinstance(text, str):
             self.handled.add(id(node))
             self.add(model_finding(text, self.path, self.span(node), self.catalog, context=context,
-                                   purpose=purpose))
+                                   purpose=purpose, fixable=fixable))
 
     def resolve_model_names(self) -> None:
         """Follow names passed as model=/engine= to the constant or default they hold."""

@@ -265,3 +265,10 @@ def test_builtin_names_do_not_break_resolution():
            '    openai.Completion.create(model=str, prompt=input)\n'
            '    return openai.FineTune.list(id=id)\n')
     assert [(f[0], f[3]) for f in scan(src)] == [(5, "FT010")]
+
+
+def test_engine_on_a_call_that_is_not_the_sdk_is_not_fixable():
+    """fix turns engine= into model= only on openai's own calls; scan must not promise more."""
+    code = ('import openai\nstore.get(engine="curie")\nopenai.Completion.create(engine="curie", prompt="p")\n')
+    found = [(f.line, f.rule, f.legacy, f.fixable) for f in scan_python(code, "a.py", load_catalog())]
+    assert found == [(2, "FT020", "curie", False), (3, "FT020", "curie", True)]
