@@ -1,0 +1,69 @@
+"""Data and fix agree: the separator ``data check`` finds in the training prompts is what
+``fix`` strips from the runtime prompt of a call it moves to chat completions, by one rule
+(:func:`migrator.data.conventions.split_ending`) over one list (the catalog's separators)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from migrator.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_the_example_prompt_loses_the_separator_its_training_data_is_converted_without(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "fixtures" / "legacy_app", tmp_path / "app")
+    monkeypatch.chdir(tmp_path / "app")
+    check = run("data", "check", "data/train.jsonl", "--format", "json", "--as-of", "2026-11-28")
+    separator = json.loads(check.stdout)["separator"]
+    assert separator == "\n\n###\n\n"
+    source = Path("app/complete.py").read_text()
+    assert 'prompt=ticket + "\\n\\n###\\n\\n"' in source
+
+    converted = run("data", "convert", "data/train.jsonl", "--to", "chat", "-o", "chat.jsonl")
+    assert converted.exit_code == 0, converted.stderr
+    first = json.loads(Path("chat.jsonl").read_text().splitlines()[0])
+    prompt = json.loads(Path("data/train.jsonl").read_text().splitlines()[0])["prompt"]
+    assert first["messages"][0] == {"role": "user", "content": prompt.removesuffix(separator)}
+
+    fixed = run("fix", "app/complete.py", "--as-of", "2026-11-28")
+    assert fixed.exit_code == 1, fixed.stderr
+    assert ('    response = openai.ChatCompletion.create(model=CLASSIFIER, messages=[{"role": "user", '
+            '"content": ticket}], max_tokens=1)\n') in Path("app/complete.py").read_text()
+
+
+CUSTOM = '''import openai
+
+
+def label(text):
+    response = openai.Completion.create(model="text-davinci-003", prompt=text + "\\n\\nLABEL:\\n\\n")
+    return response["choices"][0]["text"]
+'''
+
+
+def test_a_separator_added_to_the_catalog_is_detected_by_data_and_stripped_by_fix(tmp_path, monkeypatch):
+    """One list, one rule: a user catalog's extra separator changes both commands alike."""
+    monkeypatch.chdir(tmp_path)
+    catalog = tmp_path / "extra.toml"
+    catalog.write_text('[data]\nseparators = [" ->", "\\n\\nLABEL:\\n\\n"]\n')
+    Path("label.py").write_text(CUSTOM)
+    rows = [{"prompt": f"ticket {i} says{' ' * (i % 3)} hello\n\nLABEL:\n\n", "completion": f" {i}\n"}
+            for i in range(12)]
+    Path("train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    without = run("fix", "--diff", "label.py", "--as-of", "2026-11-28")
+    assert '"content": text + "\\n\\nLABEL:\\n\\n"}]' in without.stdout  # not a separator the catalog knows
+
+    check = run("data", "check", "train.jsonl", "--format", "json", "--catalog", str(catalog))
+    assert json.loads(check.stdout)["separator"] == "\n\nLABEL:\n\n"
+    fixed = run("fix", "--diff", "label.py", "--as-of", "2026-11-28", "--catalog", str(catalog))
+    assert ('+    response = openai.ChatCompletion.create(model="gpt-4.1-mini", messages=[{"role": "user", '
+            '"content": text}])\n') in fixed.stdout
