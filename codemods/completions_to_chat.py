@@ -50,7 +50,6 @@ from libcst.metadata import (Assignment, ParentNodeProvider, QualifiedNameProvid
 
 from codemods._base import MigrationCommand, string_value, with_string_value
 from migrator.advice import for_model as advise
-from migrator.catalog import Catalog
 from migrator.data.conventions import split_ending
 from migrator.lifecycle import resolve, target_warnings
 
@@ -112,7 +111,6 @@ class Planner:
         self.catalog = command.catalog
         self.spec = command.catalog.completions
         self.plans: dict[cst.Call, Plan | None] = {}
-        self._strong_v1: dict[cst.CSTNode, bool] = {}
 
     # -- which calls -------------------------------------------------------
     def generation(self, call: cst.Call) -> str | None:
@@ -122,9 +120,10 @@ class Planner:
             return None
         receiver = func.value
         if isinstance(receiver, cst.Attribute) and receiver.attr.value == self.spec["v1_legacy"]:
-            base = receiver.value
-            if isinstance(base, cst.Attribute) and base.attr.value == "chat":
+            if self.chat_call(call):
                 return None
+            # The v1 client has no ``acreate``: an AsyncOpenAI client's ``create`` is awaited.
+            base = receiver.value
             if func.attr.value == "create" and (self.v1_receiver(base) or self.command.uses_v1_client()):
                 return "v1"
             return None
@@ -421,10 +420,6 @@ class CompletionsToChatCommand(MigrationCommand):
     DESCRIPTION = "Move completions calls to chat completions where the model's replacement is a chat model."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     TRIGGERS = ("Completion", "completions")
-
-    @classmethod
-    def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
-        return any(t in code for t in cls.TRIGGERS)
 
     # -- what flows from a moved call ---------------------------------------
     def visit_Module(self, node: cst.Module) -> None:

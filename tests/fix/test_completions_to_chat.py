@@ -67,3 +67,28 @@ def test_a_separator_added_to_the_catalog_is_detected_by_data_and_stripped_by_fi
     fixed = run("fix", "--diff", "label.py", "--as-of", "2026-11-28", "--catalog", str(catalog))
     assert ('+    response = openai.ChatCompletion.create(model="gpt-4.1-mini", messages=[{"role": "user", '
             '"content": text}])\n') in fixed.stdout
+
+
+TARGETED = '''import openai
+
+
+def answer(question):
+    response = openai.Completion.create(model="text-davinci-003", prompt=question, max_tokens=20)
+    return response.choices[0].text
+'''
+
+
+def test_a_chat_target_moves_the_call_on_a_date_completion_models_are_alive(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("answer.py").write_text(TARGETED)
+    assert run("fix", "--diff", "answer.py", "--as-of", "2023-12-01").stdout.count("ChatCompletion") == 0
+    result = run("fix", "answer.py", "--as-of", "2023-12-01", "--target", "gpt-3.5-turbo")
+    assert result.exit_code == 1, result.stderr
+    assert Path("answer.py").read_text() == (
+        "import openai\n"
+        "\n"
+        "\n"
+        "def answer(question):\n"
+        '    response = openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=[{"role": "user", '
+        '"content": question}], max_tokens=20)\n'
+        "    return response.choices[0].message.content\n")
