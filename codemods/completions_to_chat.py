@@ -1,4 +1,4 @@
-"""FX008: move completions calls to chat completions where no completion model is left.
+"""FX008: move completions calls to chat completions where their model's replacement is a chat model.
 
 Before (``--as-of 2026-11-28``)::
 
@@ -9,7 +9,7 @@ Before (``--as-of 2026-11-28``)::
 After::
 
     def classify(ticket, engine="gpt-4.1-mini"):
-        # TODO(ft-migrate FT020): 'text-davinci-003' was shut down and no completion-format model is left: the call now uses chat completions with 'gpt-4.1-mini' (valid until ...)
+        # TODO(ft-migrate FT020): 'text-davinci-003' was shut down and no completion-format model is left: the call now uses chat completions (messages=[...]) with 'gpt-4.1-mini' (valid until ...)
         response = openai.ChatCompletion.create(model=engine, messages=[{"role": "user", "content": ticket}], max_tokens=1)
         return response["choices"][0]["message"]["content"]
 
@@ -49,7 +49,7 @@ from libcst.metadata import (Assignment, ParentNodeProvider, QualifiedNameProvid
                              ScopeProvider)
 
 from codemods._base import MigrationCommand, string_value, with_string_value
-from migrator.advice import for_model as advise
+from migrator.advice import for_model as advise, moved
 from migrator.data.conventions import split_ending
 from migrator.lifecycle import resolve, target_warnings
 
@@ -241,8 +241,7 @@ class Planner:
         if res.target is None or res.format_change != CHANGED:
             return None
         if res.valid_until is not None:
-            plan.until = (f"{name!r} was shut down and no completion-format model is left: the call now uses "
-                          f"chat completions with {res.target!r} ({res.until_text()})")
+            plan.until = moved(self.catalog, res)
         return res.target
 
     def format_of(self, name: str) -> str | None:

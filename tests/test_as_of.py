@@ -72,8 +72,8 @@ def test_fix_writes_only_models_alive_on_the_date(legacy_app, day, written, abse
                 'f"Summarize:\\n{text}\\n"}], max_tokens=200)\n'
                 '+    return response["choices"][0]["message"]["content"].strip()\n') in result.stdout
         assert ("+    # TODO(ft-migrate FT020): 'text-davinci-003' was shut down and no completion-format model is "
-                "left: the call now uses chat completions with 'gpt-4.1-mini' (valid until 2027-01-14, a "
-                "third-party date, unconfirmed)\n") in result.stdout
+                "left: the call now uses chat completions (messages=[...]) with 'gpt-4.1-mini' (valid until "
+                "2027-01-14, a third-party date, unconfirmed)\n") in result.stdout
         assert ('+    response = openai.ChatCompletion.create(model=CLASSIFIER, messages=[{"role": "user", '
                 '"content": ticket}], max_tokens=1)\n') in result.stdout
         assert "openai.Completion.create" not in _written(result.stdout)

@@ -92,3 +92,13 @@ def test_a_chat_target_moves_the_call_on_a_date_completion_models_are_alive(tmp_
         '    response = openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=[{"role": "user", '
         '"content": question}], max_tokens=20)\n'
         "    return response.choices[0].message.content\n")
+
+
+def test_the_todo_says_the_target_was_chosen_and_until_when_it_holds(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("answer.py").write_text(TARGETED)
+    result = run("fix", "--diff", "answer.py", "--as-of", "2026-08-01", "--target", "gpt-4.1-mini")
+    assert ("+    # TODO(ft-migrate FT020): 'text-davinci-003' was shut down, and --target chose chat completions "
+            "(messages=[...]) with 'gpt-4.1-mini' (valid until 2027-01-14, a third-party date, unconfirmed)\n"
+            '+    response = openai.ChatCompletion.create(model="gpt-4.1-mini", messages=[{"role": "user", '
+            '"content": question}], max_tokens=20)\n') in result.stdout
