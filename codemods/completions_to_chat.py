@@ -648,7 +648,8 @@ class CompletionsToChatCommand(MigrationCommand):
         text = cst.BooleanOperation(cst.Attribute(delta, cst.Name("content")), cst.Or(),
                                     cst.SimpleString(f"{quote}{quote}"))
         parent = self.get_metadata(ParentNodeProvider, original, None)
-        if not isinstance(parent, (cst.Arg, cst.Assign, cst.AugAssign, cst.Return, cst.Element, cst.DictElement)):
+        if not isinstance(parent, (cst.Arg, cst.Assign, cst.AugAssign, cst.Return, cst.Element, cst.DictElement,
+                                   cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             text = text.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return text
 

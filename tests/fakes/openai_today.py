@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import threading
 from typing import Any
 
@@ -321,7 +322,8 @@ class TodayAPI:
         cid = self._id("chatcmpl")
         head = {"id": cid, "created": START, "model": model}
         if body.get("stream"):
-            deltas = [{"role": "assistant", "content": ""}, *({"content": w} for w in text.split(" ")), {}]
+            words = [w for w in re.split(r"(?= )", text) if w]  # each word with the space before it
+            deltas = [{"role": "assistant", "content": ""}, *({"content": w} for w in words), {}]
             return FakeResponse.sse(
                 {**head, "object": "chat.completion.chunk",
                  "choices": [{"index": 0, "delta": d, "finish_reason": None if d else "stop"}]}

@@ -15,3 +15,8 @@ def classify(ticket, engine="text-davinci-003"):
 
 for ticket in ("Where is my order?", "Refund, please"):
     print(*classify(ticket))
+
+pieces = []
+for chunk in openai.Completion.create(model="text-davinci-003", prompt="Cancel my plan\n\n###\n\n", stream=True):
+    pieces.append(chunk["choices"][0]["text"])
+print("streamed", "".join(pieces).strip().splitlines()[0], chunk["choices"][0]["finish_reason"])

@@ -12,3 +12,7 @@ def answer(question):
 
 
 print(answer("2 + 2"))
+
+stream = client.completions.create(model="text-davinci-003", prompt="Cancel my plan\n\n###\n\n", stream=True)
+pieces = [chunk.choices[0].text for chunk in stream]
+print("streamed", "".join(pieces).strip().splitlines()[0])
