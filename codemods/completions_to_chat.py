@@ -51,7 +51,7 @@ from libcst.metadata import (Assignment, ParentNodeProvider, QualifiedNameProvid
 from codemods._base import MigrationCommand, string_value, with_string_value
 from migrator.advice import for_model as advise, moved
 from migrator.data.conventions import split_ending
-from migrator.lifecycle import resolve, target_warnings
+from migrator.lifecycle import resolve, status, target_warnings
 
 MODEL_ARGS = ("model", "engine")
 CHANGED = ("completion", "chat")
@@ -240,6 +240,10 @@ class Planner:
         res = resolve(self.catalog, name, "inference")
         if res.target is None or res.format_change != CHANGED:
             return None
+        if not (res.explicit or status(self.catalog, name)[1] or self.catalog.legacy_model(name)):
+            # Alive, only retiring: the completion model FX002 wrote a run ago stays until it
+            # is shut down, so that a second run changes nothing.
+            return None
         if res.valid_until is not None:
             plan.until = moved(self.catalog, res)
         return res.target
@@ -292,6 +296,8 @@ class Planner:
         elif self.is_list(args["prompt"].value):
             out.append("prompt= is a list of prompts: chat completions answer one conversation per call, so one "
                        "call per prompt would change what comes back")
+        elif _not_text(args["prompt"].value):
+            out.append(f"prompt={_code(args['prompt'].value)} is not text")
         return out
 
     def is_list(self, value: cst.BaseExpression) -> bool:
@@ -380,6 +386,15 @@ class Planner:
                 if sep in text or sep.encode("unicode_escape").decode() in text:
                     return sep
         return None
+
+
+def _not_text(value: cst.BaseExpression) -> bool:
+    """A literal that is no string: a number, a dict or set, bytes, None/True/False."""
+    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.Dict, cst.Set, cst.DictComp, cst.SetComp)):
+        return True
+    if isinstance(value, cst.SimpleString):
+        return "b" in value.prefix.lower()
+    return isinstance(value, cst.Name) and value.value in ("None", "True", "False")
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -102,3 +102,15 @@ def test_the_todo_says_the_target_was_chosen_and_until_when_it_holds(tmp_path, m
             "(messages=[...]) with 'gpt-4.1-mini' (valid until 2027-01-14, a third-party date, unconfirmed)\n"
             '+    response = openai.ChatCompletion.create(model="gpt-4.1-mini", messages=[{"role": "user", '
             '"content": question}], max_tokens=20)\n') in result.stdout
+
+
+def test_a_retiring_completion_model_written_a_run_ago_is_left_for_its_last_days(tmp_path, monkeypatch):
+    """On 2026-08-01 text-davinci-002 goes to gpt-3.5-turbo-instruct (alive until 2026-09-28);
+    the next run must not move that call to chat: fix, then fix --check, is clean."""
+    monkeypatch.chdir(tmp_path)
+    Path("draft.py").write_text(TARGETED.replace("text-davinci-003", "text-davinci-002"))
+    first = run("fix", "draft.py", "--as-of", "2026-08-01")
+    assert first.exit_code == 1, first.stderr
+    assert 'openai.Completion.create(model="gpt-3.5-turbo-instruct", prompt=question' in Path("draft.py").read_text()
+    again = run("fix", "--check", "draft.py", "--as-of", "2026-08-01")
+    assert again.exit_code == 0, again.stderr
