@@ -23,8 +23,10 @@ or in the constant or default argument that only feeds such calls);
 prompt (``text + "\\n\\n###\\n\\n"``) is stripped by the same rule ``data convert``
 strips it from the training prompts (:func:`migrator.data.conventions.split_ending`),
 so the runtime input matches the converted training data.  Reads of the answer
-that come from the moved call in the same scope follow: ``["choices"][i]["text"]``
-reads ``["message"]["content"]``, a streamed chunk's ``["delta"]`` content.
+that come from the moved call in the same scope, or through a function of the
+module that returns it, follow: ``["choices"][i]["text"]`` reads
+``["message"]["content"]``, a streamed chunk's ``["delta"]`` content; a returned
+answer also gets a TODO for readers elsewhere.
 
 A call is left as it is, with a TODO that says why and which model to move to,
 when moving it would change what it does: a list of prompts (one chat call per
@@ -457,10 +459,34 @@ class CompletionsToChatCommand(MigrationCommand):
                 if isinstance(n.target, cst.Name):
                     command._bind(n.target, command._element(n.iter))
 
+        # A function of this module that returns a moved call's response (every ``return``
+        # of it) makes its callers' values responses too; helpers may call helpers.
+        self._helpers: dict[str, tuple[str, str]] = {}
+
+        class Returns(cst.CSTVisitor):
+            def visit_FunctionDef(self, n: cst.FunctionDef) -> None:
+                values: list[cst.BaseExpression | None] = []
+
+                class Collect(cst.CSTVisitor):
+                    def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+                        return inner is n
+
+                    def visit_Lambda(self, inner: cst.Lambda) -> bool:
+                        return False
+
+                    def visit_Return(self, r: cst.Return) -> None:
+                        values.append(r.value)
+
+                n.visit(Collect())
+                kinds = {command._kind(v) if v is not None else None for v in values}
+                if len(kinds) == 1 and None not in kinds:
+                    command._helpers[n.name.value] = kinds.pop()
+
         while True:
-            known = dict(self._kinds)
+            known = (dict(self._kinds), dict(self._helpers))
             node.visit(Collect())
-            if self._kinds == known:
+            node.visit(Returns())
+            if (self._kinds, self._helpers) == known:
                 break
         # The constants and defaults that hold the model of moved calls only: the target
         # is written there; where others read them too, it is written in the call instead.
@@ -485,6 +511,11 @@ class CompletionsToChatCommand(MigrationCommand):
         plan = self._moved(value)
         if plan is not None:
             return ("stream" if plan.stream else "response"), plan.generation
+        call = value.expression if isinstance(value, cst.Await) else value
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and not self.qualified(call.func):
+            helper = getattr(self, "_helpers", {}).get(call.func.value)  # a function of this module
+            if helper is not None:
+                return helper
         if isinstance(value, cst.Name):
             nodes = self.assigned_nodes(value)
             kinds = {self._kinds.get(n) for n in nodes}
