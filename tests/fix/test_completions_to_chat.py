@@ -114,3 +114,23 @@ def test_a_retiring_completion_model_written_a_run_ago_is_left_for_its_last_days
     assert 'openai.Completion.create(model="gpt-3.5-turbo-instruct", prompt=question' in Path("draft.py").read_text()
     again = run("fix", "--check", "draft.py", "--as-of", "2026-08-01")
     assert again.exit_code == 0, again.stderr
+
+
+INSTRUCT = '''import openai
+
+r = openai.Completion.create(model="gpt-3.5-turbo-instruct", prompt="hi")
+print(r["choices"][0]["text"])
+'''
+
+
+def test_a_file_that_names_only_a_model_shut_down_after_2024_is_fixed(tmp_path, monkeypatch):
+    """The byte prefilter knows every model shut down by the as-of date, not only the 2024 ones."""
+    monkeypatch.chdir(tmp_path)
+    Path("instruct.py").write_text(INSTRUCT)
+    alive = run("fix", "--diff", "instruct.py", "--as-of", "2026-08-01")
+    assert (alive.exit_code, alive.stdout) == (0, "")
+    dead = run("fix", "instruct.py", "--as-of", "2026-11-28")
+    assert dead.exit_code == 1, dead.stderr
+    assert Path("instruct.py").read_text().splitlines()[3:] == [
+        'r = openai.ChatCompletion.create(model="gpt-4.1-mini", messages=[{"role": "user", "content": "hi"}])',
+        'print(r["choices"][0]["message"]["content"])']
