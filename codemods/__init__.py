@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from codemods._base import MigrationCommand
 from codemods.cli_argv_to_jobs import CliArgvToJobsCommand
+from codemods.completions_to_chat import CompletionsToChatCommand
 from codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
 from codemods.kwargs_dicts_to_jobs import KwargsDictsToJobsCommand
 from codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
@@ -28,6 +29,9 @@ REGISTRY: dict[str, type[MigrationCommand]] = {
         # Raw HTTP and the CLI do not use the SDK: independent of the others.
         RawHttpToJobsCommand,  # FX006
         CliArgvToJobsCommand,  # FX007
+        # Completions calls whose model is now a chat model move to chat with the model
+        # they need: before FX002, which would otherwise only say so in a TODO.
+        CompletionsToChatCommand,  # FX008
         # Models last: FX001 already maps the model of a create it rewrites.
         LegacyModelsToReplacementsCommand,  # FX002
     )

@@ -33,10 +33,12 @@ from typing import Mapping
 import libcst as cst
 
 from codemods._base import MigrationCommand, string_value, with_string_value
+from codemods.completions_to_chat import Planner
 from migrator.catalog import Catalog
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
+CHAT = "chat"  # the purpose of a call whose model FX008 writes (completions_to_chat)
 
 
 def _model_key(key: str | None) -> bool:
@@ -63,6 +65,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         they are passed to a fine-tuning create, else to run."""
         self._flows: dict[str, str] = {}
         self._calls: list[str] = []  # the purpose of each call being visited, innermost last
+        self._chat = Planner(self)
         flows, purpose_of = self._flows, self._purpose
 
         class Collect(cst.CSTVisitor):
@@ -77,6 +80,8 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 self.calls.pop()
 
             def visit_Arg(self, n: cst.Arg) -> None:
+                if self.calls and self.calls[-1] == CHAT:
+                    return
                 if n.keyword is not None and n.keyword.value in MODEL_ARGS and isinstance(n.value, cst.Name):
                     if flows.get(n.value.value) != "fine-tuning":
                         flows[n.value.value] = self.calls[-1] if self.calls else "inference"
@@ -84,7 +89,10 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         node.visit(Collect())
 
     def _purpose(self, call: cst.Call) -> str:
-        """"fine-tuning" for a fine-tuning create (legacy or new, any alias), else "inference"."""
+        """"fine-tuning" for a fine-tuning create (legacy or new, any alias), :data:`CHAT` for a
+        call whose model FX008 writes or explains, else "inference"."""
+        if self._chat.owns_model(call):
+            return CHAT
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in ("create", "acreate"):
             return "inference"
@@ -126,6 +134,8 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         model is the one to fine-tune in a fine-tuning create, else the one to run.
         """
         purpose = self._calls.pop()
+        if purpose == CHAT:  # FX008 moved this call to chat, or says why it could not
+            return updated_node
         keywords = [a.keyword.value if a.keyword is not None else None for a in original_node.args]
         if not any(k in MODEL_ARGS for k in keywords):
             return updated_node

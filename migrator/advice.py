@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from migrator.catalog import Catalog
-from migrator.lifecycle import Resolution, resolve
+from migrator.lifecycle import Resolution, resolve, status
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,17 @@ def for_model(catalog: Catalog, name: str, purpose: str = "inference") -> Advice
                       f"training file with `ft-migrate data convert --to {dst}`{_caveat(res)}", caveat=_caveat(res))
     return Advice(res, None, f"no {src}-format model is left: move the call to {_api(dst)} with "
                              f"{res.target!r}{until}")
+
+
+def moved(catalog: Catalog, res: Resolution) -> str:
+    """What ``fix`` says where it moved a call to the API of its target's format (a
+    completions call to chat): the model, why, the new API and until when it holds."""
+    shutdown, dead = status(catalog, res.model)
+    when = "was shut down" if dead or shutdown is None else f"will be shut down on {shutdown.date.isoformat()}"
+    until = f" ({res.until_text()})" if res.valid_until is not None else ""
+    src, dst = res.format_change or ("", "")
+    why = ", and --target chose" if res.explicit else f" and no {src}-format model is left: the call now uses"
+    return f"{res.model!r} {when}{why} {_api(dst)} with {res.target!r}{until}"
 
 
 def _api(fmt: str) -> str:

@@ -155,6 +155,7 @@ class Catalog:
     dependency: Mapping[str, str]
     data: Mapping[str, Any]
     lifecycle: Mapping[str, Any]
+    completions: Mapping[str, Any]  # moving completions calls to chat completions
     # The date the catalog answers for (`--as-of`, default today) and the user's
     # explicit `--target`: set by :func:`load_catalog`, so that every part that
     # is handed a catalog resolves replacements for the same day.
@@ -439,6 +440,7 @@ class _Validator:
             dependency=self.parse_flat_strings(("dependency",)),
             data=self.parse_data(),
             lifecycle=self.parse_lifecycle(),
+            completions=self.parse_completions(),
         )
 
     def parse_dates(self) -> dict[str, DateEntry]:
@@ -603,6 +605,17 @@ class _Validator:
                 "arguments": {k: self.get((*path, "arguments"), arguments, k, "str") for k in arguments},
                 "source": self.source(path, t),
             }
+        return out
+
+    def parse_completions(self) -> dict[str, Any]:
+        path = ("completions",)
+        t = self.table(path)
+        no_equal = self.table((*path, "no_equal"), t.get("no_equal"))
+        out: dict[str, Any] = {k: self.get(path, t, k, "str")
+                               for k in ("v0_legacy", "v0_replacement", "v1_legacy", "v1_replacement")}
+        out["methods"] = tuple(self.get(path, t, "methods", "strlist"))
+        out["no_equal"] = {k: self.get((*path, "no_equal"), no_equal, k, "str") for k in no_equal}
+        self.source(path, t)
         return out
 
     def parse_cli(self) -> dict[str, Any]:

@@ -66,11 +66,17 @@ def test_fix_writes_only_models_alive_on_the_date(legacy_app, day, written, abse
         assert "'curie' was shut down: use 'davinci-002' (valid until 2026-09-28, a corroborated date, " \
                "unconfirmed)" in result.stdout
     if day == "2026-11-28":
-        # Completion calls are not renamed to a chat model: the TODO says to move them to chat.
-        assert "-    response = openai.Completion.create(engine=engine," in result.stdout
-        assert ("# TODO(ft-migrate FT020): model 'text-davinci-003' was shut down; no completion-format model "
-                "is left: move the call to chat completions (messages=[...]) with 'gpt-4.1-mini' (valid until "
-                "2027-01-14, a third-party date, unconfirmed)") in result.stdout
+        # No completion model is left: the Completion calls move to chat completions (FX008),
+        # the classifier's prompt without the separator its training data is converted without.
+        assert ('+    response = openai.ChatCompletion.create(model=engine, messages=[{"role": "user", "content": '
+                'f"Summarize:\\n{text}\\n"}], max_tokens=200)\n'
+                '+    return response["choices"][0]["message"]["content"].strip()\n') in result.stdout
+        assert ("+    # TODO(ft-migrate FT020): 'text-davinci-003' was shut down and no completion-format model is "
+                "left: the call now uses chat completions (messages=[...]) with 'gpt-4.1-mini' (valid until "
+                "2027-01-14, a third-party date, unconfirmed)\n") in result.stdout
+        assert ('+    response = openai.ChatCompletion.create(model=CLASSIFIER, messages=[{"role": "user", '
+                '"content": ticket}], max_tokens=1)\n') in result.stdout
+        assert "openai.Completion.create" not in _written(result.stdout)
 
 
 def test_fix_today_then_check_is_clean(legacy_app):

@@ -21,6 +21,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterable
+
+
+def split_ending(text: str, endings: Iterable[str]) -> tuple[str, str | None]:
+    """``(text without the longest of endings it ends with, that ending)``, else ``(text, None)``.
+
+    The one rule for which convention a text carries, so that every part agrees:
+    ``data check`` narrows the prompts' common suffix to a catalog separator with
+    it, ``data convert`` strips the file's separator (and stop sequence) with it,
+    and ``fix`` strips a literal separator from the prompt of a call it moves to
+    chat completions with it, so the runtime input matches the converted data.
+    """
+    found = max((e for e in endings if e and text.endswith(e)), key=len, default=None)
+    return (text[: len(text) - len(found)], found) if found is not None else (text, None)
 
 
 def _common_suffix(a: str, b: str) -> str:
@@ -89,9 +103,9 @@ class Ending:
             return Decision(None, 0, None)
         suffix = self.suffix or ""
         if suffix:
-            fitting = [c for c in self.candidates if suffix.endswith(c)]
-            if fitting:
-                return Decision(max(fitting, key=len), 0, None)
+            ending = split_ending(suffix, self.candidates)[1]
+            if ending is not None:
+                return Decision(ending, 0, None)
             if len(suffix) < self.min_len:
                 return Decision(suffix, 0, None)
         best = max(range(len(self.candidates)), key=lambda i: (self.ends[i], -i))

@@ -21,6 +21,7 @@ has no faithful image in the target format.
 
 from __future__ import annotations
 
+from migrator.data.conventions import split_ending
 from migrator.data.examples import Reject
 
 SYSTEM_JOINER = "\n\n"
@@ -28,8 +29,8 @@ SYSTEM_JOINER = "\n\n"
 
 def completion_to_chat(prompt: str, completion: str, separator: str | None, stop: str | None,
                        system: str | None) -> list[dict]:
-    user = prompt[: -len(separator)] if separator and prompt.endswith(separator) else prompt
-    assistant = completion[: -len(stop)] if stop and completion.endswith(stop) else completion
+    user = split_ending(prompt, (separator,) if separator else ())[0]
+    assistant = split_ending(completion, (stop,) if stop else ())[0]
     if assistant.startswith(" "):
         assistant = assistant[1:]
     if not user:

@@ -46,7 +46,10 @@ def _words(catalog: Catalog) -> tuple[str, ...]:
 
 
 def _models(catalog: Catalog) -> str:
-    return "|".join(_escape(i) for i in sorted(catalog.legacy_models, key=len, reverse=True))
+    """The legacy models, and every model shut down by the catalog's as-of date (a
+    ``gpt-3.5-turbo-instruct`` call must move to chat after 2026-09-28)."""
+    dead = {m.id for m in catalog.models.values() if m.shutdown is not None and m.shutdown.date <= catalog.as_of}
+    return "|".join(_escape(i) for i in sorted({*catalog.legacy_models, *dead}, key=len, reverse=True))
 
 
 @functools.lru_cache(maxsize=8)

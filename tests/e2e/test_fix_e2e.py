@@ -13,6 +13,7 @@ built by ``tests.support.venvs`` (cached under ``.cache/venvs``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrator.catalog import load_catalog
+from migrator.data.conventions import split_ending
 from migrator.fix.cli import fix
 from tests.fakes.api_2023 import API2023
 from tests.fakes.openai_today import TodayAPI
@@ -107,3 +109,36 @@ def test_migrated_program_behaves_the_same(program: str, versions: tuple[str, st
             path = "/v1/completions"
         expected.append(_translate(method, path, body))
     assert _normalise(new_requests) == expected
+
+
+@pytest.mark.parametrize("program,versions,model", [
+    ("completions_v0.py", V0, "text-davinci-003"),
+    ("completions_v1.py", V1, "text-davinci-003"),
+])
+def test_completions_moved_to_chat_behave_the_same(program: str, versions: tuple[str, str], model: str,
+                                                   tmp_path: Path) -> None:
+    """As of 2026-11-28 no completion model is left: the migrated copy asks chat completions,
+    on a fake of that day's API that serves chat models only, with the prompt's separator
+    stripped as ``data convert --to chat`` strips it from the training prompts."""
+    before, after = versions
+    legacy = PROGRAMS / program
+    legacy_out, legacy_requests = _run(before, legacy, API2023())
+    assert [r.json["prompt"] for r in legacy_requests if r.json and "prompt" in r.json]
+
+    copy = tmp_path / program
+    shutil.copy(legacy, copy)
+    result = CliRunner().invoke(fix, [str(copy), "--as-of", "2026-11-28"], catch_exceptions=False)
+    assert result.exit_code == 1, result.stderr
+    today = TodayAPI(as_of=dt.date(2026, 11, 28))
+    assert model not in today.models  # the legacy program cannot run there as it is
+    new_out, new_requests = _run(after, copy, today)
+
+    assert new_out == legacy_out
+    separators = CAT.data["separators"]
+    expected = []
+    for r in legacy_requests:
+        body = {k: v for k, v in r.json.items() if k not in ("prompt", "model")}
+        content = split_ending(r.json["prompt"], separators)[0]
+        expected.append(("POST", "/v1/chat/completions", {
+            "model": "gpt-4.1-mini", "messages": [{"role": "user", "content": content}], **body}))
+    assert [(r.method, r.path, r.json) for r in new_requests] == expected

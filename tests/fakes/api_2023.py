@@ -7,7 +7,7 @@ against :class:`tests.fakes.openai_today.TodayAPI`.  Shapes follow
 events (oldest first), FineTune objects with ``hyperparams``, full file objects
 in ``training_files``/``validation_files``/``result_files``, status ``pending``
 while a job waits; ``/v1/completions`` and ``/v1/engines/{engine}/completions``
-for the GPT-3 models.
+for the GPT-3 models (JSON, or streamed word by word with ``stream``).
 
 A job moves one status further on every retrieve through the same four stages as
 the fake of today's API (its ``validating_files`` and ``queued`` both read
@@ -20,6 +20,7 @@ file in both).
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 
 from migrator.catalog import load_catalog
@@ -158,8 +159,16 @@ class API2023:
         model = engine or body.get("model")
         if model not in self.models:
             return FakeResponse.error(404, f"The model `{model}` does not exist", code="model_not_found")
+        text = f" echo:{body.get('prompt', '')}"
+        if body.get("stream"):  # word by word, each word with the space before it
+            words = [w for w in re.split(r"(?= )", text) if w]
+            cid = self._id("cmpl")
+            return FakeResponse.sse(
+                {"id": cid, "object": "text_completion", "created": START, "model": model,
+                 "choices": [{"text": w, "index": 0, "logprobs": None,
+                              "finish_reason": "stop" if i == len(words) - 1 else None}]}
+                for i, w in enumerate(words))
         return FakeResponse.json({
             "id": self._id("cmpl"), "object": "text_completion", "created": START, "model": model,
-            "choices": [{"text": f" echo:{body.get('prompt', '')}", "index": 0, "logprobs": None,
-                         "finish_reason": "stop"}],
+            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})

@@ -4,8 +4,8 @@ and the fixer's end-to-end tests.
 Shapes follow ``shared/spec/fine-tuning-api.md``: ``/v1/fine_tuning/jobs``
 create / list (``after``, ``limit``, ``has_more``, newest first) / retrieve /
 cancel / events (newest first, ``after`` pagination), ``/v1/files`` upload /
-list / retrieve / content, ``/v1/completions`` (JSON and streamed),
-``/v1/models``.  What was shut down answers like the real API does now: the
+list / retrieve / content, ``/v1/completions`` and ``/v1/chat/completions``
+(JSON and streamed), ``/v1/models``.  What was shut down answers like the real API does now: the
 legacy endpoints with 404 "Invalid URL (METHOD /v1/...)", legacy models with 404
 ``model_not_found``.
 
@@ -17,7 +17,9 @@ job whose suffix contains ``fail`` ends ``failed`` instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import re
 import threading
 from typing import Any
 
@@ -36,10 +38,16 @@ PROGRESS = ["validating_files", "queued", "running", "succeeded"]
 class TodayAPI:
     """Behaviour of the current API; serve it with :class:`tests.fakes.server.FakeServer`."""
 
-    def __init__(self) -> None:
+    def __init__(self, as_of: dt.date | None = None) -> None:
+        """``as_of``: serve only the models alive on that day (2026-11-28: chat models only)."""
         cat = load_catalog()
-        self.models = {k for k, m in cat.models.items() if not m.legacy}
-        self.models |= set(FINE_TUNABLE_SNAPSHOTS.values())
+        self.formats = {k: m.format for k, m in cat.models.items()}
+        self.base_of = cat.base_of
+        if as_of is None:
+            self.models = {k for k, m in cat.models.items() if not m.legacy}
+            self.models |= set(FINE_TUNABLE_SNAPSHOTS.values())
+        else:
+            self.models = {k for k, m in cat.models.items() if m.alive_on(as_of)}
         self.fine_tunable = {k for k, m in cat.models.items() if m.fine_tunable}
         self.terminal = set(cat.statuses["terminal"])
         self.files: dict[str, dict] = {}
@@ -60,6 +68,7 @@ class TodayAPI:
         r.add("POST", "/v1/fine_tuning/jobs/{id}/cancel", self.cancel_job)
         r.add("GET", "/v1/fine_tuning/jobs/{id}/events", self.list_events)
         r.add("POST", "/v1/completions", self.completion)
+        r.add("POST", "/v1/chat/completions", self.chat_completion)
         r.add("GET", "/v1/models", self.list_models)
         r.add("GET", "/v1/models/{id}", self.get_model)
         r.add("DELETE", "/v1/models/{id}", self.delete_model)
@@ -269,6 +278,9 @@ class TodayAPI:
             return FakeResponse.error(400, "you must provide a model parameter", param="model")
         if model not in self.models:
             return self._no_model(model)
+        if self.formats.get(model) == "chat":
+            return FakeResponse.error(404, "This is a chat model and not supported in the v1/completions endpoint. "
+                                           "Did you mean to use v1/chat/completions?")
         prompt = body.get("prompt", "")
         text = f" echo:{prompt}"
         cid = self._id("cmpl")
@@ -284,3 +296,39 @@ class TodayAPI:
             "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
+    def _chat_model(self, model: str) -> str | None:
+        """The served chat model ``model`` is, or a fine-tune (a dated snapshot too) of."""
+        base = self.base_of(model) or model
+        for served in sorted(self.models, key=len, reverse=True):
+            if self.formats.get(served) == "chat" and (base == served or base.startswith(served + "-")):
+                return served
+        return None
+
+    def chat_completion(self, req: RecordedRequest) -> FakeResponse:
+        """Answers ``echo:`` + the last message's content, whole or streamed word by word."""
+        try:
+            body = req.json
+        except ValueError:
+            return FakeResponse.error(400, "We could not parse the JSON body of your request.")
+        model = (body or {}).get("model")
+        if not model:
+            return FakeResponse.error(400, "you must provide a model parameter", param="model")
+        if self._chat_model(model) is None:
+            return self._no_model(model)
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+            return FakeResponse.error(400, "'messages' must be a non-empty array", param="messages")
+        text = f"echo:{messages[-1].get('content', '')}"
+        cid = self._id("chatcmpl")
+        head = {"id": cid, "created": START, "model": model}
+        if body.get("stream"):
+            words = [w for w in re.split(r"(?= )", text) if w]  # each word with the space before it
+            deltas = [{"role": "assistant", "content": ""}, *({"content": w} for w in words), {}]
+            return FakeResponse.sse(
+                {**head, "object": "chat.completion.chunk",
+                 "choices": [{"index": 0, "delta": d, "finish_reason": None if d else "stop"}]}
+                for d in deltas)
+        return FakeResponse.json({
+            **head, "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
