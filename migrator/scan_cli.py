@@ -8,7 +8,7 @@ import sys
 import click
 
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal, as_of_date, no_cache_option, write_output
+from migrator.cli_support import Fatal, as_of_date, check_paths, no_cache_option, write_output
 
 
 @click.command()
@@ -30,9 +30,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
          catalogs: tuple[str, ...], as_of: dt.date, color: bool | None, no_cache: bool) -> None:
     """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
 
-    Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
+    Exit status: 0 nothing found and every file read, 1 findings or a file that could
+    not be (fully) scanned, 2 usage or internal error (a path that does not exist).
     """
     from migrator.scan.runner import scan_paths
+
+    check_paths(paths)
 
     try:
         catalog = load_catalog(catalogs)
@@ -62,4 +65,4 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
             write_output(buf.getvalue(), output)
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.exit(1 if result.findings else 0)
+    sys.exit(1 if result.findings or result.errors else 0)

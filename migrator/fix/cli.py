@@ -17,8 +17,9 @@ import click
 
 from codemods import REGISTRY
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal
-from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
+from migrator import atomic
+from migrator.cli_support import Fatal, check_paths
+from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
 
 
 def _parse_map(item: str, where: str) -> tuple[str, str]:
@@ -83,6 +84,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     """
     if show_diff and check:
         raise Fatal("--diff and --check cannot be combined")
+    check_paths(paths)
     known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     for name in (*only, *skip):
         if name not in known:
@@ -106,13 +108,12 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         for f in changed:
             click.echo(f"Would rewrite {f.shown}", err=True)
     else:
-        for f in changed:
-            try:
-                write_atomic(f.path, f.new)
-            except OSError as exc:
-                f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
-                continue
+        for stale in atomic.remove_stale(result.temps):
             if verbose:
+                click.echo(f"Removed {stale}, a temporary file left by an interrupted run", err=True)
+        for f in changed:
+            write_fixed(f)
+            if verbose and f.status == "changed":
                 click.echo(f"Rewriting {f.shown}", err=True)
         changed = result.by_status("changed")
 
@@ -121,13 +122,15 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         click.echo(f"{missing}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
         click.echo(f"{directory}: {reason}", err=True)
+    for link, reason in result.links:
+        click.echo(f"{link}: {reason}", err=True)
     for f in problems:
         click.echo(f"{f.shown}: {f.reason}", err=True)
     for item in result.manual:
         click.echo(f"{item.path}:{item.line}: {item.rule} {item.message}", err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
-    if result.missing or result.unreadable or problems:
+    if result.missing or result.unreadable or result.links or problems:
         sys.exit(1)
     if changed and (show_diff or check or not exit_zero_even_if_changed):
         sys.exit(1)
@@ -144,6 +147,6 @@ def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str
     files = sorted({m.path for m in manual})
     where = f" in {', '.join(files[:5])}{', ...' if len(files) > 5 else ''}" if files else ""
     parts.append(f"{_plural(len(manual), 'manual item')} left{where}")
-    if problems:
-        parts.append(f"{_plural(len(problems), 'file')} skipped")
+    if problems or result.links:
+        parts.append(f"{_plural(len(problems) + len(result.links), 'file')} skipped")
     return "ft-migrate fix: " + ", ".join(parts)

@@ -148,11 +148,19 @@ def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert run("--only", "FX999", ".").exit_code == 2
 
 
-def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_path_is_a_usage_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run("nowhere")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("nowhere: no such file or directory\n")
+    Path("use.py").write_text(LEGACY)
+    result = run("use.py", "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: nowhere: no such file or directory\n"
+    assert Path("use.py").read_text() == LEGACY  # nothing written before the usage error
+    not_a_dir = run("use.py/")
+    assert (not_a_dir.exit_code, not_a_dir.stderr) == (2, "Error: use.py/: not a directory\n")
+    stdin = run("-")
+    assert stdin.exit_code == 2
+    assert stdin.stderr == ("Error: reading from standard input ('-') is not supported; name files or "
+                            "directories (a file named '-' can be given as ./-)\n")
 
 
 def test_unreadable_directory_is_reported_and_the_rest_fixed(tmp_path: Path,
