@@ -118,6 +118,7 @@ def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
                 seen.add(f)
                 result.files.append(Path(f))
     result.files.sort()
+    result.links.sort()
     return result
 
 

@@ -198,7 +198,10 @@ def write_fixed(f: FileResult) -> None:
     """
     try:
         atomic.write_bytes(f.path, f.new, special_ok=False, expect=f.old)
+        return
     except atomic.Refused as exc:
         f.status, f.reason = "skipped", exc.strerror
     except OSError as exc:
         f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
+    # nothing was migrated there, and only the TODOs already in the file are left
+    f.sites, f.manual = 0, manual_items(f.old, f.shown)

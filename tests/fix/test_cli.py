@@ -227,3 +227,60 @@ def test_each_codemod_runs_alone_under_libcst_tool(cls, tmp_path: Path) -> None:
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert target.read_bytes() == case.with_name(case.name.replace(".input.py", ".expected.py")).read_bytes()
+
+
+def test_a_symlink_given_stays_a_link_and_its_target_is_fixed(tree: Path) -> None:
+    os.symlink("app/train.py", "link.py")
+    result = run("link.py")
+    assert result.exit_code == 1
+    assert os.path.islink("link.py") and os.readlink("link.py") == "app/train.py"
+    assert (tree / "app" / "train.py").read_text() == MIGRATED
+    assert not [p for p in tree.rglob("*ft-migrate*")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_owner_and_mode_are_kept(tree: Path) -> None:
+    target = tree / "app" / "train.py"
+    os.chown(target, 4321, 4322)
+    os.chmod(target, 0o640)
+    assert run("app").exit_code == 1
+    st = target.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (4321, 4322, 0o640)
+    assert target.read_text() == MIGRATED
+
+
+def test_read_only_and_hard_linked_files_are_reported_and_left_alone(tree: Path) -> None:
+    (tree / "app" / "train.py").unlink()
+    ro = tree / "app" / "ro.py"
+    ro.write_text(LEGACY)
+    os.chmod(ro, 0o444)
+    linked = tree / "app" / "linked.py"
+    linked.write_text(LEGACY)
+    os.link(linked, tree / "elsewhere.py")
+    result = run("app")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "app/linked.py: has 2 hard links, which replacing it would break; left alone\n"
+        "app/ro.py: is read-only (mode 0444); left alone\n"
+        "ft-migrate fix: No files were modified, 0 call sites migrated, 0 manual items left, 2 files skipped\n")
+    assert ro.read_text() == LEGACY and linked.read_text() == LEGACY
+    assert os.stat(linked).st_nlink == 2 and stat.S_IMODE(ro.stat().st_mode) == 0o444
+
+
+def test_links_out_of_the_tree_and_loops_are_reported_and_left_alone(tree: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "shared.py"
+    outside.write_text(LEGACY)
+    os.symlink(outside, tree / "app" / "shared.py")
+    os.symlink("loop_b.py", tree / "app" / "loop_a.py")
+    os.symlink("loop_a.py", tree / "app" / "loop_b.py")
+    os.symlink("train.py", tree / "app" / "alias.py")  # inside the tree: fixed once, as train.py
+    result = run("app")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "app/loop_a.py: symlink loop; left alone\n"
+        "app/loop_b.py: symlink loop; left alone\n"
+        f"app/shared.py: symlink to {outside}, outside the tree; left alone\n"
+        "ft-migrate fix: 1 file changed, 2 call sites migrated, 0 manual items left, 3 files skipped\n")
+    assert outside.read_text() == LEGACY
+    assert (tree / "app" / "train.py").read_text() == MIGRATED
+    assert os.path.islink(tree / "app" / "alias.py") and os.path.islink(tree / "app" / "shared.py")
