@@ -17,7 +17,7 @@ import click
 import orjson
 
 from migrator.catalog import CatalogError, load_catalog
-from migrator.cli_support import Fatal
+from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
 from migrator.data.check import (DEFAULT_CANDIDATES, costs_of, default_model, parse_epochs, summarize,
                                  trainable_model)
@@ -64,6 +64,7 @@ def check(file, model, epochs, fmt, catalogs):
     Exits 0 when FILE can be used as is, 1 when lines are rejected or there are
     fewer examples than fine-tuning needs, 2 on a usage error.
     """
+    check_paths([file])
     cat = _load(catalogs)
     try:
         n_epochs = parse_epochs(epochs)
@@ -102,6 +103,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs):
     """
     from migrator.data.convert import convert_and_analyze
 
+    check_paths([file])
     cat = _load(catalogs)
     try:
         summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,

@@ -200,6 +200,9 @@ def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, t
         result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
                                  cat, listed=LISTED)
         counts = written.counts
+        if not counts["written"] and not counts["rejected"]:
+            raise DataError(f"{path}: no example to convert ({counts['lines']:,} lines, all blank); "
+                            f"{output} left as it was")
         summary = summarize(result, default_model(cat, result.format), None, cat.data)
     summary["input"] = {"file": path, "lines": counts["lines"], "written": counts["written"],
                         "rejected": list(sample), "rejected_count": counts["rejected"], "blank": counts["blank"],
