@@ -1,13 +1,14 @@
-"""Small pieces every subcommand shares: the exit-2 error, atomic output, --as-of, --no-cache."""
+"""Small pieces every subcommand shares: the exit-2 error, path checks, atomic output, --as-of, --no-cache."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import sys
-import tempfile
 
 import click
+
+from migrator import atomic
 
 
 def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
@@ -33,20 +34,27 @@ class Fatal(click.ClickException):
 
 
 def write_output(text: str, output: str | None) -> None:
-    """stdout, or ``-o FILE`` written atomically (a temp file renamed into place)."""
+    """stdout, or ``-o FILE`` replaced atomically with its mode and owner kept (see :mod:`migrator.atomic`)."""
     if output is None or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    directory = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=".ft-migrate-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic.write_bytes(output, text.encode("utf-8"))
+
+
+def check_paths(paths: tuple[str, ...] | list[str]) -> None:
+    """Every path named on the command line must exist: a typo is a usage error, as in ruff.
+
+    ``-`` (standard input) is refused by name rather than taken for a missing file.
+    """
+    for path in paths:
+        if path == "-":
+            raise Fatal("reading from standard input ('-') is not supported; name files or directories "
+                        "(a file named '-' can be given as ./-)")
+        try:
+            os.stat(path)
+        except OSError as exc:
+            raise Fatal(f"{path}: {(exc.strerror or str(exc)).lower()}") from None
 
 
 no_cache_option = click.option(

@@ -8,7 +8,7 @@ import sys
 import click
 
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, no_cache_option, write_output
+from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 
 
 @click.command()
@@ -30,10 +30,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
          no_cache: bool) -> None:
     """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
 
-    Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
+    Exit status: 0 nothing found and every file read, 1 findings or a file that could
+    not be (fully) scanned, 2 usage or internal error (a path that does not exist).
     """
     from migrator.scan.runner import scan_paths
 
+    check_paths(paths)
     catalog = open_catalog(catalogs, as_of, target, no_live)
     from migrator.scan.cache import open_cache
 
@@ -59,4 +61,4 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
             write_output(buf.getvalue(), output)
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.exit(1 if result.findings else 0)
+    sys.exit(1 if result.findings or result.errors else 0)

@@ -10,6 +10,7 @@ always taken, as ruff does, even when ignored.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pathspec
+
+from migrator.atomic import is_temp_name
 
 # Directory names never descended into.
 SKIP_DIRS = frozenset({
@@ -37,6 +40,11 @@ class WalkResult:
     missing: list[str] = field(default_factory=list)
     # (directory, reason) for directories that could not be listed: reported, not skipped silently.
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    # (link, reason) for symlinks inside a walked directory that lead out of it or nowhere: links are
+    # not followed (their in-tree targets are walked in their own place); fix reports these.
+    links: list[tuple[str, str]] = field(default_factory=list)
+    # ft-migrate's own temporary files (see migrator.atomic): never scanned, removed by fix when stale.
+    temps: list[str] = field(default_factory=list)
 
 
 def is_virtualenv(path: str) -> bool:
@@ -105,16 +113,31 @@ def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
                 seen.add(key)
                 result.files.append(Path(key))
             continue
-        for f in _walk_dir(os.path.normpath(given), excludes, respect_gitignore, result.unreadable):
+        for f in _walk_dir(os.path.normpath(given), excludes, respect_gitignore, result):
             if f not in seen:
                 seen.add(f)
                 result.files.append(Path(f))
     result.files.sort()
+    result.links.sort()
     return result
 
 
-def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool,
-              unreadable: list[tuple[str, str]]) -> Iterator[str]:
+def _link_problem(path: str, root: str) -> str | None:
+    """Why a symlink inside ``root`` is left alone, or None when it leads to something inside ``root``."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop; left alone"
+        return f"broken symlink ({exc.strerror or exc}); left alone"
+    target = os.path.realpath(path)
+    if target != root and not target.startswith(root.rstrip(os.sep) + os.sep):
+        return f"symlink to {target}, outside the tree; left alone"
+    return None
+
+
+def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool, result: WalkResult) -> Iterator[str]:
+    root = os.path.realpath(top)
     stack: list[tuple[str, _Ignore | None]] = [(top, None)]
     while stack:
         directory, parent_ignore = stack.pop()
@@ -122,7 +145,7 @@ def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool,
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            unreadable.append((directory, f"cannot list directory: {exc.strerror or exc}"))
+            result.unreadable.append((directory, f"cannot list directory: {exc.strerror or exc}"))
             continue
         for entry in entries:
             path = entry.path
@@ -136,6 +159,15 @@ def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool,
                 elif entry.is_file(follow_symlinks=False):
                     if _excluded(path, excludes) or (ignore is not None and ignore.ignored(path, False)):
                         continue
+                    if is_temp_name(entry.name):
+                        result.temps.append(path)
+                        continue
                     yield path
+                elif entry.is_symlink():
+                    if _excluded(path, excludes) or (ignore is not None and ignore.ignored(path, False)):
+                        continue
+                    reason = _link_problem(path, root)
+                    if reason is not None:
+                        result.links.append((path, reason))
             except OSError:
                 continue

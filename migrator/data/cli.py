@@ -17,7 +17,7 @@ import click
 import orjson
 
 from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
-from migrator.cli_support import Fatal
+from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
 from migrator.data.check import candidates as candidate_models
 from migrator.data.check import costs_of, default_model, no_model_note, parse_epochs, summarize, trainable_model
@@ -64,6 +64,7 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     Exits 0 when FILE can be used as is, 1 when lines are rejected or there are
     fewer examples than fine-tuning needs, 2 on a usage error.
     """
+    check_paths([file])
     cat = _load(catalogs, as_of, no_live, model)
     try:
         n_epochs = parse_epochs(epochs)
@@ -107,6 +108,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     """
     from migrator.data.convert import convert_and_analyze
 
+    check_paths([file])
     cat = _load(catalogs, as_of, no_live)
     try:
         summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,

@@ -8,8 +8,9 @@ workers meanwhile) is made without reading the output back.  Every
 non-blank input line is either written or rejected with its line number and
 reason, and the counts say so: ``lines = written + rejected + blank``.  The
 output goes to a temporary file beside ``OUT`` that replaces it only once
-everything succeeded, so an error never leaves a half-written ``OUT``; the input
-is never overwritten.  The summary is ``check``'s summary of the output file,
+everything succeeded (through :mod:`migrator.atomic`: ``OUT`` keeps its mode and
+owner, and must be a regular file), so an error or a kill never leaves a
+half-written ``OUT``; the input is never overwritten.  The summary is ``check``'s summary of the output file,
 plus an ``"input"`` section with those counts.
 
 Rejected lines are streamed to the rejects file as they are found; the summary
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
+from contextlib import ExitStack
 from typing import BinaryIO, Callable, Iterator
 
 import orjson
 
+from migrator import atomic
 from migrator.catalog import Catalog, load_catalog
 from migrator.data import transform
 from migrator.data.analysis import OK, REJECTED, SKIP, Analysis, Reader, analyze, analyze_records, suggest
@@ -147,11 +149,6 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _temp_beside(path: str) -> tuple[BinaryIO, str]:
-    fd, tmp = tempfile.mkstemp(prefix=".ft-migrate-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
-    return os.fdopen(fd, "wb", buffering=WRITE_BUFFER), tmp
-
-
 def convert_file(path: str | os.PathLike, output: str | os.PathLike, *, to: str = CHAT,
                  system: str | None = None, rejects_path: str | os.PathLike | None = None,
                  catalog: Catalog | None = None) -> dict:
@@ -183,41 +180,30 @@ def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, t
     cat = catalog if catalog is not None else load_catalog()
     source = Source.from_path(path)
     build, info = _plan(source, cat, to, system, LISTED)
-    temps: list[str] = []
     sample = Listing(LISTED)
-    try:
-        out, tmp = _temp_beside(output)
-        temps.append(tmp)
+    with ExitStack() as stack:
+        # OUT (and the rejects file) are replaced only if the whole block succeeds
+        out = stack.enter_context(atomic.replacing(output, special_ok=False, buffering=WRITE_BUFFER))
         rej = None
         if rejects_path is not None:
-            rej, rej_tmp = _temp_beside(os.fspath(rejects_path))
-            temps.append(rej_tmp)
+            rej = stack.enter_context(atomic.replacing(rejects_path, special_ok=False, buffering=WRITE_BUFFER))
 
         def reject(item: dict) -> None:
             sample.add(item)
             if rej is not None:
                 rej.write(orjson.dumps(item) + b"\n")
         written = Written(source, cat, info["format"], to, build, out, reject)
-        try:
-            with out:
-                # OUT's records, analyzed as they are written; OUT itself is read
-                # again only if it lacks a separator or stop sequence (a suggestion)
-                # (the input's size stands in for the output's, not known yet)
-                result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
-                                         cat, listed=LISTED)
-        finally:
-            if rej is not None:
-                rej.close()
+        # OUT's records, analyzed as they are written; OUT itself is read
+        # again only if it lacks a separator or stop sequence (a suggestion)
+        # (the input's size stands in for the output's, not known yet)
+        tmp = out.written_path
+        result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
+                                 cat, listed=LISTED)
         counts = written.counts
+        if not counts["written"] and not counts["rejected"]:
+            raise DataError(f"{path}: no example to convert ({counts['lines']:,} lines, all blank); "
+                            f"{output} left as it was")
         summary = summarize(result, default_model(cat, result.format), None, cat.data)
-        os.replace(tmp, output)
-        temps.remove(tmp)
-        if rejects_path is not None:
-            os.replace(rej_tmp, rejects_path)
-            temps.remove(rej_tmp)
-    finally:
-        for leftover in temps:
-            os.unlink(leftover)
     summary["input"] = {"file": path, "lines": counts["lines"], "written": counts["written"],
                         "rejected": list(sample), "rejected_count": counts["rejected"], "blank": counts["blank"],
                         "warnings": info["warnings"]}

@@ -26,6 +26,10 @@ import orjson
 
 BLANK = object()
 
+# A JSONL line longer than this is rejected unread, so memory stays bounded per example:
+# far above the longest example any fine-tunable model takes, even with every character escaped.
+MAX_LINE_BYTES = 8 << 20
+
 Record = tuple[int, object, "str | None"]
 
 
@@ -72,12 +76,35 @@ class Source:
             raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
 
 
+def _bounded_lines(f: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | int]:
+    """Each line of ``f``, or the length in bytes of a line longer than ``limit`` (never held whole)."""
+    readline = f.readline
+    while True:
+        raw = readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = readline(1 << 20)
+            if not raw:
+                break
+            size += len(raw)
+        yield size - raw.endswith(b"\n")
+
+
 def _jsonl(f: BinaryIO) -> Iterator[Record]:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     n = 0
-    for raw in f:
+    for raw in _bounded_lines(f):
         n += 1
+        if isinstance(raw, int):
+            yield n, None, (f"too_long: the line is {raw:,} bytes, past the {MAX_LINE_BYTES:,} bytes read "
+                            "for one example (no model accepts an example near that long)")
+            continue
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
         try:

@@ -17,9 +17,10 @@ import sys
 import click
 
 from codemods import REGISTRY
+from migrator import atomic
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
-from migrator.cli_support import Fatal
-from migrator.fix.runner import FixResult, Options, fix_paths, write_atomic
+from migrator.cli_support import Fatal, check_paths
+from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
 from migrator.output.paths import git_path, printable
 from migrator.output.text import location
 
@@ -87,6 +88,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     """
     if show_diff and check:
         raise Fatal("--diff and --check cannot be combined")
+    check_paths(paths)
     known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     for name in (*only, *skip):
         if name not in known:
@@ -110,13 +112,12 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         for f in changed:
             click.echo(f"Would rewrite {printable(f.shown)}", err=True)
     else:
-        for f in changed:
-            try:
-                write_atomic(f.path, f.new)
-            except OSError as exc:
-                f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
-                continue
+        for stale in atomic.remove_stale(result.temps):
             if verbose:
+                click.echo(f"Removed {stale}, a temporary file left by an interrupted run", err=True)
+        for f in changed:
+            write_fixed(f)
+            if verbose and f.status == "changed":
                 click.echo(f"Rewriting {printable(f.shown)}", err=True)
         changed = result.by_status("changed")
 
@@ -125,6 +126,8 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         click.echo(f"{printable(missing)}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
         click.echo(f"{printable(directory)}: {reason}", err=True)
+    for link, reason in result.links:
+        click.echo(f"{printable(link)}: {reason}", err=True)
     for f in problems:
         click.echo(f"{printable(f.shown)}: {f.reason}", err=True)
     for item in result.manual:
@@ -133,7 +136,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
                    err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
-    if result.missing or result.unreadable or problems:
+    if result.missing or result.unreadable or result.links or problems:
         sys.exit(1)
     if changed and (show_diff or check or not exit_zero_even_if_changed):
         sys.exit(1)
@@ -152,6 +155,6 @@ def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str
     parts.append(f"{_plural(len(manual), 'manual item')} left{where}")
     if result.todos:
         parts.append(f"{_plural(len(result.todos), 'TODO comment')} in the code")
-    if problems:
-        parts.append(f"{_plural(len(problems), 'file')} skipped")
+    if problems or result.links:
+        parts.append(f"{_plural(len(problems) + len(result.links), 'file')} skipped")
     return "ft-migrate fix: " + ", ".join(parts)

@@ -8,9 +8,10 @@ whole codemod chain, in a process pool when there are enough of them.
 
 Every file ends in a typed result (changed, unchanged, skipped with a reason,
 failed with a reason) and the run never stops on one bad file.  Writes happen in
-the main process, only when the bytes differ, through a temporary file in the
-same directory renamed over the original, so an interrupted run leaves each file
-either old or new, never half-written, with its permissions kept.
+the main process, only when the bytes differ, through :mod:`migrator.atomic` (a
+temporary file in the same directory renamed over the original), so an
+interrupted run leaves each file either old or new, never half-written, with its
+mode and owner kept; temporary files a killed run stranded are removed by the next.
 
 Dependency pins are the second phase: ``openai`` is bumped only when code in the
 tree was migrated to the v0 ``openai.FineTuningJob`` style, which the old pins
@@ -19,15 +20,13 @@ cannot run.
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from codemods import gather_codemods
 from codemods._base import TODO_RE
+from migrator import atomic
 from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
 from migrator.scan import prefilter
@@ -81,6 +80,10 @@ class FixResult:
     missing: list[str] = field(default_factory=list)
     # (directory, reason) for directories that could not be listed, as scan reports them
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    # (link, reason) for symlinks in the tree that lead out of it, nowhere, or round in a loop
+    links: list[tuple[str, str]] = field(default_factory=list)
+    # temporary files of an earlier, killed run (removed before writing)
+    temps: list[str] = field(default_factory=list)
     files_seen: int = 0
     files_parsed: int = 0
     # What a scan of the fixed files still reports (scan's own findings, so the two agree): the
@@ -107,6 +110,8 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     walked = walk(paths, excludes)
     result.missing = [display_path(m) for m in walked.missing]
     result.unreadable = [(display_path(d), reason) for d, reason in walked.unreadable]
+    result.links = [(display_path(link), reason) for link, reason in walked.links]
+    result.temps = walked.temps
     code: list[Source] = []
     pins: list[Source] = []
     everything: list[Source] = []  # every file scan would read: scanned again after the fix
@@ -216,19 +221,20 @@ def todo_markers(data: bytes, shown: str) -> list[TodoMarker]:
     return out
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` via a temporary file and a rename, keeping its mode."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".ft-migrate-", dir=directory)
+def write_fixed(f: FileResult) -> None:
+    """Write ``f.new`` over ``f.path`` through :mod:`migrator.atomic`; record why when it is not written.
+
+    The file keeps its mode, owner and hard links (a file with other links is not
+    replaced), a symlink named on the command line has its target written, a
+    read-only file is left alone, and a file edited since it was read is not
+    overwritten.
+    """
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        atomic.write_bytes(f.path, f.new, special_ok=False, expect=f.old)
+        return
+    except atomic.Refused as exc:
+        f.status, f.reason = "skipped", exc.strerror
+    except OSError as exc:
+        f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
+    # nothing was migrated there, and only the TODOs already in the file are left
+    f.sites, f.todos = 0, todo_markers(f.old, f.shown)

@@ -9,7 +9,7 @@ import sys
 import click
 
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, no_cache_option, write_output
+from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 from migrator.output.paths import json_text, printable
 
 
@@ -35,9 +35,12 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
     what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
 
-    Exit status: 0 nothing found, 1 findings, 2 usage or internal error.
+    Exit status: 0 nothing found and every file read, 1 findings or a file that could
+    not be (fully) scanned or priced, 2 usage or internal error (a path that does not exist).
     """
     from migrator.report import figures, training
+
+    check_paths(paths)
     from migrator.scan.cache import open_cache
     from migrator.scan.runner import scan_paths
 
@@ -62,4 +65,4 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
         write_output(text, output)
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.exit(1 if result.findings else 0)
+    sys.exit(1 if result.findings or result.errors or errors else 0)

@@ -38,9 +38,8 @@ from typing import NamedTuple
 
 import orjson
 
-from migrator import __version__
+from migrator import __version__, atomic
 from migrator.catalog import BUILTIN, Catalog
-from migrator.cli_support import write_output
 from migrator.findings import Finding, ScanError
 from migrator.lifecycle import lifecycle_state
 
@@ -188,10 +187,10 @@ class ScanCache:
             except OSError:
                 pass
             return
-        doc = orjson.dumps({"tool": "ft-migrate", "version": __version__, "files": entries}).decode()
+        doc = orjson.dumps({"tool": "ft-migrate", "version": __version__, "files": entries})
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            write_output(doc, str(self.path))
+            atomic.write_bytes(self.path, doc)
             self._prune()
         except OSError as exc:
             self.warn(f"cannot write the scan cache in {self.directory}: {exc.strerror or exc} "

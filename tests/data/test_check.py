@@ -164,7 +164,7 @@ def test_cli_check_exit_codes_and_json(tmp_path):
     assert run("check", FIXTURES / "defects.jsonl")[0] == 1
     assert run("check", FIXTURES / "chat_valid.jsonl")[0] == 0
     code, _, err = run("check", tmp_path / "missing.jsonl")
-    assert code == 2 and "missing.jsonl: cannot read" in err
+    assert code == 2 and "missing.jsonl: no such file or directory" in err
     code, _, err = run("check", FIXTURES / "legacy_train.jsonl", "--model", "curie")
     assert code == 2 and "'curie' is not a fine-tunable model" in err
     code, _, err = run("check", FIXTURES / "legacy_train.jsonl", "--epochs", "0")

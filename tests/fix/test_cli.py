@@ -153,11 +153,19 @@ def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert run("--only", "FX999", ".").exit_code == 2
 
 
-def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_path_is_a_usage_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run("nowhere")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("nowhere: no such file or directory\n")
+    Path("use.py").write_text(LEGACY)
+    result = run("use.py", "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: nowhere: no such file or directory\n"
+    assert Path("use.py").read_text() == LEGACY  # nothing written before the usage error
+    not_a_dir = run("use.py/")
+    assert (not_a_dir.exit_code, not_a_dir.stderr) == (2, "Error: use.py/: not a directory\n")
+    stdin = run("-")
+    assert stdin.exit_code == 2
+    assert stdin.stderr == ("Error: reading from standard input ('-') is not supported; name files or "
+                            "directories (a file named '-' can be given as ./-)\n")
 
 
 def test_unreadable_directory_is_reported_and_the_rest_fixed(tmp_path: Path,
@@ -234,3 +242,60 @@ def test_findings_fix_did_not_rewrite_are_listed_too(tmp_path: Path, monkeypatch
     assert result.stderr == (
         "a.py:3:32 FT020 model 'ada' (passed as model=) will be shut down on 2024-01-04; use 'babbage-002' [fixable]\n"
         "ft-migrate fix: 1 file changed, 1 call site migrated, 1 manual item left in a.py\n")
+
+
+def test_a_symlink_given_stays_a_link_and_its_target_is_fixed(tree: Path) -> None:
+    os.symlink("app/train.py", "link.py")
+    result = run("link.py")
+    assert result.exit_code == 1
+    assert os.path.islink("link.py") and os.readlink("link.py") == "app/train.py"
+    assert (tree / "app" / "train.py").read_text() == MIGRATED
+    assert not [p for p in tree.rglob("*ft-migrate*")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_owner_and_mode_are_kept(tree: Path) -> None:
+    target = tree / "app" / "train.py"
+    os.chown(target, 4321, 4322)
+    os.chmod(target, 0o640)
+    assert run("app").exit_code == 1
+    st = target.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (4321, 4322, 0o640)
+    assert target.read_text() == MIGRATED
+
+
+def test_read_only_and_hard_linked_files_are_reported_and_left_alone(tree: Path) -> None:
+    (tree / "app" / "train.py").unlink()
+    ro = tree / "app" / "ro.py"
+    ro.write_text(LEGACY)
+    os.chmod(ro, 0o444)
+    linked = tree / "app" / "linked.py"
+    linked.write_text(LEGACY)
+    os.link(linked, tree / "elsewhere.py")
+    result = run("app")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "app/linked.py: has 2 hard links, which replacing it would break; left alone\n"
+        "app/ro.py: is read-only (mode 0444); left alone\n"
+        "ft-migrate fix: No files were modified, 0 call sites migrated, 0 manual items left, 2 files skipped\n")
+    assert ro.read_text() == LEGACY and linked.read_text() == LEGACY
+    assert os.stat(linked).st_nlink == 2 and stat.S_IMODE(ro.stat().st_mode) == 0o444
+
+
+def test_links_out_of_the_tree_and_loops_are_reported_and_left_alone(tree: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "shared.py"
+    outside.write_text(LEGACY)
+    os.symlink(outside, tree / "app" / "shared.py")
+    os.symlink("loop_b.py", tree / "app" / "loop_a.py")
+    os.symlink("loop_a.py", tree / "app" / "loop_b.py")
+    os.symlink("train.py", tree / "app" / "alias.py")  # inside the tree: fixed once, as train.py
+    result = run("app")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "app/loop_a.py: symlink loop; left alone\n"
+        "app/loop_b.py: symlink loop; left alone\n"
+        f"app/shared.py: symlink to {outside}, outside the tree; left alone\n"
+        "ft-migrate fix: 1 file changed, 2 call sites migrated, 0 manual items left, 3 files skipped\n")
+    assert outside.read_text() == LEGACY
+    assert (tree / "app" / "train.py").read_text() == MIGRATED
+    assert os.path.islink(tree / "app" / "alias.py") and os.path.islink(tree / "app" / "shared.py")

@@ -197,6 +197,20 @@ def test_usage_errors_exit_2(tree, report):
     assert fmt.exit_code == 2
 
 
+def test_a_path_that_does_not_exist_is_a_usage_error_not_a_clean_report(tree, report):
+    tree({"a.py": FINETUNE_PY})
+    result = report("nonexistent", "--format", "json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith("Error: nonexistent: no such file or directory\n")
+
+
+def test_a_training_file_that_cannot_be_priced_is_not_success(tree, report):
+    tree({"ok.py": "print('hello')\n", "extra/named.jsonl": '{"prompt": "a"}\n'})
+    result = report("ok.py", "--data", "extra/named.jsonl", "--format", "json", "--as-of", "2026-11-25")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"]["errors"] == 1
+
+
 def test_bad_catalog_exits_2_with_the_entry_named(tree, report):
     tree({"a.py": FINETUNE_PY, "cat.toml": '[models.x]\nstatus = "gone"\n'})
     result = report(".", "--catalog", "cat.toml")

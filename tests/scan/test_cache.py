@@ -122,7 +122,7 @@ def test_read_failures_are_tried_again(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "read_sources",
                         lambda paths, **named: iter([ScanError("a.py", "cannot read: Permission denied")]))
     code, doc = scan_json()
-    assert (code, doc["errors"], doc["findings"]) == (0, [{"path": "a.py", "reason": "cannot read: Permission denied"}], [])
+    assert (code, doc["errors"], doc["findings"]) == (1, [{"path": "a.py", "reason": "cannot read: Permission denied"}], [])
     monkeypatch.setattr(runner, "read_sources", real)
     code, doc = scan_json()
     assert (code, doc["errors"], len(doc["findings"])) == (1, [], 2)

@@ -101,7 +101,7 @@ def test_bad_input_becomes_errors_and_the_scan_goes_on(tree):
         "py2.py": 'print "hi"\nopenai.FineTune.list()\n',
         "cookie.py": "# -*- coding: klingon -*-\nopenai.FineTune.list()\n",
     })
-    result = run(".", "missing_dir", "--format", "json", "--as-of", "2024-06-01")
+    result = run(".", "--format", "json", "--as-of", "2024-06-01")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert [(f["path"], f["line"], f["rule"]) for f in doc["findings"]] == [
@@ -109,20 +109,45 @@ def test_bad_input_becomes_errors_and_the_scan_goes_on(tree):
     assert doc["errors"] == [
         {"path": "cookie.py", "reason": "line 1: unknown encoding: klingon; file skipped"},
         {"path": "latin.py", "reason": "line 1: not valid utf-8 (invalid start byte); file skipped"},
-        {"path": "missing_dir", "reason": "no such file or directory"},
-        {"path": "py2.py", "reason": doc["errors"][3]["reason"]},
+        {"path": "py2.py", "reason": doc["errors"][2]["reason"]},
     ]
-    assert doc["errors"][3]["reason"].startswith("line 2: does not parse as Python 3 (")
-    assert doc["errors"][3]["reason"].endswith("); only line-level rules applied")
+    assert doc["errors"][2]["reason"].startswith("line 2: does not parse as Python 3 (")
+    assert doc["errors"][2]["reason"].endswith("); only line-level rules applied")
 
 
 def test_errors_in_text_output(tree):
-    tree({"a.py": LEGACY})
-    result = run("a.py", "nope.py", "--as-of", "2024-06-01")
+    tree({"a.py": LEGACY, "latin.py": b"\xff\xfe openai.FineTune.list()\n"})
+    result = run("a.py", "latin.py", "--as-of", "2024-06-01")
     assert result.exit_code == 1
-    assert result.stderr == ("nope.py: error: no such file or directory\n"
+    assert result.stderr == ("latin.py: error: line 1: not valid utf-8 (invalid start byte); file skipped\n"
                              "2 findings in 1 file (2 fixable, 0 manual), broken since 2024-01-04 "
                              "(149 days); 1 file could not be fully scanned.\n")
+
+
+@pytest.mark.parametrize("given, reason", [("nonexistent", "no such file or directory"),
+                                           ("a.py/", "not a directory")])
+def test_a_path_that_does_not_exist_is_a_usage_error(tree, given, reason):
+    tree({"a.py": LEGACY})
+    result = run("a.py", given, "--format", "json")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {given}: {reason}\n")
+
+
+def test_standard_input_is_refused_by_name(tree):
+    tree({"a.py": LEGACY})
+    result = run("-")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("Error: reading from standard input ('-') is not supported; name files or "
+                             "directories (a file named '-' can be given as ./-)\n")
+
+
+def test_a_file_that_cannot_be_read_is_not_success_even_with_nothing_found(tree):
+    tree({"clean.py": "print('hello')\n", "latin.py": b"\xff\xfe openai.FineTune.list()\n"})
+    result = run(".", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert (doc["findings"], doc["errors"]) == (
+        [], [{"path": "latin.py", "reason": "line 1: not valid utf-8 (invalid start byte); file skipped"}])
+    assert run("clean.py").exit_code == 0
 
 
 def test_bom_spaces_and_non_ascii_names(tree):
