@@ -63,7 +63,9 @@ def test_sigkill_at_random_moments_tears_nothing_and_a_rerun_finishes(tmp_path):
         attempts += 1
         before = sum((tree / rel).read_bytes() == fixed[rel] for rel in original)
         proc = fix(tree)
-        time.sleep(rng.uniform(0.05, full_seconds * 0.9))
+        # every other kill aims at the end of the run, where the files are written
+        low, high = (0.05, 0.9) if attempts % 2 else (0.6, 0.95)
+        time.sleep(rng.uniform(low * full_seconds, high * full_seconds))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1
