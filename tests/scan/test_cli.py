@@ -169,7 +169,7 @@ def test_binary_and_huge_files_are_skipped_and_listed(tree):
     tree({"blob.py": b"\0\0openai.FineTune.create()", "huge.py": "openai.FineTune.list()\n" * 300_000,
           "logo.png": b"\x89PNG\0\0"})
     result = run(".", "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # files that could not be scanned are not a clean result
     doc = json.loads(result.stdout)
     assert doc["summary"]["files_scanned"] == 0
     assert doc["errors"] == [
