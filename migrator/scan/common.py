@@ -63,14 +63,16 @@ def finding(path: str, span: Span, rule: str, kind: str, legacy: str,
 
 
 def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
-                  fixable: bool = True, context: str = "", purpose: str = "inference") -> Finding | None:
+                  fixable: bool = True, context: str = "", purpose: str = "inference",
+                  moves_to_chat: bool = False) -> Finding | None:
     """The finding for a model id used as a model, or None if it is not legacy.
 
     ``fixable`` is False where the scanner knows `fix` cannot rewrite the place
     (e.g. a config file value, a JavaScript argument); the catalog may also say a
     swap alone is not enough (edit models), and so may the date: once the target
     takes another format (a completion model → chat), a name swap would break the
-    call.  The replacement is the lifecycle's answer for ``catalog.as_of``.
+    call, unless ``moves_to_chat``: the call is one `fix` moves to chat completions
+    whole.  The replacement is the lifecycle's answer for ``catalog.as_of``.
     """
     where = f" ({context})" if context else ""
     model = catalog.legacy_model(name)
@@ -81,8 +83,9 @@ def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
         msg = f"model {name!r}{where} {verb} shut down on {shut}; {advice.text}"
         if model.note:
             msg += f" ({model.note})"
+        moved = moves_to_chat and advice.resolution.format_change == ("completion", "chat")
         return finding(path, span, "FT020", "model", name, advice.target,
-                       bool(fixable and advice.write and model.fixable), msg)
+                       bool(fixable and (advice.write or moved) and model.fixable), msg)
     base = catalog.fine_tuned_base(name)
     if base is not None:
         advice = advise(catalog, name, "fine-tuning")

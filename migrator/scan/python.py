@@ -120,7 +120,7 @@ class _Visitor(cst.CSTVisitor):
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
-        self.model_names: list[tuple[cst.Name, str]] = []  # names passed as model=/engine=, with the purpose
+        self.model_names: list[tuple[cst.Name, str, bool]] = []  # names passed as model=/engine=: purpose, moves
         self.uses_openai = False
         self.uses_client = False
         self.uses_legacy_api = False
@@ -229,10 +229,31 @@ class _Visitor(cst.CSTVisitor):
         purpose = "fine-tuning" if creates else "inference"
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
         sdk_call = any(n.startswith("openai.") for n in names)
+        moves = self.moves_to_chat(node, names)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in MODEL_KWARGS:
                 fixable = arg.keyword.value != "engine" or sdk_call
-                self.model_argument(arg.keyword.value, arg.value, purpose, fixable)
+                self.model_argument(arg.keyword.value, arg.value, purpose, fixable, moves)
+
+    def moves_to_chat(self, node: cst.Call, names: set[str]) -> bool:
+        """Whether ``fix`` (FX008) can move this completions call to chat completions when its
+        model's target is a chat model: an SDK completions create with keyword arguments
+        only, one prompt, and none of the parameters chat has no equal for."""
+        func = node.func
+        comp = self.catalog.completions
+        if not isinstance(func, cst.Attribute) or func.attr.value not in comp["methods"]:
+            return False
+        v0 = any(n == f"{comp['v0_legacy']}.{func.attr.value}" for n in names)
+        v1 = (isinstance(func.value, cst.Attribute) and func.value.attr.value == comp["v1_legacy"]
+              and self.v1_target(func.value.value))
+        if not (v0 or v1):
+            return False
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value in comp["no_equal"]:
+                return False
+            if arg.keyword.value == "prompt" and isinstance(arg.value, (cst.List, cst.Tuple)):
+                return False
+        return True
 
     def v1_call(self, node: cst.Call) -> None:
         method = node.func.attr.value  # type: ignore[attr-defined]
@@ -273,23 +294,24 @@ class _Visitor(cst.CSTVisitor):
                         self.handled.add(id(sub))
 
     # -- models ------------------------------------------------------------------
-    def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str, fixable: bool) -> None:
+    def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str, fixable: bool,
+                       moves: bool) -> None:
         if isinstance(value, cst.SimpleString):
-            self.model_literal(value, f"passed as {keyword}=", purpose, fixable)
+            self.model_literal(value, f"passed as {keyword}=", purpose, fixable, moves)
         elif isinstance(value, cst.Name):
-            self.model_names.append((value, purpose))
+            self.model_names.append((value, purpose, moves))
 
     def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference",
-                      fixable: bool = True) -> None:
+                      fixable: bool = True, moves: bool = False) -> None:
         text = node.evaluated_value
         if isinstance(text, str):
             self.handled.add(id(node))
             self.add(model_finding(text, self.path, self.span(node), self.catalog, context=context,
-                                   purpose=purpose, fixable=fixable))
+                                   purpose=purpose, fixable=fixable, moves_to_chat=moves))
 
     def resolve_model_names(self) -> None:
         """Follow names passed as model=/engine= to the constant or default they hold."""
-        for name, purpose in self.model_names:
+        for name, purpose, moves in self.model_names:
             scope = self.get_metadata(ScopeProvider, name, None)
             if scope is None:
                 continue
@@ -306,7 +328,7 @@ class _Visitor(cst.CSTVisitor):
                     elif isinstance(parent, cst.AnnAssign) and isinstance(parent.value, cst.SimpleString):
                         value = parent.value
                 if value is not None:
-                    self.model_literal(value, f"flows into model= as {name.value}", purpose)
+                    self.model_literal(value, f"flows into model= as {name.value}", purpose, moves=moves)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for el in node.elements:

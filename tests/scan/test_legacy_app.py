@@ -104,10 +104,11 @@ LATE_MODELS = {
     ],
     "2026-11-28": [
         ("Makefile", 9, "FT020", "davinci", "gpt-4.1-mini", True),
-        ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
+        # fix moves these completion calls to chat (FX008); a config value it cannot.
+        ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-4.1-mini", True),
         ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
         ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),
-        ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-4.1-mini", False),
+        ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-4.1-mini", True),
         ("scripts/retrain.sh", 7, "FT020", "curie", "gpt-4.1-mini", True),
         ("web/finetune.js", 7, "FT020", "davinci", "gpt-4.1-mini", False),
     ],
@@ -117,8 +118,8 @@ LATE_MODELS = {
 @pytest.mark.parametrize("as_of", sorted(LATE_MODELS))
 def test_legacy_app_advice_follows_the_date(monkeypatch, as_of):
     """On 2026-08-01 davinci-002 is still the target, with its end date; on 2026-11-28 no
-    finding recommends a model that is shut down, and completion calls must move to chat
-    (not fixable by a name swap) while fine-tunes may name the chat model."""
+    finding recommends a model that is shut down, and completion calls move to chat (FX008
+    moves the SDK calls; a config value is not fixable) while fine-tunes name the chat model."""
     monkeypatch.chdir(ROOT)
     doc = json.loads(CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--format", "json",
                                               "--as-of", as_of]).stdout)

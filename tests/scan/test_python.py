@@ -272,3 +272,17 @@ def test_engine_on_a_call_that_is_not_the_sdk_is_not_fixable():
     code = ('import openai\nstore.get(engine="curie")\nopenai.Completion.create(engine="curie", prompt="p")\n')
     found = [(f.line, f.rule, f.legacy, f.fixable) for f in scan_python(code, "a.py", load_catalog())]
     assert found == [(2, "FT020", "curie", False), (3, "FT020", "curie", True)]
+
+
+def test_a_completion_call_fix_moves_to_chat_is_fixable_one_it_cannot_is_not():
+    """Today the target of a completion model is a chat model: fix (FX008) moves the whole
+    call where chat has an equal for every argument, so scan promises exactly that."""
+    import datetime as dt
+
+    code = ('import openai\n'
+            'openai.Completion.create(model="curie", prompt="p", max_tokens=5)\n'
+            'openai.Completion.create(model="curie", prompt="p", echo=True)\n'
+            'openai.Completion.create(model="curie", prompt=["a", "b"])\n')
+    today = load_catalog(as_of=dt.date(2026, 11, 28))
+    found = [(f.line, f.replacement, f.fixable) for f in scan_python(code, "a.py", today) if f.rule == "FT020"]
+    assert found == [(2, "gpt-4.1-mini", True), (3, "gpt-4.1-mini", False), (4, "gpt-4.1-mini", False)]
