@@ -93,6 +93,7 @@ class Plan:
 
     generation: str  # "v0" or "v1"
     move: bool  # False: left as it is, the TODOs say why
+    rule: str  # FT020, or FT022 for a model that retired after the legacy API
     todos: list[tuple[str, str]] = field(default_factory=list)  # (rule, text)
     until: str | None = None  # said when the call moves: until when its new model holds
     stream: bool | None = False  # None: ``stream=`` is not a literal
@@ -178,7 +179,7 @@ class Planner:
         args = {_keyword(a): a for a in call.args if a.keyword is not None}
         model_arg = next((args[k] for k in MODEL_ARGS if k in args), None)
         name, literal = self.model_name(model_arg.value) if model_arg is not None else (None, None)
-        plan = Plan(generation, move=True)
+        plan = Plan(generation, move=True, rule=self.command.RULE if name is None else self.catalog.model_rule(name))
         entry = self.catalog.model(name) if name is not None else None
         target = self.chat_target(name, plan) if name is not None else None
         if target is not None:
@@ -194,19 +195,19 @@ class Planner:
         problems = self.blockers(call, args)
         if problems:
             plan.move = False
-            plan.todos.append((self.command.RULE, f"{'; '.join(problems)}: the call is left on completions; "
+            plan.todos.append((plan.rule, f"{'; '.join(problems)}: the call is left on completions; "
                                                   f"{self.move_advice(name)}"))
             return plan
         plan.content, todo = self.content(args["prompt"].value)
         if todo:
-            plan.todos.append((self.command.RULE, todo))
+            plan.todos.append((plan.rule, todo))
         stream = args.get("stream")
         if stream is not None:
             flag = stream.value
             literal_flag = isinstance(flag, cst.Name) and flag.value in ("True", "False")
             plan.stream = flag.value == "True" if literal_flag else None
             if plan.stream is None:
-                plan.todos.append((self.command.RULE, f"stream={_code(flag)} is not a literal: a whole answer reads "
+                plan.todos.append((plan.rule, f"stream={_code(flag)} is not a literal: a whole answer reads "
                                    "choices[i][\"message\"][\"content\"], a streamed chunk choices[i][\"delta\"]"
                                    ".get(\"content\", \"\"): update the reads of this response"))
         return plan
@@ -234,7 +235,7 @@ class Planner:
         if mapped is not None:
             if self.format_of(mapped) != CHANGED[1]:
                 raise _Declined  # the user's own choice, not a chat model: FX002 writes it
-            plan.todos.extend((self.command.RULE, f"--model-map {name}={mapped}: {p}")
+            plan.todos.extend((plan.rule, f"--model-map {name}={mapped}: {p}")
                               for p in target_warnings(self.catalog, mapped))
             return mapped
         if self.catalog.base_of(name) is not None:
@@ -548,7 +549,7 @@ class CompletionsToChatCommand(MigrationCommand):
         if plan is None:
             return updated_node
         if plan.move and plan.until:
-            self.todo(plan.until)
+            self.todo(plan.until, plan.rule)
         for rule, todo in plan.todos:
             self.todo(todo, rule)
         if not plan.move:

@@ -197,6 +197,18 @@ class Catalog:
         m = self.models.get(name)
         return m if m is not None and m.legacy else None
 
+    def retired_since(self, name: str) -> Model | None:
+        """A model shut down after the legacy API, on or before the as-of date (a 2023
+        replacement such as davinci-002 that retired in turn), else None."""
+        m = self.models.get(name)
+        if m is None or m.legacy or m.shutdown is None or m.shutdown.date > self.as_of:
+            return None
+        return m
+
+    def model_rule(self, name: str) -> str:
+        """The rule a shut-down model is reported under: FT020 for the legacy models, FT022 for later ones."""
+        return "FT022" if self.retired_since(name) is not None else "FT020"
+
     def fine_tuned_base(self, name: str) -> str | None:
         """The base model of a legacy fine-tuned name (``curie:ft-...``), else None."""
         m = self.legacy_fine_tuned.match(name)

@@ -8,7 +8,12 @@ just past the last character, as in ruff and SARIF.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from migrator.catalog import Catalog
 
 
 @dataclass(frozen=True, order=True)
@@ -44,3 +49,18 @@ class ScanError:
 
     def as_json(self) -> dict:
         return {"path": self.path, "reason": self.reason}
+
+
+def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
+    """The date the thing a finding depends on was shut down (most: 2024-01-04)."""
+    if finding.kind == "endpoint":
+        # The scan records the path as written: with or without the /v1 prefix.
+        path = finding.legacy if finding.legacy.startswith("/v1/") else "/v1" + finding.legacy
+        endpoint = catalog.endpoint(path)
+        if endpoint is not None:
+            return endpoint.shutdown
+    if finding.kind == "model":
+        model = catalog.models.get(finding.legacy)
+        if model is not None and model.shutdown is not None:
+            return model.shutdown.date
+    return catalog.shutdown

@@ -65,6 +65,12 @@ RULES: dict[str, Rule] = {
              "Every model fine-tuned on the legacy endpoint was shut down with it: re-train "
              "on the model the finding names for the as-of date (see `ft-migrate data`).",
              'MODEL = "curie:ft-acmeco-2021-03-03-21-44-20"'),
+        Rule("FT022", "retired-replacement-model", "model",
+             "A model shut down after 2024 (a 2023 replacement such as davinci-002) used as a model",
+             "The 2023 replacements retired in turn (babbage-002, davinci-002 and "
+             "gpt-3.5-turbo-instruct on 2026-09-28, gpt-3.5-turbo on 2026-10-23); the finding "
+             "names what replaces it on the as-of date.",
+             'openai.Completion.create(model="davinci-002", prompt=p)'),
         Rule("FT030", "legacy-response-field", "response-field",
              "A FineTune response field the new job object does not have",
              "hyperparams became hyperparameters, training_files/validation_files became "

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog, DateEntry, Price
-from migrator.findings import Finding, ScanError
+from migrator.findings import Finding, ScanError, shutdown_of
 from migrator.lifecycle import Resolution, fine_tunable_models, resolve
 from migrator.output.json_doc import document
 from migrator.rules import RULES
@@ -55,21 +55,6 @@ def build(result: ScanResult, catalog: Catalog, as_of: dt.date, training: list[d
 
 
 # -- headline ---------------------------------------------------------------------------
-
-
-def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
-    """The date the thing a finding depends on was shut down (most: 2024-01-04)."""
-    if finding.kind == "endpoint":
-        # The scan records the path as written: with or without the /v1 prefix.
-        path = finding.legacy if finding.legacy.startswith("/v1/") else "/v1" + finding.legacy
-        endpoint = catalog.endpoint(path)
-        if endpoint is not None:
-            return endpoint.shutdown
-    if finding.kind == "model":
-        model = catalog.legacy_model(finding.legacy)
-        if model is not None and model.shutdown is not None:
-            return model.shutdown.date
-    return catalog.shutdown
 
 
 def _by_shutdown_date(findings: list[Finding], catalog: Catalog) -> dict[dt.date, list[Finding]]:

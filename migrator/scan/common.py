@@ -97,6 +97,13 @@ def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,
         msg = (f"fine-tuned model {name!r}{where} {verb} shut down on {catalog.shutdown.isoformat()} "
                f"with the legacy fine-tunes endpoint; {todo}")
         return finding(path, span, "FT021", "fine-tuned-model", name, None, False, msg)
+    later = catalog.retired_since(name)
+    if later is not None:  # e.g. a 2023 replacement written by an earlier migration
+        advice = advise(catalog, name, purpose)
+        doubt = "" if later.shutdown.confidence == "official" else f" (a {later.shutdown.confidence} date, unconfirmed)"
+        msg = f"model {name!r}{where} was shut down on {later.shutdown.date.isoformat()}{doubt}; {advice.text}"
+        moved = moves_to_chat and advice.resolution.format_change == ("completion", "chat")
+        return finding(path, span, "FT022", "model", name, advice.target, bool(fixable and moved), msg)
     return None
 
 

@@ -225,7 +225,9 @@ class _Visitor(cst.CSTVisitor):
         # The model of a legacy create is one to fine-tune, not to run.
         creates = isinstance(func, cst.Attribute) and func.attr.value in ("create", "acreate") and (
             self.is_resource(func.value)
-            or isinstance(func.value, cst.Attribute) and func.value.attr.value == self.v1["legacy"])
+            or isinstance(func.value, cst.Attribute) and func.value.attr.value == self.v1["legacy"]
+            or any(n.rpartition(".")[0] == self.v0["replacement"] for n in names)
+            or _dotted(func.value).endswith(self.v1["replacement"]))
         purpose = "fine-tuning" if creates else "inference"
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
         sdk_call = any(n.startswith("openai.") for n in names)

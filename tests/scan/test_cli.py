@@ -61,7 +61,8 @@ def test_json_document(tree):
         "errors": [],
         "summary": {"files_scanned": 2, "files_with_findings": 1, "findings": 2, "fixable": 2, "manual": 0,
                     "errors": 0, "by_rule": {"FT010": 1, "FT020": 1},
-                    "by_kind": {"model": 1, "sdk-call": 1}, "days_since_shutdown": 149},
+                    "by_kind": {"model": 1, "sdk-call": 1}, "days_since_shutdown": 149,
+                    "broken_since": "2024-01-04", "days_broken": 149},
     }
 
 
@@ -76,6 +77,16 @@ def test_text_output_and_summary_line(tree):
         "[fixable]\n")
     assert result.stderr == ("2 findings in 1 file (2 fixable, 0 manual), will break on 2024-01-04 "
                              "(in 34 days).\n")
+
+
+def test_the_summary_line_dates_a_tree_broken_only_by_a_later_shutdown(tree):
+    """Code migrated in 2023 to davinci-002 broke on 2026-09-28, not on 2024-01-04."""
+    tree({"a.py": 'import openai\nopenai.FineTuningJob.create(training_file="f", model="davinci-002")\n'})
+    result = run("a.py", "--as-of", "2026-11-28")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("a.py:2:54 FT022 model 'davinci-002' (passed as model=) was shut down on "
+                                    "2026-09-28 (a corroborated date, unconfirmed); fine-tune gpt-4.1-mini")
+    assert result.stderr == "1 finding in 1 file (0 fixable, 1 manual), broken since 2026-09-28 (61 days).\n"
 
 
 def test_nothing_found_exits_0(tree):

@@ -286,3 +286,23 @@ def test_a_completion_call_fix_moves_to_chat_is_fixable_one_it_cannot_is_not():
     today = load_catalog(as_of=dt.date(2026, 11, 28))
     found = [(f.line, f.replacement, f.fixable) for f in scan_python(code, "a.py", today) if f.rule == "FT020"]
     assert found == [(2, "gpt-4.1-mini", True), (3, "gpt-4.1-mini", False), (4, "gpt-4.1-mini", False)]
+
+
+def test_a_2023_replacement_that_retired_since_is_a_finding_by_date():
+    """Code migrated in 2023 names davinci-002: fine then, broken after 2026-09-28 (FT022)."""
+    import datetime as dt
+
+    code = ('import openai\n'
+            'a = openai.Completion.create(model="davinci-002", prompt="p")\n'
+            'b = openai.FineTuningJob.create(training_file="f", model="davinci-002")\n')
+    assert scan_python(code, "a.py", load_catalog(as_of=dt.date(2023, 12, 1))) == []
+    today = scan_python(code, "a.py", load_catalog(as_of=dt.date(2026, 11, 28)))
+    assert [(f.line, f.rule, f.legacy, f.replacement, f.fixable) for f in today] == [
+        (2, "FT022", "davinci-002", "gpt-4.1-mini", True), (3, "FT022", "davinci-002", "gpt-4.1-mini", False)]
+    assert today[0].message == (
+        "model 'davinci-002' (passed as model=) was shut down on 2026-09-28 (a corroborated date, unconfirmed); "
+        "no completion-format model is left: move the call to chat completions (messages=[...]) with "
+        "'gpt-4.1-mini' (valid until 2027-01-14, a third-party date, unconfirmed)")
+    assert today[1].message.startswith("model 'davinci-002' (passed as model=) was shut down on 2026-09-28 (a "
+                                       "corroborated date, unconfirmed); fine-tune gpt-4.1-mini (valid until "
+                                       "2027-01-06), which trains on chat-format data")
