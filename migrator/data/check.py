@@ -69,13 +69,18 @@ def default_model(catalog: Catalog, fmt: str) -> Model | None:
     return None
 
 
-def no_model_note(catalog: Catalog) -> dict:
-    """The warning of a summary priced on no model: why, and what is left to do."""
+def no_model_reason(catalog: Catalog) -> str:
+    """Why no model takes new fine-tuning jobs on the catalog's date, and the options left."""
     res = resolve(catalog, catalog.request_fields["default_model"], "fine-tuning")
     options = "; or ".join(res.advice)
+    return (f"no model takes new fine-tuning jobs on {catalog.as_of.isoformat()} ({res.reason})"
+            + (f"; options: {options}" if options else ""))
+
+
+def no_model_note(catalog: Catalog) -> dict:
+    """The warning of a summary priced on no model: why, and what is left to do."""
     return {"line": None, "code": "no_fine_tuning",
-            "message": f"no model takes new fine-tuning jobs on {catalog.as_of.isoformat()} ({res.reason})"
-                       + (f"; options: {options}" if options else "") + "; --model prices the file for one"}
+            "message": no_model_reason(catalog) + "; --model prices the file for one"}
 
 
 def _views_for(model: Model | None, fmt: str | None) -> tuple[str, ...]:

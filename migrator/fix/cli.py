@@ -134,12 +134,28 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         fixable = " [fixable]" if item.fixable else ""
         click.echo(f"{location(item.path, item.line, item.column, item.cell)} {item.rule} {item.message}{fixable}",
                    err=True)
+    if result.sites or result.manual:
+        for line in _retraining(list(paths) or ["."], exclude, catalog):
+            click.echo(line, err=True)
     click.echo(_summary(result, changed, problems, dry=show_diff or check), err=True)
 
     if result.missing or result.unreadable or result.links or problems:
         sys.exit(1)
     if changed and (show_diff or check or not exit_zero_even_if_changed):
         sys.exit(1)
+
+
+def _retraining(paths: list[str], exclude: tuple[str, ...], catalog) -> list[str]:
+    """For each legacy (prompt/completion) training file in the tree: the model to re-train on
+    and the ``data convert`` command that makes its file, as ``report`` shows them."""
+    from migrator.data.discover import discover, training_format
+    from migrator.data.retrain import plan
+
+    out = []
+    for path in discover(paths, exclude):
+        if training_format(path) == "completion":
+            out.append("Training data: " + plan(printable(path), "completion", catalog).sentence())
+    return out
 
 
 def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str:

@@ -63,3 +63,14 @@ def summary_line(doc: dict) -> str:
     if s["errors"]:
         parts.append(f"{s['errors']} not fully scanned")
     return " · ".join(parts)
+
+
+def retrain_steps(files: list[dict]) -> list[str]:
+    """The shell lines that prepare each training file for re-training: a comment naming the
+    file and the model, then its ``data convert`` command (files that need none are left out)."""
+    out = []
+    for t in files:
+        step = t.get("retrain") or {}
+        if step.get("command"):
+            out += [f"# {t['file']}: re-train on {step['target']}", step["command"]]
+    return out

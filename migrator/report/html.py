@@ -231,6 +231,11 @@ def _training(doc: dict) -> str:
         header = [("Training file", ""), ("Format", ""), ("Examples", "num"),
                   *((m, "cost") for m in training["candidates"])]
         out.append(_table(header, rows, "training-table"))
+        steps = fmt.retrain_steps(training["files"])
+        if steps:
+            out.append(f"<p>To re-train as of {e(doc['as_of'])}, convert each legacy file, then fine-tune the "
+                       "model named:</p>")
+            out.append('<pre><code>' + e("\n".join(steps)) + "</code></pre>")
     else:
         out.append('<p class="none">No training file found in the scanned tree; name one with '
                    "<code>--data FILE</code>.</p>")

@@ -124,6 +124,10 @@ def render(doc: dict) -> str:
                          *(costs.get(m, "") for m in training["candidates"])])
         out += table(["Training file", "Format", "Examples", *training["candidates"]], rows,
                      "llr" + "r" * len(training["candidates"])) + [""]
+        steps = fmt.retrain_steps(training["files"])
+        if steps:
+            out += [f"To re-train as of {doc['as_of']}, convert each legacy file, then fine-tune the model named:", ""]
+            out += fenced(steps) + [""]
     else:
         out += ["No training file found in the scanned tree; name one with `--data FILE`.", ""]
 

@@ -1,64 +1,20 @@
-"""Training files: found in the scanned tree or named with ``--data``, then priced.
+"""Training files for the report: found in the scanned tree or named with ``--data``, then priced.
 
-Discovery rule (documented in the README): a file the scan's walk yields
-(``.gitignore``, ``--exclude`` and the skipped directories apply) is a training
-file when its name ends in ``.jsonl``, it is at most :data:`MAX_DISCOVERED_BYTES`
-long, and its first non-blank line is a JSON object with ``prompt`` and
-``completion`` keys (the legacy format) or a ``messages`` key (chat).  The cheap
-first-line test keeps unrelated JSONL (logs, exports) out of the report; files
-named with ``--data`` are always checked, whatever their name or size.
-
-Counting tokens and pricing is the data part's job (``migrator.data``): this
-module only decides which files to check and turns a file that cannot be read
-into an entry of the report's errors instead of a crash.
+Which files count is :mod:`migrator.data.discover`'s rule.  Counting tokens and
+pricing is the data part's job (``migrator.data``): this module only decides which
+files to check and turns a file that cannot be read into an entry of the report's
+errors instead of a crash.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 from migrator.catalog import Catalog
+from migrator.data.discover import discover
+from migrator.data.retrain import plan
 from migrator.findings import ScanError
 from migrator.sources import display_path
-from migrator.walk import walk
-
-MAX_DISCOVERED_BYTES = 100 * 1024 * 1024
-FIRST_LINE_LIMIT = 1024 * 1024  # a first example longer than this is not worth guessing about
-
-
-def looks_like_training_file(path: str) -> bool:
-    """The discovery rule's content test: the first non-blank line is a training example."""
-    try:
-        with open(path, "rb") as fh:
-            for raw in fh:
-                if len(raw) > FIRST_LINE_LIMIT:
-                    return False
-                if raw.strip():
-                    first = json.loads(raw.removeprefix(b"\xef\xbb\xbf"))
-                    break
-            else:
-                return False
-    except (OSError, ValueError):
-        return False
-    return isinstance(first, dict) and ("messages" in first or {"prompt", "completion"} <= first.keys())
-
-
-def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> list[str]:
-    """Training files under ``paths`` by the discovery rule, sorted."""
-    found = []
-    for path in walk(paths, excludes).files:
-        spath = str(path)
-        if not spath.lower().endswith(".jsonl"):
-            continue
-        try:
-            if os.path.getsize(spath) > MAX_DISCOVERED_BYTES:
-                continue
-        except OSError:
-            continue
-        if looks_like_training_file(spath):
-            found.append(spath)
-    return found
 
 
 def training_files(paths: list[str], named: tuple[str, ...], excludes: tuple[str, ...] = ()) -> list[str]:
@@ -71,7 +27,6 @@ def training_files(paths: list[str], named: tuple[str, ...], excludes: tuple[str
             seen.add(key)
             out.append(path)
     return out
-
 
 
 def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tuple[list[dict], list[ScanError]]:
@@ -112,6 +67,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
             "examples": summary["valid"],
             "rejected": len(summary["rejected"]),
             "warnings": len(summary["warnings"]),
+            "retrain": plan(shown, summary["format"], catalog).as_json(),
             "costs": [by_model.get(m) or {"model": m, "format": catalog.models[m].format, "examples": None,
                                           "tokens": None, "epochs": None, "usd": None} for m in candidates],
         })

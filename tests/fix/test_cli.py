@@ -299,3 +299,23 @@ def test_links_out_of_the_tree_and_loops_are_reported_and_left_alone(tree: Path,
     assert outside.read_text() == LEGACY
     assert (tree / "app" / "train.py").read_text() == MIGRATED
     assert os.path.islink(tree / "app" / "alias.py") and os.path.islink(tree / "app" / "shared.py")
+
+
+def test_fix_names_the_convert_command_and_model_for_each_legacy_training_file(tree: Path) -> None:
+    """The code half and the data half name the same model: the one `data check` prices on."""
+    (tree / "data").mkdir()
+    (tree / "data" / "train.jsonl").write_text('{"prompt": "a\\n\\n###\\n\\n", "completion": " b END"}\n')
+    (tree / "data" / "chat.jsonl").write_text(
+        '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}\n')
+    today = run("--check", "--as-of", "2026-11-28")
+    assert today.stderr.splitlines()[-2:] == [
+        "Training data: data/train.jsonl (prompt/completion data): re-train on gpt-4.1-mini after "
+        "`ft-migrate data convert --to chat data/train.jsonl -o data/train.chat.jsonl`",
+        "ft-migrate fix: 2 files would be changed, 3 call sites migrated (would be), 0 manual items left, "
+        "1 TODO comment in the code"]
+    then = run("--check", "--as-of", "2023-12-01")
+    assert then.stderr.splitlines()[-2] == (
+        "Training data: data/train.jsonl (prompt/completion data): re-train on davinci-002 after "
+        "`ft-migrate data convert --to completion data/train.jsonl -o data/train.clean.jsonl`")
+    run()  # migrated: a run with nothing left to do says nothing about the data
+    assert run("--check").stderr == "ft-migrate fix: No files would be modified, 0 call sites migrated, 0 manual items left\n"

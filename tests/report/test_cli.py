@@ -91,6 +91,13 @@ Estimated cost of one fine-tuning job per training file and candidate model \
 | data/train.jsonl | completion | 2 | $0.0001 (25 epochs × 14 tokens) | $0.0021 (25 epochs × 14 tokens) \
 | $0.0060 (25 epochs × 30 tokens, after conversion to chat) |
 
+To re-train as of 2023-12-01, convert each legacy file, then fine-tune the model named:
+
+```sh
+# data/train.jsonl: re-train on davinci-002
+ft-migrate data convert --to completion data/train.jsonl -o data/train.clean.jsonl
+```
+
 ## Keep unmodified code running: the shim
 
 Until the code is migrated, run the compatibility proxy and point the unmodified code at it: \
@@ -133,6 +140,8 @@ def test_json_is_the_scan_document_plus_the_figures(tree, report):
         "files": [{
             "file": "data/train.jsonl", "format": "completion", "lines": 2, "examples": 2, "rejected": 0,
             "warnings": 1,
+            "retrain": {"target": "davinci-002", "to": "completion", "note": None,
+                        "command": "ft-migrate data convert --to completion data/train.jsonl -o data/train.clean.jsonl"},
             "costs": [
                 {"model": "babbage-002", "format": "completion", "examples": 2,
                  "tokens": {"total": 14, "billable": 14, "max_example": 7}, "epochs": 25, "usd": 0.00014},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migrator.data import discover as discovery
 from migrator.report import figures, training
 
 COMPLETION = '{"prompt": "a ->", "completion": " b"}\n'
@@ -24,7 +25,7 @@ def test_discovery_rule(tree):
         "node_modules/pkg/train.jsonl": COMPLETION,
         "skipme/train.jsonl": COMPLETION,
     })
-    assert training.discover(["."], excludes=("skipme",)) == ["data/bom.jsonl", "data/chat.JSONL", "data/train.jsonl"]
+    assert discovery.discover(["."], excludes=("skipme",)) == ["data/bom.jsonl", "data/chat.JSONL", "data/train.jsonl"]
 
 
 def test_named_files_come_first_without_duplicates(tree):
@@ -35,8 +36,8 @@ def test_named_files_come_first_without_duplicates(tree):
 
 def test_files_over_the_size_cap_are_not_discovered(tree, monkeypatch):
     tree({"data/train.jsonl": COMPLETION})
-    monkeypatch.setattr(training, "MAX_DISCOVERED_BYTES", len(COMPLETION) - 1)
-    assert training.discover(["."]) == []
+    monkeypatch.setattr(discovery, "MAX_DISCOVERED_BYTES", len(COMPLETION) - 1)
+    assert discovery.discover(["."]) == []
 
 
 def test_no_training_files_means_no_tokenizer_and_no_entries():
