@@ -29,9 +29,13 @@ from migrator.output.paths import json_text, printable
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
 @no_cache_option
+@click.option("--merge", is_flag=True,
+              help="PATHS are scan or report JSON documents, one per repository (or directories holding "
+                   "them): write one organisation report across them.")
 def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, target: str | None,
            no_live: bool, data_files: tuple[str, ...],
-           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], no_cache: bool) -> None:
+           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], no_cache: bool,
+           merge: bool) -> None:
     """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
     what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
 
@@ -41,16 +45,22 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     from migrator.report import figures, training
 
     check_paths(paths)
-    from migrator.scan.cache import open_cache
-    from migrator.scan.runner import scan_paths
-
     catalog = open_catalog(catalogs, as_of, target, no_live)
-    roots = list(paths) or ["."]
-    result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalog))
-    files = training.training_files(roots, data_files, exclude)
-    priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+    if merge:
+        result, priced, errors, repositories = _merged(paths, data_files, exclude, jobs, no_cache)
+    else:
+        from migrator.scan.cache import open_cache
+        from migrator.scan.runner import scan_paths
+
+        roots = list(paths) or ["."]
+        result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
+                            cache=open_cache(no_cache, catalog))
+        files = training.training_files(roots, data_files, exclude)
+        priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+        repositories = None
     doc = figures.build(result, catalog, as_of, priced, errors)
+    if repositories is not None:
+        doc["repositories"] = repositories
     if fmt == "json":
         text = json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     elif fmt == "markdown":
@@ -66,3 +76,24 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
     sys.exit(1 if result.findings or result.errors or errors else 0)
+
+
+def _merged(paths: tuple[str, ...], data_files: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
+            no_cache: bool):
+    """``--merge``: the repositories' documents as one scan result, their training files, and the
+    per-repository rows."""
+    from migrator.report import merge
+
+    given = [name for name, value in (("--data", data_files), ("--exclude", exclude), ("--jobs", jobs),
+                                      ("--no-cache", no_cache)) if value]
+    if given:
+        raise Fatal(f"--merge reads JSON documents; {', '.join(given)} cannot be used with it")
+    if not paths:
+        raise Fatal("--merge needs the JSON documents (or directories of them) to merge")
+    try:
+        repos = merge.read_all(list(paths))
+    except merge.MergeError as exc:
+        raise Fatal(str(exc)) from None
+    result, priced = merge.combined(repos)
+    rows = merge.repositories_table(repos)
+    return result, priced, [], {"rows": rows, "totals": merge.totals(rows)}

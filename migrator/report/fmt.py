@@ -74,3 +74,13 @@ def retrain_steps(files: list[dict]) -> list[str]:
         if step.get("command"):
             out += [f"# {t['file']}: re-train on {step['target']}", step["command"]]
     return out
+
+
+def repositories_line(totals: dict) -> str:
+    """The merged report's one-line count of repositories, call sites and fine-tunes."""
+    n, hit = totals["repositories"], totals["repositories_with_findings"]
+    models = len(totals["fine_tuned_models"])
+    return (f"{hit} of {n} repositor{'ies' if n != 1 else 'y'} depend on the legacy API: "
+            f"{totals['call_sites']} call sites ({totals['fixable']} fixable, {totals['manual']} manual), "
+            f"{models} legacy fine-tuned model{'s' * (models != 1)}, {totals['training_files']} training "
+            f"file{'s' * (totals['training_files'] != 1)}.")

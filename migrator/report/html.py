@@ -269,10 +269,25 @@ def _errors(doc: dict) -> str:
             + _table([("File", ""), ("Reason", "")], rows, "errors-table") + "\n</section>")
 
 
+def _repositories(doc: dict) -> str:
+    if "repositories" not in doc:
+        return ""
+    repos = doc["repositories"]
+    rows = [[f"<code>{e(r['repository'])}</code>", e(r["as_of"] or ""), e(r["files_scanned"]), e(r["call_sites"]),
+             e(r["fixable"]), e(r["manual"]), e(r["errors"]), e(r["training_files"]),
+             ", ".join(f"<code>{e(m)}</code>" for m in r["fine_tuned_models"])] for r in repos["rows"]]
+    header = [("Repository", ""), ("Scanned as of", ""), ("Files", "num"), ("Call sites", "num"),
+              ("Fixable", "num"), ("Manual", "num"), ("Errors", "num"), ("Training files", "num"),
+              ("Legacy fine-tuned models", "")]
+    return ('<section id="repositories">\n<h2>Repositories</h2>\n'
+            f'<p>{e(fmt.repositories_line(repos["totals"]))}</p>\n'
+            + _table(header, rows, "repositories-table") + "\n</section>")
+
+
 def render(doc: dict) -> str:
     svg = render_svg(doc["timeline"], dt.date.fromisoformat(doc["as_of"]), dt.date.fromisoformat(doc["shutdown"]))
     body = [
-        _headline(doc),
+        _headline(doc), _repositories(doc),
         f'<section id="timeline">\n<h2>Timeline</h2>\n{svg}\n</section>',
         _fix(doc), _manual(doc), _files(doc), _rules(doc), _models(doc), _training(doc), _shim(doc),
         _all_findings(doc), _errors(doc),

@@ -52,6 +52,15 @@ def render(doc: dict) -> str:
     out: list[str] = ["# Migration report: legacy fine-tuning and GPT-3 models", ""]
     out += [f"**{text(doc['headline']['text'])}**", "", text(fmt.summary_line(doc)), ""]
 
+    if "repositories" in doc:
+        repos = doc["repositories"]
+        out += ["## Repositories", "", text(fmt.repositories_line(repos["totals"])), ""]
+        rows = [[text(r["repository"]), text(r["as_of"] or ""), str(r["files_scanned"]), str(r["call_sites"]),
+                 str(r["fixable"]), str(r["manual"]), str(r["errors"]), str(r["training_files"]),
+                 text(", ".join(r["fine_tuned_models"]))] for r in repos["rows"]]
+        out += table(["Repository", "Scanned as of", "Files", "Call sites", "Fixable", "Manual", "Errors",
+                      "Training files", "Legacy fine-tuned models"], rows, "llrrrrrrl") + [""]
+
     out += ["## Timeline", ""]
     rows = []
     for e in doc["timeline"]:
