@@ -15,7 +15,8 @@ import sys
 
 import click
 
-from migrator import __version__
+from migrator import __version__, extras
+from migrator.cli_support import Fatal
 
 # name -> ("module:attribute" of a click command imported on first use, one-line help).
 SUBCOMMANDS = {
@@ -27,6 +28,9 @@ SUBCOMMANDS = {
     "models": ("migrator.models_cli:models", "Which models are shut down on a date; sync live shutdown dates."),
 }
 
+# Subcommands that need an optional extra (see migrator.extras), by name.
+EXTRA_OF = {"data": "data", "shim": "shim"}
+
 
 class LazyGroup(click.Group):
     """Subcommands are imported only when run, so `scan` does not load the proxy or tokenizer."""
@@ -37,12 +41,27 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in SUBCOMMANDS:
             return None
+        if name in EXTRA_OF:
+            why = extras.message(EXTRA_OF[name], f"ft-migrate {name}")
+            if why is not None:
+                return _needs_extra(name, why)
         module, attr = SUBCOMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_) for name, (_, help_) in SUBCOMMANDS.items()])
+
+
+def _needs_extra(name: str, why: str) -> click.Command:
+    """Stands in for a subcommand whose extra is not installed: any use (``--help`` too) says so."""
+
+    def fail(args: tuple[str, ...]) -> None:
+        raise Fatal(why)
+
+    return click.Command(name, callback=fail, help=why, add_help_option=False,
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+                         params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,7 +3,7 @@
 
 ``fix`` prints it for every prompt/completion file in the tree it rewrites and ``report``
 shows it beside the file's cost, so the code half and the data half of a migration name
-the same model and the same file.  The model is :func:`migrator.data.check.default_model`'s,
+the same model and the same file.  The model is :func:`migrator.data.target.default_model`'s,
 the one ``data check`` prices the file on (the lifecycle resolver's answer for the date).
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from migrator.catalog import Catalog
-from migrator.data.check import default_model, no_model_reason
+from migrator.data.target import default_model, no_model_reason
 
 # The name ``data convert`` output is given beside its input, by target format.
 SUFFIX = {"chat": ".chat.jsonl", "completion": ".clean.jsonl"}

