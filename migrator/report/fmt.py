@@ -57,7 +57,7 @@ def examples(entry: dict) -> str:
 
 def summary_line(doc: dict) -> str:
     s = doc["summary"]
-    parts = [f"As of {doc['as_of']}", f"{s['files_scanned']} files scanned",
+    parts = [f"As of {doc['as_of']}", f"{s['files_scanned']} file{'s' * (s['files_scanned'] != 1)} scanned",
              f"{s['fixable']} fixable by ft-migrate fix",
              f"{s['manual']} {'needs' if s['manual'] == 1 else 'need'} a person"]
     if s["errors"]:

@@ -20,7 +20,7 @@ def md(text: str) -> str:
     parts = text.split("`")
     assert len(parts) % 2 == 1, "the rules' help pairs its backticks"
     for i in range(0, len(parts), 2):
-        plain = parts[i].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        plain = parts[i].replace("&", "\\&").replace("<", "\\<").replace(">", "\\>")
         parts[i] = plain.replace("_", "\\_").replace("*", "\\*")
     return "`".join(parts)
 
@@ -101,8 +101,8 @@ ft-migrate data convert --to completion data/train.jsonl -o data/train.clean.jso
 ## Keep unmodified code running: the shim
 
 Until the code is migrated, run the compatibility proxy and point the unmodified code at it: \
-OPENAI\\_API\\_BASE for openai&lt;1 and its command line (or openai -b http://127.0.0.1:8787/v1 api ...), \
-OPENAI\\_BASE\\_URL for openai&gt;=1. \
+OPENAI\\_API\\_BASE for openai\\<1 and its command line (or openai -b http://127.0.0.1:8787/v1 api ...), \
+OPENAI\\_BASE\\_URL for openai\\>=1. \
 The shim translates /v1/fine-tunes calls to /v1/fine\\_tuning/jobs and legacy model names to their replacements; \
 legacy fine-tuned models need --model-map OLD=NEW once they are re-trained.
 
@@ -234,7 +234,8 @@ WEIRD = "we|ird <b>*x*_[y].py"
 def test_user_text_is_escaped_in_markdown(tree, report):
     tree({WEIRD: FINETUNE_PY})
     out = report(".", "--format", "markdown", "--as-of", "2024-03-01").stdout
-    assert "| we\\|ird &lt;b&gt;\\*x\\*\\_\\[y\\].py | 1 | 1 | 0 | FT010 |" in out
+    assert "| we\\|ird \\<b\\>\\*x\\*\\_\\[y\\].py | 1 | 1 | 0 | FT010 |" in out
+    assert "&lt;" not in out
     # The command is for a shell, in a fenced block: quoted, not Markdown-escaped.
     assert "ft-migrate fix 'we|ird <b>*x*_[y].py'\n" in out
 
@@ -244,7 +245,7 @@ def test_user_text_is_escaped_in_html(tree, report):
     page = report(".", "--format", "html", "--as-of", "2024-03-01").stdout
     assert "<code>we|ird &lt;b&gt;*x*_[y].py</code>" in page
     assert "<b>" not in page
-    assert "ft-migrate fix &#x27;we|ird &lt;b&gt;*x*_[y].py&#x27;" in page
+    assert "ft-migrate fix &#39;we|ird &lt;b&gt;*x*_[y].py&#39;" in page
 
 
 def test_html_is_self_contained(tree, report):
@@ -268,7 +269,7 @@ def test_backticks_in_html_prose_become_code_after_escaping():
 def test_backticks_in_markdown_prose_stay_code_spans_and_the_rest_is_escaped():
     from migrator.report.markdown import prose
 
-    assert prose("use `a|b` on <x> *y* `unclosed") == "use `a\\|b` on &lt;x&gt; \\*y\\* \\`unclosed"
+    assert prose("use `a|b` on <x> & *y* `unclosed") == "use `a\\|b` on \\<x\\> \\& \\*y\\* \\`unclosed"
 
 
 def test_exclude_applies_to_the_scan_and_to_training_file_discovery(tree, report):
