@@ -202,8 +202,8 @@ class EventStreamsToPollingCommand(MigrationCommand):
         renamed = self.rename_resource(original, updated)
         if renamed is not None:
             return renamed
-        if isinstance(original, cst.Name) and self.alias_value(original) is not None:
-            return updated  # a local alias: FX001 renames its assignment
+        if isinstance(original, (cst.Name, cst.Attribute)) and self.alias_value(original) is not None:
+            return updated  # a local alias or self.<attr>: FX001 renames its assignment
         return None
 
     def _follow(self, jobs: cst.BaseExpression, job_id: cst.Arg, generation: str) -> cst.Call:

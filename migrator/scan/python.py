@@ -26,6 +26,7 @@ from libcst.metadata import (
 )
 
 from migrator.advice import for_model as advise
+from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
@@ -120,6 +121,7 @@ class _Visitor(cst.CSTVisitor):
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
+        self.self_attributes = self_attributes(module)  # self.<attr> = ... in each class
         self.model_names: list[tuple[cst.Name, str, bool]] = []  # names passed as model=/engine=: purpose, moves
         self.uses_openai = False
         self.uses_client = False
@@ -170,7 +172,8 @@ class _Visitor(cst.CSTVisitor):
             scope = self.get_metadata(ScopeProvider, node, None)
             if scope is not None:
                 return any(id(getattr(a, "node", None)) in self.aliases for a in scope[node.value])
-        return False
+        value = self_attribute_value(node, self.self_attributes, lambda n: self.get_metadata(ScopeProvider, n, None))
+        return value is not None and self.is_resource(value)
 
     # -- module-wide facts ---------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
