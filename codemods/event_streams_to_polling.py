@@ -18,7 +18,7 @@ After::
 The jobs API cannot stream events, and lists them newest first in pages.  A loop
 over ``FineTune.stream_events(id)``, ``FineTune.list_events(id, stream=True)`` or
 ``client.fine_tunes.list_events(id, stream=True)`` becomes a loop over a small
-helper, written once per module after its imports: it lists the job's events
+helper, written once per module just before the code that first uses it: it lists the job's events
 (paging back with ``after=`` until it meets one already seen), yields the new ones
 oldest first, as the stream did, and polls until the job's status is final (the
 catalog's terminal statuses), so the loop body runs unchanged and the loop still
@@ -100,6 +100,7 @@ def compat_source(catalog: Catalog) -> str:
 
 class EventStreamsToPollingCommand(MigrationCommand):
     ID = "FX009"
+    VISIBLE = (HELPER,)
     RULE = "FT010"
     DESCRIPTION = "Loop over a generated helper that polls list_events where the code streamed events."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
@@ -222,31 +223,35 @@ class EventStreamsToPollingCommand(MigrationCommand):
         if self.compat_module:
             package = (self.context.filename is not None and os.path.exists(
                 os.path.join(os.path.dirname(os.path.abspath(self.context.filename)), "__init__.py")))
-            line = cst.parse_statement(f"from {'.' if package else ''}{COMPAT_MODULE} import "
-                                       f"{COMPAT_NAME} as {HELPER}\n", config=updated_node.config_for_parsing)
-            return self._insert(updated_node, [line])
+            AddImportsVisitor.add_needed_import(self.context, COMPAT_MODULE, COMPAT_NAME, asname=HELPER,
+                                                relative=1 if package else 0)
+            return updated_node
         AddImportsVisitor.add_needed_import(self.context, "time")
-        helper = cst.parse_module(helper_source(self.catalog)).body[0]
-        helper = helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
-        return self._insert(updated_node, [helper], blank_after=2)
+        return _with_helper(updated_node, cst.parse_module(helper_source(self.catalog)).body[0])
 
-    @staticmethod
-    def _insert(module: cst.Module, statements: list[cst.BaseStatement], blank_after: int = 0) -> cst.Module:
-        """``statements`` after the module's docstring and leading imports."""
-        body = list(module.body)
-        at = 0
-        for i, stmt in enumerate(body):
-            if isinstance(stmt, cst.SimpleStatementLine) and all(
-                    isinstance(s, (cst.Import, cst.ImportFrom)) or i == 0 and isinstance(s, cst.Expr)
-                    and isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString)) for s in stmt.body):
-                at = i + 1
-            else:
-                break
-        if at < len(body) and blank_after:
-            following = body[at]
-            kept = [line for line in following.leading_lines if line.comment is not None]
-            body[at] = following.with_changes(leading_lines=[cst.EmptyLine()] * blank_after + kept)
-        return module.with_changes(body=[*body[:at], *statements, *body[at:]])
+
+def _with_helper(module: cst.Module, helper: cst.BaseStatement) -> cst.Module:
+    """``module`` with ``helper`` just before the first top-level statement that uses it
+    (which holds a rewritten call, so it is never one of the holes of a large module)."""
+    body = list(module.body)
+    at = next(i for i, stmt in enumerate(body) if _uses(stmt))
+    following = body[at]
+    kept = [line for line in following.leading_lines if line.comment is not None]
+    blank = [cst.EmptyLine()] * (2 if at else 0)
+    body[at] = following.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *kept])
+    return module.with_changes(body=[*body[:at], helper.with_changes(leading_lines=blank), *body[at:]])
+
+
+def _uses(stmt: cst.CSTNode) -> bool:
+    found = []
+
+    class Find(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == HELPER:
+                found.append(node)
+
+    stmt.visit(Find())
+    return bool(found)
 
 
 def _only_id(args) -> cst.Arg | None:

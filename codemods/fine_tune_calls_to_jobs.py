@@ -101,7 +101,6 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
                 and cst.Module([]).code_for_node(importer.module) == module):
             return updated_node
         self.context.scratch[V0_MIGRATED] = True
-        self.count_site()
         return updated_node.with_changes(name=cst.Name(new_attr))
 
     def visit_Call(self, node: cst.Call) -> None:

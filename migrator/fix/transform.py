@@ -83,7 +83,7 @@ def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]
         source = data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return None  # the full parse reports it
-    punched = punch(source, catalog, tuple(model_map or ()))
+    punched = punch(source, catalog, (*(model_map or ()), *(w for cls in codemods for w in cls.VISIBLE)))
     if punched is None:
         return None
     try:
