@@ -26,6 +26,7 @@ from libcst.metadata import (
 )
 
 from migrator.advice import for_model as advise
+from codemods.event_streams_to_polling import HELPER, ID_KEYWORDS
 from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog
 from migrator.findings import Finding
@@ -279,9 +280,29 @@ class _Visitor(cst.CSTVisitor):
             advice = advise(self.catalog, default, "fine-tuning")
             need = f"model={advice.target!r}" if advice.target else f"a model ({advice.text})"
             note = f" (no model given: the legacy default was {default!r}; the new API needs {need})"
-        if method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False")):
+        streamed = method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False"))
+        if streamed:
             note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
+        if (method == "stream_events" or streamed) and self.loop_over_stream(node):
+            note = " (stream has no equivalent: fix loops over a generated helper that polls list_events instead)"
+            return finding(self.path, self.span(node), rule, "sdk-call", legacy, HELPER, True,
+                           f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04{note}")
         return _call_finding(self.path, self.span(node), rule, legacy, gen, repl, note, blocked)
+
+    def loop_over_stream(self, node: cst.Call) -> bool:
+        """What fix (FX009) rewrites: a stream of one job's events, given only the job id (and
+        ``stream=True``), iterated by a synchronous loop; on v1 a client named, not built."""
+        up = self.get_metadata(ParentNodeProvider, node, None)
+        if not (isinstance(up, (cst.For, cst.CompFor)) and up.iter is node and up.asynchronous is None):
+            return False
+        args = [a for a in node.args
+                if not (a.keyword is not None and a.keyword.value == "stream" and m.matches(a.value, m.Name("True")))]
+        if len(node.args) - len(args) != (node.func.attr.value == "list_events"):  # type: ignore[attr-defined]
+            return False
+        if len(args) != 1 or args[0].star or args[0].keyword is not None and args[0].keyword.value not in ID_KEYWORDS:
+            return False
+        receiver = node.func.value  # type: ignore[attr-defined]
+        return self.is_resource(receiver) or isinstance(receiver.value, (cst.Name, cst.Attribute))
 
     def subprocess_call(self, arg: cst.BaseExpression) -> None:
         if isinstance(arg, (cst.List, cst.Tuple)):
