@@ -79,3 +79,15 @@ def test_an_attribute_of_self_bound_twice_is_not_followed():
             def start(self, path):
                 return self.ft.create(training_file=path, model="babbage-002")
     """) == [(5, 19, 34, "FT012", "openai.FineTune", "openai.FineTuningJob", True)]
+
+
+def test_fields_of_a_raw_http_answer_are_fixable():
+    assert scan("""
+        import requests
+        r = requests.get(f"{BASE}/v1/fine-tunes/{job_id}")
+        print(r.json()["hyperparams"]["n_epochs"], r.json()["training_files"])
+    """) == [
+        (3, 26, 50, "FT001", "/v1/fine-tunes/{id}", "/v1/fine_tuning/jobs/{id}", True),
+        (4, 7, 35, "FT030", "hyperparams", "hyperparameters", True),
+        (4, 50, 71, "FT030", "training_files", "training_file", True),
+    ]
