@@ -94,7 +94,7 @@ def helper_source(catalog: Catalog, name: str = HELPER) -> str:
 
 def compat_source(catalog: Catalog) -> str:
     """The ``ft_migrate_compat.py`` module ``fix --compat-module`` writes beside the code."""
-    return ('"""Helpers ft-migrate wrote for code migrated off the legacy fine-tunes API."""\n\n'
+    return ('"""Helpers ft-migrate wrote for code moved to the fine-tuning jobs API."""\n\n'
             "import time\n\n\n" + helper_source(catalog, COMPAT_NAME))
 
 
@@ -223,9 +223,9 @@ class EventStreamsToPollingCommand(MigrationCommand):
         if self.compat_module:
             package = (self.context.filename is not None and os.path.exists(
                 os.path.join(os.path.dirname(os.path.abspath(self.context.filename)), "__init__.py")))
-            AddImportsVisitor.add_needed_import(self.context, COMPAT_MODULE, COMPAT_NAME, asname=HELPER,
-                                                relative=1 if package else 0)
-            return updated_node
+            line = cst.parse_statement(f"from {'.' if package else ''}{COMPAT_MODULE} import {COMPAT_NAME} as {HELPER}\n",
+                                       config=updated_node.config_for_parsing)
+            return _with_import(updated_node, line)
         AddImportsVisitor.add_needed_import(self.context, "time")
         return _with_helper(updated_node, cst.parse_module(helper_source(self.catalog)).body[0])
 
@@ -240,6 +240,21 @@ def _with_helper(module: cst.Module, helper: cst.BaseStatement) -> cst.Module:
     blank = [cst.EmptyLine()] * (2 if at else 0)
     body[at] = following.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *kept])
     return module.with_changes(body=[*body[:at], helper.with_changes(leading_lines=blank), *body[at:]])
+
+
+def _with_import(module: cst.Module, line: cst.SimpleStatementLine) -> cst.Module:
+    """``module`` with ``line`` after its leading imports (written here rather than through
+    AddImportsVisitor, which adds a relative import again on every later codemod of the chain)."""
+    body = list(module.body)
+    at = 0
+    for i, stmt in enumerate(body):
+        docstring = i == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr)
+        if docstring or isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body):
+            at = i + 1
+        else:
+            break
+    return module.with_changes(body=[*body[:at], line, *body[at:]])
 
 
 def _uses(stmt: cst.CSTNode) -> bool:

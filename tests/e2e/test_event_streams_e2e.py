@@ -37,14 +37,15 @@ def _run(version: str, script: Path, api) -> tuple[list[str], list[RecordedReque
         return proc.stdout.splitlines(), list(server.requests)
 
 
-def _migrate(program: str, tmp_path: Path) -> Path:
+def _migrate(program: str, tmp_path: Path, *options: str) -> Path:
     copy = tmp_path / program
     shutil.copy(PROGRAMS / program, copy)
-    result = CliRunner().invoke(fix, [str(copy)], catch_exceptions=False)
+    result = CliRunner().invoke(fix, [*options, str(copy)], catch_exceptions=False)
     assert result.exit_code == 1, result.stderr
     text = copy.read_text()
-    assert "stream_events(" not in text and "stream=True" not in text and text.count("def _ft_migrate_follow_events(") == 1
-    again = CliRunner().invoke(fix, [str(copy), "--check"], catch_exceptions=False)
+    assert "stream_events(" not in text and "stream=True" not in text
+    assert text.count("def _ft_migrate_follow_events(") == (0 if options else 1)
+    again = CliRunner().invoke(fix, [*options, str(copy), "--check"], catch_exceptions=False)
     assert again.exit_code == 0, again.stderr  # nothing left to rewrite: the helper is not added twice
     return copy
 
@@ -95,3 +96,13 @@ def test_the_helper_pages_back_with_after_through_a_long_log(tmp_path):
     listings = [r for r in requests if r.path.endswith("/events")]
     assert any("after" in r.params for r in listings)  # paged back, not only the newest page
     assert all(r.params.get("limit") == "100" for r in listings)
+
+
+def test_the_helper_imported_from_the_compat_module_behaves_the_same(tmp_path):
+    copy = _migrate("follow_v0.py", tmp_path, "--compat-module")
+    assert (tmp_path / "ft_migrate_compat.py").exists()
+    today = TodayAPI()
+    out, _ = _run("0.28.1", copy, today)
+    (jid,) = today.jobs
+    messages = [e["message"] for e in today.events[jid]]
+    assert out == [f"event {m}" for m in messages] + [f"first {messages[0]}", "status succeeded"]
