@@ -376,8 +376,8 @@ class _Visitor(cst.CSTVisitor):
             self.uses_client = True
         if node.attr.value in self.catalog.response_fields or node.attr.value == "id":
             self.deferred.append(("response", node))
-        if self.resource in self.qnames(node) or any(
-                n.startswith(self.resource + ".") for n in self.qnames(node)):
+        if (self.resource in self.qnames(node) or any(
+                n.startswith(self.resource + ".") for n in self.qnames(node))) and not _on_a_result(node):
             self.resource_reference(node)
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -491,6 +491,15 @@ class _Visitor(cst.CSTVisitor):
                          " or ".join(new), True,
                          f"fine-tuning jobs never report status {node.evaluated_value!r}: "
                          f"they report {' / '.join(repr(s) for s in new)} before 'running'"))
+
+
+def _on_a_result(node: cst.Attribute) -> bool:
+    """``FT.list().data``: an attribute of what a call returned, which LibCST still names
+    ``openai.FineTune.list.data`` (the call itself is the finding)."""
+    value = node.value
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        value = value.value
+    return isinstance(value, cst.Call)
 
 
 def _dotted(node: cst.CSTNode) -> str:

@@ -91,3 +91,11 @@ def test_fields_of_a_raw_http_answer_are_fixable():
         (4, 7, 30, "FT030", "hyperparams", "hyperparameters", True),
         (4, 44, 70, "FT030", "training_files", "training_file", True),
     ]
+
+
+def test_an_attribute_of_a_call_result_is_not_a_resource_reference():
+    assert scan("""
+        from openai import FineTune as FT
+        for item in FT.list().data:
+            print(item.id)
+    """) == [(3, 13, 22, "FT010", "openai.FineTune.list", "openai.FineTuningJob.list", True)]
