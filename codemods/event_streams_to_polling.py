@@ -26,7 +26,8 @@ ends when the job does.  The helper takes the jobs resource
 (``openai.FineTuningJob`` or ``client.fine_tuning.jobs``), so the user's client,
 with its key and base URL, is the one that polls.  ``listing["data"][0]`` on a
 legacy listing (the oldest event: legacy listings were oldest first and
-complete) becomes the first event the same helper yields.
+complete; called there or bound once to a name) becomes the first event the same
+helper yields.
 
 With ``--compat-module`` the helper is imported from ``ft_migrate_compat.py``,
 which ``fix`` writes beside the code, instead of being written into the module.
@@ -156,6 +157,13 @@ class EventStreamsToPollingCommand(MigrationCommand):
         job_id = _only_id(call.args)
         return None if job_id is None else (match[0], job_id)
 
+    def _same_value(self, value: cst.BaseExpression) -> bool:
+        """``value`` (a listing's job id) means the same where the listing is indexed later:
+        a literal, or a name bound once (a parameter, or one assignment)."""
+        if isinstance(value, (cst.SimpleString, cst.Integer)):
+            return True
+        return isinstance(value, cst.Name) and len(self.assigned_nodes(value)) == 1
+
     def _in_loop(self, call: cst.Call) -> bool:
         """``call`` is what a (synchronous) for loop or comprehension iterates."""
         up = self.get_metadata(ParentNodeProvider, call, None)
@@ -178,12 +186,15 @@ class EventStreamsToPollingCommand(MigrationCommand):
         inner = original_node.value
         if not (_index_is(original_node, 0) and isinstance(inner, cst.Subscript) and _key(inner) == "data"):
             return updated_node
-        found = self._listing(inner.value)
+        call, new_call = inner.value, updated_node.value.value
+        if isinstance(call, cst.Name):  # ``events = FineTune.list_events(id)`` then ``events["data"][0]``
+            call = new_call = self.alias_value(call)
+        found = self._listing(call)
         if found is None:
             return updated_node
         generation, job_id = found
-        call = inner.value
-        new_call = updated_node.value.value
+        if call is not inner.value and not self._same_value(job_id.value):
+            return updated_node
         jobs = self._jobs(call.func.value, new_call.func.value, generation)
         if jobs is None:
             return updated_node
