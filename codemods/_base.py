@@ -116,7 +116,8 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         self._statements: list[list[str]] = []
         self._alias_values: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._kept_names: set[str] = set()
-        self._self_attributes: dict = {}
+        self._self_attributes: dict | None = None
+        self._module: cst.Module | None = None
         self._v1_client: bool | None = None
 
     # -- bookkeeping shared with the runner -------------------------------
@@ -175,7 +176,8 @@ class MigrationCommand(VisitorBasedCodemodCommand):
                     kept.add(node.value.value)
 
         module.visit(Collect())
-        self._self_attributes = self_attributes(module)
+        self._module = module
+        self._self_attributes = None  # built when first asked for (see alias_value)
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         """Imported qualified names of ``node`` (an original node), following
@@ -204,7 +206,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         """The value of the single ``name = value`` assignment ``name`` refers to
         (or of the single ``self.attr = value`` binding, for ``self.attr`` in a method)."""
         if isinstance(name, cst.Attribute):
-            return self_attribute_value(name, self._self_attributes, self._scope_of)
+            return self_attribute_value(name, self._self_attribute_table, self._scope_of)
         try:
             scope = self.get_metadata(ScopeProvider, name, None)
         except KeyError:
@@ -215,6 +217,11 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
             return None
         return self._alias_values.get(assignments[0].node)
+
+    def _self_attribute_table(self) -> dict:
+        if self._self_attributes is None:
+            self._self_attributes = self_attributes(self._module)
+        return self._self_attributes
 
     def _scope_of(self, node: cst.CSTNode):
         try:

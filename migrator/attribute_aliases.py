@@ -58,9 +58,11 @@ class _Bindings(cst.CSTVisitor):
         self._bind(node.target, node.value)
 
 
-def self_attribute_value(node: cst.CSTNode, table: Table,
+def self_attribute_value(node: cst.CSTNode, table: Table | Callable[[], Table],
                          scope_of: Callable[[cst.CSTNode], Scope | None]) -> cst.BaseExpression | None:
-    """The one value ``node`` (``self.<name>`` inside a method) was bound to, else None."""
+    """The one value ``node`` (``self.<name>`` inside a method) was bound to, else None.
+
+    ``table`` may be a function that builds it, called only for a ``self.<name>`` in a method."""
     if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)):
         return None
     scope = scope_of(node.value)
@@ -74,5 +76,5 @@ def self_attribute_value(node: cst.CSTNode, table: Table,
     if len(assignments) != 1 or not isinstance(assignments[0], Assignment) \
             or assignments[0].node is not method.params.params[0]:
         return None  # ``self`` rebound in the method
-    values = table.get((scope.parent.node, node.attr.value), [])
+    values = (table() if callable(table) else table).get((scope.parent.node, node.attr.value), [])
     return values[0] if len(values) == 1 else None

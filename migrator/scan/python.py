@@ -122,7 +122,7 @@ class _Visitor(cst.CSTVisitor):
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
-        self.self_attributes = self_attributes(module)  # self.<attr> = ... in each class
+        self.self_attributes: dict | None = None  # self.<attr> = ... in each class, built when needed
         self.model_names: list[tuple[cst.Name, str, bool]] = []  # names passed as model=/engine=: purpose, moves
         self.uses_openai = False
         self.uses_client = False
@@ -173,8 +173,13 @@ class _Visitor(cst.CSTVisitor):
             scope = self.get_metadata(ScopeProvider, node, None)
             if scope is not None:
                 return any(id(getattr(a, "node", None)) in self.aliases for a in scope[node.value])
-        value = self_attribute_value(node, self.self_attributes, lambda n: self.get_metadata(ScopeProvider, n, None))
+        value = self_attribute_value(node, self.self_attribute_table, lambda n: self.get_metadata(ScopeProvider, n, None))
         return value is not None and self.is_resource(value)
+
+    def self_attribute_table(self) -> dict:
+        if self.self_attributes is None:
+            self.self_attributes = self_attributes(self.module)
+        return self.self_attributes
 
     # -- module-wide facts ---------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
