@@ -11,6 +11,7 @@ from __future__ import annotations
 from codemods._base import MigrationCommand
 from codemods.cli_argv_to_jobs import CliArgvToJobsCommand
 from codemods.completions_to_chat import CompletionsToChatCommand
+from codemods.event_streams_to_polling import EventStreamsToPollingCommand
 from codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
 from codemods.kwargs_dicts_to_jobs import KwargsDictsToJobsCommand
 from codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
@@ -22,6 +23,7 @@ REGISTRY: dict[str, type[MigrationCommand]] = {
     cls.ID: cls
     for cls in (
         # Recognise legacy calls by their old names: before FX001 renames them.
+        EventStreamsToPollingCommand,  # FX009: before FX004 and FX003 mark the streams it rewrites
         NoEquivalentCallsTodoCommand,  # FX004
         ResponseFieldsToJobsCommand,  # FX003
         KwargsDictsToJobsCommand,  # FX005: the ``**params`` of legacy creates

@@ -47,14 +47,18 @@ class RequestBodyCommand(MigrationCommand):
     def visit_Module(self, node: cst.Module) -> None:
         self._bodies: dict[cst.Dict, tuple[str, set[str], bool]] = {}  # literal -> rule, later keys, has model
         self._later: dict[cst.SimpleStatementLine, str] = {}
+        self._updates: dict[cst.SimpleStatementLine, list[str]] = {}
         self._manual: dict[cst.Call, list[tuple[str, str]]] = {}  # call -> [(rule, message)]
         self.plan(node)
 
-    def add_body(self, literal: cst.Dict, rule: str, *, has_model: bool,
+    def add_body(self, literal: cst.Dict | cst.Call, rule: str, *, has_model: bool,
                  followed: FollowedDict | None = None) -> None:
         later = followed.later if followed is not None else {}
-        self._bodies[literal] = (rule, set(later.values()), has_model)
+        updates = followed.updates if followed is not None else {}
+        keys = set(later.values()) | {k for ks in updates.values() for k in ks}
+        self._bodies[literal] = (rule, keys, has_model)
         self._later.update(later)
+        self._updates.update(updates)
 
     def add_manual(self, call: cst.Call, rule: str, message: str) -> None:
         self._manual.setdefault(call, []).append((rule, message))
@@ -62,6 +66,18 @@ class RequestBodyCommand(MigrationCommand):
     def visit_Call(self, node: cst.Call) -> None:
         for rule, message in self._manual.get(node, ()):
             self.todo(message, rule)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """A ``dict(key=value, ...)`` body: rewritten as the dict literal it equals, only if
+        something in it has to change."""
+        if original_node not in self._bodies:
+            return updated_node
+        rule, later_keys, has_model = self._bodies[original_node]
+        quote = self.string_quote(updated_node)
+        literal = cst.Dict([cst.DictElement(new_string(a.keyword.value, quote), a.value,
+                                            comma=a.comma) for a in updated_node.args])
+        rewritten = rewrite_body(self, literal, rule, later_keys=later_keys, has_model=has_model)
+        return updated_node if rewritten is literal else rewritten
 
     def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.Dict:
         if original_node not in self._bodies:
@@ -71,6 +87,8 @@ class RequestBodyCommand(MigrationCommand):
 
     def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
                                   updated_node: cst.SimpleStatementLine):
+        if original_node in self._updates:
+            return rewrite_update(self, updated_node)
         if original_node not in self._later:
             return updated_node
         return rewrite_later(self, updated_node, self._later[original_node])
@@ -80,9 +98,10 @@ class RequestBodyCommand(MigrationCommand):
 class FollowedDict:
     """A dict literal whose every use is known."""
 
-    literal: cst.Dict
+    literal: cst.Dict | cst.Call  # ``{...}`` or ``dict(key=value, ...)``
     consumers: list[cst.CSTNode] = field(default_factory=list)  # the parents of the consuming names
     later: dict[cst.SimpleStatementLine, str] = field(default_factory=dict)  # ``name[key] = v`` -> key
+    updates: dict[cst.SimpleStatementLine, list[str]] = field(default_factory=dict)  # ``name.update(...)`` -> keys
 
 
 def parent(command: MigrationCommand, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -114,6 +133,10 @@ def follow_dict(command: MigrationCommand, name: cst.Name,
         if up is not None and consumer(up):
             followed.consumers.append(up)
             continue
+        update = _update_keys(command, up)
+        if update is not None:
+            followed.updates[update[0]] = update[1]
+            continue
         later = _later_key(command, node, up)
         if later is None:
             return None
@@ -131,11 +154,58 @@ def _bound_literal(command: MigrationCommand, target: cst.CSTNode) -> cst.Dict |
         value = up.value
     else:
         return None
+    if _dict_call(command, value):
+        return value
     if not isinstance(value, cst.Dict):
         return None
     if not all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in value.elements):
         return None
     return value
+
+
+def _dict_call(command: MigrationCommand, value: cst.CSTNode | None) -> bool:
+    """``value`` is ``dict(key=value, ...)`` (the builtin, keyword arguments only)."""
+    return (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict"
+            and "builtins.dict" in {q.name for q in command.get_metadata(QualifiedNameProvider, value.func, set())}
+            and all(a.keyword is not None and not a.star for a in value.args))
+
+
+def _update_keys(command: MigrationCommand, up: cst.CSTNode | None
+                 ) -> tuple[cst.SimpleStatementLine, list[str]] | None:
+    """``(statement, keys)`` for ``name.update(key=v, ...)`` or ``name.update({"key": v, ...})``
+    alone on its line (also the migrated ``name.setdefault("hyperparameters", {}).update(...)``,
+    whose keys are the nested ones)."""
+    if not (isinstance(up, cst.Attribute) and up.attr.value in ("update", "setdefault")):
+        return None
+    call = parent(command, up)
+    if not isinstance(call, cst.Call):
+        return None
+    nested = up.attr.value == "setdefault"
+    if nested:
+        if not (call.args and string_value(call.args[0].value) == HYPERPARAMETERS):
+            return None
+        attr = parent(command, call)
+        call = parent(command, attr) if isinstance(attr, cst.Attribute) and attr.attr.value == "update" else None
+        if not isinstance(call, cst.Call):
+            return None
+    keys = _update_args(call)
+    expr = parent(command, call)
+    line = parent(command, expr) if isinstance(expr, cst.Expr) else None
+    if keys is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    return line, [HYPERPARAMETERS] if nested else keys
+
+
+def _update_args(call: cst.Call) -> list[str] | None:
+    """The keys an ``update(...)`` call sets, if it shows them all."""
+    if all(a.keyword is not None and not a.star for a in call.args):
+        return [a.keyword.value for a in call.args]
+    if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        value = call.args[0].value
+        if isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) and string_value(e.key) is not None
+                                               for e in value.elements):
+            return [string_value(e.key) for e in value.elements]
+    return None
 
 
 def _later_key(command: MigrationCommand, name: cst.Name,
@@ -263,3 +333,53 @@ def rewrite_later(command: MigrationCommand, line: cst.SimpleStatementLine, key:
     command.count_site()
     return line.with_changes(body=[assign.with_changes(
         targets=[assign.targets[0].with_changes(target=target.with_changes(value=nested))])])
+
+
+def rewrite_update(command: MigrationCommand, line: cst.SimpleStatementLine
+                   ) -> cst.SimpleStatementLine | cst.FlattenSentinel | cst.RemovalSentinel:
+    """A later ``name.update(...)`` as the jobs API body needs it: the keys that moved under
+    ``"hyperparameters"`` go to ``name.setdefault("hyperparameters", {}).update(...)`` (a
+    statement of their own after the rest), dropped keys go (named in the TODO at the dict)."""
+    fields = command.catalog.request_fields
+    call = line.body[0].value
+    target = call.func.value
+    if isinstance(target, cst.Call):  # already name.setdefault("hyperparameters", {}).update(...)
+        return line
+    keyword = all(a.keyword is not None for a in call.args)
+    items = list(call.args) if keyword else list(call.args[0].value.elements)
+
+    def key(item) -> str:
+        return item.keyword.value if keyword else string_value(item.key)
+
+    def with_items(chosen: list, receiver: cst.BaseExpression) -> cst.SimpleStatementLine:
+        chosen = [i.with_changes(value=command.model_value(i.value)) if key(i) == "model" else i for i in chosen]
+        if chosen:
+            last = items[-1].comma if isinstance(items[-1].comma, cst.Comma) else cst.MaybeSentinel.DEFAULT
+            chosen[-1] = chosen[-1].with_changes(comma=last)
+            for k, item in enumerate(chosen[:-1]):
+                if not isinstance(item.comma, cst.Comma):
+                    chosen[k] = item.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args = chosen if keyword else [call.args[0].with_changes(value=call.args[0].value.with_changes(
+            elements=chosen))]
+        new_call = call.with_changes(func=call.func.with_changes(value=receiver), args=args)
+        return line.with_changes(body=[line.body[0].with_changes(value=new_call)])
+
+    into = [i for i in items if key(i) in fields["into_hyperparameters"]]
+    rest = [i for i in items if key(i) not in fields["into_hyperparameters"] and key(i) not in fields["dropped"]]
+    if len(into) + len(rest) == len(items) and not into:
+        return with_items(rest, target) if any(key(i) == "model" for i in rest) else line
+    command.count_site()
+    quote = command.string_quote(call)
+    nested = cst.Call(cst.Attribute(target, cst.Name("setdefault")),
+                      args=[cst.Arg(new_string(HYPERPARAMETERS, quote),
+                                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                            cst.Arg(cst.Dict([]))])
+    out = []
+    if rest:
+        out.append(with_items(rest, target))
+    if into:
+        moved = with_items(into, nested)
+        out.append(moved.with_changes(leading_lines=[]) if out else moved)
+    if not out:
+        return cst.RemoveFromParent()
+    return out[0] if len(out) == 1 else cst.FlattenSentinel(out)

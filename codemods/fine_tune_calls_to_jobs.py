@@ -27,6 +27,7 @@ requires it.  Calls with no equivalent (``stream_events``, ``delete``,
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
                             string_value, with_string_value)
@@ -36,6 +37,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
     ID = "FX001"
     RULE = "FT010"
     DESCRIPTION = "Move openai.FineTune.* / client.fine_tunes.* calls to the fine-tuning jobs API."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         match = self.legacy_call(original_node)
@@ -81,6 +83,25 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
         self._in_import -= 1
         return updated_node
+
+    def leave_ImportAlias(self, original_node: cst.ImportAlias, updated_node: cst.ImportAlias) -> cst.ImportAlias:
+        """``from openai import FineTune as FT`` → ``from openai import FineTuningJob as FT``:
+        the alias is the name the code uses, so it stays."""
+        module, _, old_attr = self.catalog.sdk["v0"]["legacy"].rpartition(".")
+        new_module, _, new_attr = self.catalog.sdk["v0"]["replacement"].rpartition(".")
+        asname = original_node.asname
+        if (not self._in_import or new_module != module or not isinstance(original_node.name, cst.Name)
+                or original_node.name.value != old_attr or asname is None
+                or not isinstance(asname.name, cst.Name) or asname.name.value == old_attr
+                or not self.keeps_alias(asname.name.value)):
+            return updated_node
+        importer = self.get_metadata(ParentNodeProvider, original_node, None)
+        if not (isinstance(importer, cst.ImportFrom) and not importer.relative
+                and isinstance(importer.module, (cst.Name, cst.Attribute))
+                and cst.Module([]).code_for_node(importer.module) == module):
+            return updated_node
+        self.context.scratch[V0_MIGRATED] = True
+        return updated_node.with_changes(name=cst.Name(new_attr))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.legacy_call(node) is not None:
@@ -130,9 +151,10 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
         if generation == "v0":
             receiver = self.rename_resource(original.value, updated.value)
             if receiver is None:
-                if not isinstance(original.value, cst.Name) or self.alias_value(original.value) is None:
+                if (not isinstance(original.value, (cst.Name, cst.Attribute))
+                        or self.alias_value(original.value) is None):
                     return None
-                receiver = updated.value  # a local alias, renamed at its assignment
+                receiver = updated.value  # a local alias or self.<attr>, renamed at its assignment
         else:
             client = updated.value.value  # <client>.fine_tunes
             receiver = client

@@ -30,7 +30,8 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._request_body import RequestBodyCommand, follow_dict, manual_message, parent
+from codemods._base import string_value
+from codemods._request_body import HYPERPARAMETERS, RequestBodyCommand, follow_dict, manual_message, parent
 from migrator.catalog import Catalog
 
 CREATE = ("create", "acreate")
@@ -72,10 +73,37 @@ class KwargsDictsToJobsCommand(RequestBodyCommand):
 
     def _follow(self, call: cst.Call, arg: cst.Arg, rule: str) -> None:
         followed = follow_dict(self, arg.value, self._consumes) if isinstance(arg.value, cst.Name) else None
+        name = cst.Module([]).code_for_node(arg.value)
+        hyper = (*self.catalog.request_fields["into_hyperparameters"], HYPERPARAMETERS)
         if followed is None:
-            what = f"the dict passed as **{cst.Module([]).code_for_node(arg.value)}"
-            self.add_manual(call, rule, manual_message(self, what))
+            message = manual_message(self, f"the dict passed as **{name}")
+            flat = _keywords(call, hyper)
+            if flat:
+                message += (f"; this call also passes {', '.join(flat)}, which become its hyperparameters=: "
+                            f"put the dict's into that same dict, as a \"{HYPERPARAMETERS}\" key in **{name} "
+                            f"would pass hyperparameters twice (TypeError)")
+            self.add_manual(call, rule, message)
             return
         calls = [parent(self, a) for a in followed.consumers]
+        flat = sorted({k for c in calls for k in _keywords(c, hyper)})
+        inside = sorted(set(_literal_keys(followed.literal)) | set(followed.later.values())
+                        | {k for keys in followed.updates.values() for k in keys})
+        inside = [k for k in inside if k in hyper]
+        if flat and inside:
+            self.add_manual(call, rule, (
+                f"this call passes {', '.join(flat)} and the dict passed as **{name} sets {', '.join(inside)}: "
+                f"the jobs API takes all of them in one \"{HYPERPARAMETERS}\" dict, and hyperparameters given "
+                f"both ways is a TypeError; move them into the dict, under \"{HYPERPARAMETERS}\""))
+            return
         has_model = all(any(a.keyword is not None and a.keyword.value == "model" for a in c.args) for c in calls)
         self.add_body(followed.literal, rule, has_model=has_model, followed=followed)
+
+
+def _keywords(call: cst.Call, names: tuple[str, ...]) -> list[str]:
+    return [a.keyword.value for a in call.args if a.keyword is not None and a.keyword.value in names]
+
+
+def _literal_keys(literal: cst.Dict | cst.Call) -> list[str]:
+    if isinstance(literal, cst.Call):
+        return [a.keyword.value for a in literal.args]
+    return [string_value(e.key) for e in literal.elements]

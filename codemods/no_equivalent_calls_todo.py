@@ -14,7 +14,9 @@ After::
 ``stream_events``/``astream_events``, ``list_events(..., stream=True)`` and
 ``delete`` stay as they are (they keep working against the ft-migrate shim) but
 get a TODO saying what to do instead; the run reports each as a manual item.
-Code is never commented out.
+Code is never commented out.  In the chain FX009 runs first and turns a
+synchronous loop over a stream into polling, so what is left here are the
+streams it cannot rewrite (async, outside a loop, more arguments than the id).
 """
 
 from __future__ import annotations

@@ -24,38 +24,15 @@ TODO.
 
 from __future__ import annotations
 
-import re
 from typing import Mapping
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
-from codemods._base import HOLE_RE, hole, string_value, with_string_value
+from codemods._base import HOLE_RE, with_string_value
+from codemods._http import LEGACY_RE, LIBRARIES, http_call, imports_library
+from codemods._http import joined as url_text
 from codemods._request_body import RequestBodyCommand, follow_dict, manual_message, parent
 from migrator.catalog import Catalog
-
-LIBRARIES = ("requests", "httpx", "aiohttp")
-VERBS = ("get", "post", "put", "patch", "delete", "request")
-LEGACY_RE = re.compile(r"(?P<v1>/v1)?/fine-tunes(?![\w-])")
-
-
-def _pieces(node: cst.BaseExpression) -> list[cst.CSTNode]:
-    """``node`` as a sequence of text pieces and interpolated expressions."""
-    if isinstance(node, cst.FormattedString):
-        return list(node.parts)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        return _pieces(node.left) + _pieces(node.right)
-    return [node]
-
-
-def _text(piece: cst.CSTNode) -> str | None:
-    """The literal text of a piece, None for an expression (or text too odd to edit)."""
-    if isinstance(piece, cst.FormattedStringText):
-        return None if any(c in piece.value for c in "{}\\") else piece.value
-    if isinstance(piece, cst.SimpleString):
-        return string_value(piece)
-    return None
-
 
 def _split_back(pieces: list[cst.CSTNode], texts: list[str | None], old: str,
                 new: str) -> dict[cst.CSTNode, str] | None:
@@ -93,13 +70,13 @@ class RawHttpToJobsCommand(RequestBodyCommand):
     def plan(self, module: cst.Module) -> None:
         self._edits: dict[cst.CSTNode, str] = {}  # text piece -> new text
         self._creates: set[cst.Call] = set()  # POST /v1/fine-tunes calls
-        self._library = self._imports_library()
+        self._library = imports_library(self)
         calls: list[tuple[cst.Call, str, cst.BaseExpression]] = []
         command = self
 
         class Find(cst.CSTVisitor):
             def visit_Call(self, call: cst.Call) -> None:
-                found = command._http_call(call)
+                found = http_call(command, call, command._library)
                 if found is not None:
                     calls.append((call, *found))
 
@@ -109,46 +86,9 @@ class RawHttpToJobsCommand(RequestBodyCommand):
         for call in self._creates:
             self._plan_body(call)
 
-    # -- recognising an HTTP call ------------------------------------------------
-    def _http_call(self, call: cst.Call) -> tuple[str, cst.BaseExpression] | None:
-        """``(METHOD, url expression)`` of a requests/httpx/aiohttp-style call."""
-        func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in VERBS:
-            return None
-        if not self._uses_http_library(func.value):
-            return None
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-        if func.attr.value == "request":
-            given = keywords.get("method", positional[0] if positional else None)
-            method = string_value(given) if given is not None else None
-            url = keywords.get("url", positional[1] if len(positional) > 1 else None)
-        else:
-            method = func.attr.value
-            url = keywords.get("url", positional[0] if positional else None)
-        if method is None or url is None:
-            return None
-        if isinstance(url, cst.Name):
-            url = self.alias_value(url) or url
-        return method.upper(), url
-
-    def _uses_http_library(self, receiver: cst.BaseExpression) -> bool:
-        """The receiver is one of the libraries, or (a session object) the module imports one."""
-        return self._library and (not self.qualified(receiver) or any(
-            q.split(".")[0] in LIBRARIES for q in self.qualified(receiver)))
-
-    def _imports_library(self) -> bool:
-        """Whether the module imports requests, httpx or aiohttp at all (a session's
-        ``.post`` cannot be resolved to its library, so this is what admits it)."""
-        provider = self.metadata.get(QualifiedNameProvider, {})
-        return any(q.name.split(".")[0] in LIBRARIES and q.source is QualifiedNameSource.IMPORT
-                   for names in provider.values() for q in (names() if callable(names) else names))
-
     # -- the URL -----------------------------------------------------------------
     def _plan_url(self, call: cst.Call, method: str, url: cst.BaseExpression) -> None:
-        pieces = _pieces(url)
-        texts = [_text(p) for p in pieces]
-        joined = "".join(t if t is not None else hole(i) for i, t in enumerate(texts))
+        pieces, texts, joined = url_text(url)
         m = LEGACY_RE.search(joined)
         if m is None:
             return

@@ -41,7 +41,15 @@ from typing import Mapping
 import libcst as cst
 
 from codemods._base import MigrationCommand, string_value, with_string_value
+from codemods._http import imports_library, legacy_endpoint
 from migrator.catalog import Catalog
+
+
+# What the answer of each legacy endpoint is (as the SDK methods above it), by method and
+# path under /v1/fine-tunes.
+ENDPOINT_PREFIX = "/v1/fine-tunes"
+HTTP_KINDS = {("POST", ""): "job", ("GET", ""): "list", ("GET", "/{id}"): "job", ("POST", "/{id}/cancel"): "job",
+              ("GET", "/{id}/events"): "events"}
 
 
 def _access(node: cst.CSTNode) -> tuple[cst.BaseExpression, str] | None:
@@ -63,6 +71,12 @@ def _index(node: cst.CSTNode) -> cst.BaseExpression | None:
     return None
 
 
+def _json_call(node: cst.BaseExpression) -> bool:
+    """``x.json()``: a requests/httpx response's parsed body."""
+    return (isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "json")
+
+
 def _reversed(iterable: cst.BaseExpression) -> cst.Call:
     return cst.Call(cst.Name("reversed"), args=[cst.Arg(iterable)])
 
@@ -76,9 +90,11 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
         """Only a module that names a legacy field, a legacy status or an events listing."""
         words = (*catalog.response_fields, *catalog.statuses["legacy_only"], "list_events")
-        return super().applies(code, catalog, model_map) and any(w in code for w in words)
+        legacy = super().applies(code, catalog, model_map) or "fine-tunes" in code  # SDK or raw HTTP
+        return legacy and any(w in code for w in words)
 
     def visit_Module(self, node: cst.Module) -> None:
+        self._library: bool | None = None  # the module imports an HTTP library (asked once)
         self._jobs: set[cst.CSTNode] = set()
         self._lists: set[cst.CSTNode] = set()
         self._chained: set[cst.CSTNode] = set()
@@ -152,6 +168,8 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
             if (isinstance(func, cst.Name) and func.value in getattr(self, "_job_functions", ())
                     and (func is value.func or not self.qualified(value.func))):
                 return "job"
+            if _json_call(value):
+                return self._http_kind(value.func.value)
             match = self.legacy_call(value)
             if match is None:
                 return None
@@ -163,6 +181,21 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
                 return "events"
             return "list" if method == "list" else None
         return None
+
+    def _http_kind(self, response: cst.BaseExpression) -> str | None:
+        """What ``response.json()`` holds when ``response`` is (a name bound once to) a
+        requests/httpx call of a legacy ``/v1/fine-tunes`` URL."""
+        if isinstance(response, cst.Name):
+            response = self.alias_value(response)
+        if not isinstance(response, cst.Call):
+            return None
+        if self._library is None:
+            self._library = imports_library(self)
+        found = legacy_endpoint(self, response, self._library)
+        if found is None or found[1].replacement is None:
+            return None
+        method, endpoint = found
+        return HTTP_KINDS.get((method, endpoint.legacy.removeprefix(ENDPOINT_PREFIX)))
 
     def _iterates_jobs(self, it: cst.BaseExpression) -> bool:
         acc = _access(it)
@@ -177,6 +210,9 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         return bool(nodes) and all(n in targets for n in nodes)
 
     def _is_job(self, node: cst.BaseExpression) -> bool:
+        """``node`` is a job: a name bound to one, or ``r.json()`` of a legacy HTTP call."""
+        if isinstance(node, cst.Call) and _json_call(node):
+            return self._kind(node) == "job"
         return isinstance(node, cst.Name) and self._bound(node, self._jobs)
 
     def _is_event_data(self, node: cst.BaseExpression) -> bool:

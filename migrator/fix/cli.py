@@ -51,7 +51,8 @@ def _diff(result: FixResult) -> str:
     for f in result.by_status("changed"):
         old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
         new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, git_path(f"a/{f.shown}"), git_path(f"b/{f.shown}")):
+        before = "/dev/null" if f.created else git_path(f"a/{f.shown}")
+        for line in difflib.unified_diff(old, new, before, git_path(f"b/{f.shown}")):
             chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(chunks)
 
@@ -70,6 +71,9 @@ def _plural(n: int, word: str) -> str:
               help="OLD=NEW lines (# comments allowed), as --model-map.")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these codemods (id or module name).")
 @click.option("--skip", multiple=True, metavar="ID", help="Do not run these codemods (id or module name).")
+@click.option("--compat-module", is_flag=True,
+              help="Import generated helpers from ft_migrate_compat.py, written beside the code, "
+                   "instead of writing them into each module.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB.")
 @click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
               help="Extra catalog TOML layered over the built-in one.")
@@ -78,7 +82,8 @@ def _plural(n: int, word: str) -> str:
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
 def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
-        model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], exclude: tuple[str, ...],
+        model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], compat_module: bool,
+        exclude: tuple[str, ...],
         catalog_files: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
         exit_zero_even_if_changed: bool, verbose: bool) -> None:
     """Rewrite legacy fine-tuning code (SDK calls, models, CLI lines, pins) to today's API.
@@ -101,7 +106,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     if verbose:
         click.echo(f"Catalog files: {', '.join(catalog.files)}; answers as of {as_of.isoformat()}", err=True)
     options = Options(catalog_files=catalog.files[1:], as_of=as_of, target=target,
-                      model_map=tuple(dict(pairs).items()), only=only, skip=skip)
+                      model_map=tuple(dict(pairs).items()), only=only, skip=skip, compat_module=compat_module)
     result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 
     changed = result.by_status("changed")
@@ -110,7 +115,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         sys.stdout.flush()
     elif check:
         for f in changed:
-            click.echo(f"Would rewrite {printable(f.shown)}", err=True)
+            click.echo(f"Would {'write' if f.created else 'rewrite'} {printable(f.shown)}", err=True)
     else:
         for stale in atomic.remove_stale(result.temps):
             if verbose:
@@ -118,7 +123,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
         for f in changed:
             write_fixed(f)
             if verbose and f.status == "changed":
-                click.echo(f"Rewriting {printable(f.shown)}", err=True)
+                click.echo(f"{'Writing' if f.created else 'Rewriting'} {printable(f.shown)}", err=True)
         changed = result.by_status("changed")
 
     problems = [f for f in result.files if f.status in ("skipped", "failed")]

@@ -21,6 +21,9 @@ cannot run.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -49,6 +52,7 @@ class Options:
     model_map: tuple[tuple[str, str], ...] = ()
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    compat_module: bool = False  # import generated helpers from ft_migrate_compat.py, written beside
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class FileResult:
     v0_migrated: bool = False
     todos: list[TodoMarker] = field(default_factory=list)
     reason: str = ""
+    created: bool = False  # a new file (the compat module), not a rewrite
 
 
 @dataclass
@@ -133,11 +138,52 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
             code.append(entry)
     result.files_parsed = len(code)
     result.files.extend(run_pool(_fix_one, code, options, jobs, _crashed))
+    if options.compat_module:
+        done = {f.path: f for f in result.files}
+        code_now = [(path, shown, done[path].new if path in done else data)
+                    for path, shown, kind, data in everything
+                    if kind in ("python", "setup-py") and (path not in done or done[path].status in
+                                                           ("changed", "unchanged"))]
+        result.files.extend(_compat_modules(code_now, catalog))
     if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
         result.files.extend(_fix_one(entry, options) for entry in pins)
     result.files.sort(key=lambda f: f.shown)
     result.manual = _manual_after(everything, result, options, jobs)
     return result
+
+
+def _compat_modules(code: list[tuple[str, str, bytes]], catalog) -> list[FileResult]:
+    """``ft_migrate_compat.py`` beside every Python file that imports the helper from it
+    (this run's rewrites and earlier ones), where it is missing.  One that exists with other
+    contents is the user's: left alone, and said so."""
+    from codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
+
+    wanted = compat_source(catalog).encode()
+    out: dict[str, FileResult] = {}
+    for importer, importer_shown, data in code:
+        if not _COMPAT_IMPORT.search(data):
+            continue
+        path = os.path.join(os.path.dirname(importer), f"{COMPAT_MODULE}.py")
+        if path in out:
+            continue
+        shown = posixpath.join(posixpath.dirname(importer_shown), f"{COMPAT_MODULE}.py")
+        try:
+            with open(path, "rb") as fh:
+                current = fh.read()
+        except FileNotFoundError:
+            out[path] = FileResult(path, shown, "changed", new=wanted, created=True)
+            continue
+        except OSError as exc:
+            out[path] = FileResult(path, shown, "failed", reason=f"cannot read: {exc.strerror or exc}")
+            continue
+        if current != wanted:
+            out[path] = FileResult(path, shown, "skipped", old=current, new=current,
+                                   reason=f"exists and is not the module ft-migrate writes; left alone "
+                                          f"({importer_shown} imports follow_events from it)")
+    return list(out.values())
+
+
+_COMPAT_IMPORT = re.compile(rb"^\s*from\s+\.?ft_migrate_compat\s+import\b", re.MULTILINE)
 
 
 def _fixed_kind(kind: str | None) -> bool:
@@ -178,7 +224,8 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
     res = FileResult(path, shown, "unchanged", old=data, new=data)
     try:
         if kind in ("python", "setup-py"):
-            out = transform_python(data, gather_codemods(options.only, options.skip), catalog, model_map, path)
+            out = transform_python(data, gather_codemods(options.only, options.skip), catalog, model_map, path,
+                                   compat_module=options.compat_module)
             res.new, res.sites, res.v0_migrated = out.data, out.sites, out.v0_migrated
         elif kind == "notebook":
             out = notebook.transform_notebook(data, gather_codemods(options.only, options.skip), catalog, model_map,

@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from codemods._base import SITES, V0_MIGRATED, MigrationCommand
+from codemods.event_streams_to_polling import COMPAT
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
 from migrator.nesting import may_be_too_deep, too_deep
@@ -39,7 +40,7 @@ class Transformed:
 
 def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
                      model_map: Mapping[str, str] | None = None, filename: str | None = None,
-                     *, holes: bool = True) -> Transformed:
+                     *, holes: bool = True, compat_module: bool = False) -> Transformed:
     """The migrated bytes of ``data``; raises ``libcst.ParserSyntaxError`` if it does not parse,
     :class:`TooDeep` (before any parse) if its nesting would crash the parser.
 
@@ -47,14 +48,16 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
     before the codemods run and restored after; the result is the same bytes as
     without, only sooner.  Whenever the holes cannot be used (the holed module does
     not parse, a codemod lost or duplicated a placeholder) the whole module is
-    transformed instead.
+    transformed instead.  ``compat_module``: a generated helper is imported from
+    ``ft_migrate_compat`` (which the caller writes) instead of written into the module.
     """
     _check_depth(data)
     if holes:
-        done = _transform_with_holes(data, codemods, catalog, model_map, filename)
+        done = _transform_with_holes(data, codemods, catalog, model_map, filename, compat_module)
         if done is not None:
             return done
-    module, sites, v0 = _run(cst.parse_module(data), codemods, catalog, model_map, filename)
+    module, sites, v0 = _run(cst.parse_module(data), codemods, catalog, model_map, filename,
+                             compat_module=compat_module)
     out = module.bytes
     return Transformed(out if out != data else data, sites, v0)
 
@@ -72,7 +75,8 @@ def _check_depth(data: bytes) -> None:
 
 
 def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
-                          model_map: Mapping[str, str] | None, filename: str | None) -> Transformed | None:
+                          model_map: Mapping[str, str] | None, filename: str | None,
+                          compat_module: bool = False) -> Transformed | None:
     """The result of the chain run on ``data`` with holes, or None to run it on the whole module.
 
     Only the holed module goes through LibCST (CPython's ``ast`` already checked the
@@ -83,14 +87,14 @@ def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]
         source = data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return None  # the full parse reports it
-    punched = punch(source, catalog, tuple(model_map or ()))
+    punched = punch(source, catalog, (*(model_map or ()), *(w for cls in codemods for w in cls.VISIBLE)))
     if punched is None:
         return None
     try:
         small = cst.parse_module(punched.source.encode(encoding))
     except cst.ParserSyntaxError:
         return None
-    module, sites, v0 = _run(small, codemods, catalog, model_map, filename, punched.restore)
+    module, sites, v0 = _run(small, codemods, catalog, model_map, filename, punched.restore, compat_module)
     restored = punched.restore(module.code)
     if restored is None:
         return None
@@ -100,9 +104,10 @@ def _transform_with_holes(data: bytes, codemods: Sequence[type[MigrationCommand]
 
 def _run(module: cst.Module, codemods: Sequence[type[MigrationCommand]], catalog: Catalog,
          model_map: Mapping[str, str] | None, filename: str | None,
-         whole: Callable[[str], str | None] = lambda code: code) -> tuple[cst.Module, int, bool]:
+         whole: Callable[[str], str | None] = lambda code: code,
+         compat_module: bool = False) -> tuple[cst.Module, int, bool]:
     """Chain ``codemods`` over ``module``; ``whole`` gives the full text each ``applies`` judges."""
-    context = CodemodContext(filename=filename, scratch={})
+    context = CodemodContext(filename=filename, scratch={COMPAT: True} if compat_module else {})
     for cls in codemods:
         code = module.code
         if not cls.applies(whole(code) or code, catalog, model_map or {}):

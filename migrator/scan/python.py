@@ -26,6 +26,8 @@ from libcst.metadata import (
 )
 
 from migrator.advice import for_model as advise
+from codemods.event_streams_to_polling import HELPER, ID_KEYWORDS
+from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
@@ -120,6 +122,7 @@ class _Visitor(cst.CSTVisitor):
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
+        self.self_attributes: dict | None = None  # self.<attr> = ... in each class, built when needed
         self.model_names: list[tuple[cst.Name, str, bool]] = []  # names passed as model=/engine=: purpose, moves
         self.uses_openai = False
         self.uses_client = False
@@ -170,7 +173,13 @@ class _Visitor(cst.CSTVisitor):
             scope = self.get_metadata(ScopeProvider, node, None)
             if scope is not None:
                 return any(id(getattr(a, "node", None)) in self.aliases for a in scope[node.value])
-        return False
+        value = self_attribute_value(node, self.self_attribute_table, lambda n: self.get_metadata(ScopeProvider, n, None))
+        return value is not None and self.is_resource(value)
+
+    def self_attribute_table(self) -> dict:
+        if self.self_attributes is None:
+            self.self_attributes = self_attributes(self.module)
+        return self.self_attributes
 
     # -- module-wide facts ---------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
@@ -278,9 +287,29 @@ class _Visitor(cst.CSTVisitor):
             advice = advise(self.catalog, default, "fine-tuning")
             need = f"model={advice.target!r}" if advice.target else f"a model ({advice.text})"
             note = f" (no model given: the legacy default was {default!r}; the new API needs {need})"
-        if method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False")):
+        streamed = method == "list_events" and "stream" in keywords and not m.matches(keywords["stream"], m.Name("False"))
+        if streamed:
             note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
+        if (method == "stream_events" or streamed) and self.loop_over_stream(node):
+            note = " (stream has no equivalent: fix loops over a generated helper that polls list_events instead)"
+            return finding(self.path, self.span(node), rule, "sdk-call", legacy, HELPER, True,
+                           f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04{note}")
         return _call_finding(self.path, self.span(node), rule, legacy, gen, repl, note, blocked)
+
+    def loop_over_stream(self, node: cst.Call) -> bool:
+        """What fix (FX009) rewrites: a stream of one job's events, given only the job id (and
+        ``stream=True``), iterated by a synchronous loop; on v1 a client named, not built."""
+        up = self.get_metadata(ParentNodeProvider, node, None)
+        if not (isinstance(up, (cst.For, cst.CompFor)) and up.iter is node and up.asynchronous is None):
+            return False
+        args = [a for a in node.args
+                if not (a.keyword is not None and a.keyword.value == "stream" and m.matches(a.value, m.Name("True")))]
+        if len(node.args) - len(args) != (node.func.attr.value == "list_events"):  # type: ignore[attr-defined]
+            return False
+        if len(args) != 1 or args[0].star or args[0].keyword is not None and args[0].keyword.value not in ID_KEYWORDS:
+            return False
+        receiver = node.func.value  # type: ignore[attr-defined]
+        return self.is_resource(receiver) or isinstance(receiver.value, (cst.Name, cst.Attribute))
 
     def subprocess_call(self, arg: cst.BaseExpression) -> None:
         if isinstance(arg, (cst.List, cst.Tuple)):
@@ -354,8 +383,8 @@ class _Visitor(cst.CSTVisitor):
             self.uses_client = True
         if node.attr.value in self.catalog.response_fields or node.attr.value == "id":
             self.deferred.append(("response", node))
-        if self.resource in self.qnames(node) or any(
-                n.startswith(self.resource + ".") for n in self.qnames(node)):
+        if (self.resource in self.qnames(node) or any(
+                n.startswith(self.resource + ".") for n in self.qnames(node))) and not _on_a_result(node):
             self.resource_reference(node)
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -469,6 +498,15 @@ class _Visitor(cst.CSTVisitor):
                          " or ".join(new), True,
                          f"fine-tuning jobs never report status {node.evaluated_value!r}: "
                          f"they report {' / '.join(repr(s) for s in new)} before 'running'"))
+
+
+def _on_a_result(node: cst.Attribute) -> bool:
+    """``FT.list().data``: an attribute of what a call returned, which LibCST still names
+    ``openai.FineTune.list.data`` (the call itself is the finding)."""
+    value = node.value
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        value = value.value
+    return isinstance(value, cst.Call)
 
 
 def _dotted(node: cst.CSTNode) -> str:

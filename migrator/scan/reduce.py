@@ -76,6 +76,10 @@ def reduce_source(source: str, catalog: Catalog) -> tuple[str, list[int] | None]
     return "".join(out), origin
 
 
+_STORE_OP = r"(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
+_SELF_STORE = re.compile(rf"\bself\.(\w+)\s*{_STORE_OP}")
+
+
 def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tuple[str, ...] = (),
                     assignments: bool = True) -> tuple[ast.Module, list[tuple[int, int, bool]]] | None:
     """The statements of a module that cannot hold a finding, or None.
@@ -108,6 +112,12 @@ def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tupl
         names |= new
         word = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\b")
         hot |= {i for i, line in enumerate(lines, 1) if i not in hot and word.search(line)}
+    # ``self.ft = openai.FineTune`` is followed only if it is the one binding of
+    # ``self.ft`` (migrator/attribute_aliases.py): every other binding must stay in view.
+    stored = {m.group(1) for i in hot for m in _SELF_STORE.finditer(lines[i - 1])}
+    if stored:
+        rebinding = re.compile(rf"\.\s*(?:{'|'.join(map(re.escape, sorted(stored)))})\s*{_STORE_OP}")
+        hot |= {i for i, line in enumerate(lines, 1) if rebinding.search(line)}
     drop: list[tuple[int, int, bool]] = []
     _collect(tree.body, hot, drop, in_class=False)
     return (tree, sorted(drop)) if drop else None

@@ -86,6 +86,7 @@ V1 = ("1.3.0", "1.3.0")
     ("v0_async.py", V0),
     ("class_wrapper.py", V0),
     ("kwargs_dict.py", V0),
+    ("kwargs_update.py", V0),
     ("raw_requests.py", V0),
     ("v1_client.py", V1),
 ])

@@ -52,3 +52,31 @@ def test_fix_lists_the_manual_work_scan_reports_after_it(tmp_path, monkeypatch):
                        "..., 5 TODO comments in the code")
     dry = CliRunner().invoke(cli, ["fix", "--diff", "."])
     assert dry.stderr.splitlines()[:-1] == listed  # nothing rewritten now: the same manual work
+
+
+EDGES = ["event_streams_to_polling/streams_v0", "event_streams_to_polling/streams_v1",
+         "kwargs_dicts_to_jobs/dict_calls_and_updates", "kwargs_dicts_to_jobs/flat_and_star",
+         "response_fields_to_jobs/raw_http", "fine_tune_calls_to_jobs/self_attribute",
+         "fine_tune_calls_to_jobs/aliases", "fine_tune_calls_to_jobs/alias_kept_for_delete"]
+
+
+def test_on_the_edges_fix_rewrites_what_scan_calls_fixable_and_keeps_the_manual(tmp_path, monkeypatch):
+    """Event streams in loops, dict()/update() requests, raw HTTP answers, aliases on self and
+    import aliases: after fix nothing fixable is left, and the manual findings are the same."""
+    fixtures = EXAMPLE.parent
+    for case in EDGES:
+        shutil.copy(fixtures / f"{case}.input.py", tmp_path / f"{case.replace('/', '__')}.py")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def findings() -> list[dict]:
+        return json.loads(runner.invoke(cli, ["scan", "--no-cache", ".", "--format", "json"]).stdout)["findings"]
+
+    before = findings()
+    assert sum(f["fixable"] for f in before) >= 20
+    manual = sorted((f["path"], f["rule"], f["legacy"], f["message"]) for f in before if not f["fixable"])
+    assert runner.invoke(cli, ["fix", "."]).exit_code == 1
+    after = findings()
+    assert [f for f in after if f["fixable"]] == []
+    assert sorted((f["path"], f["rule"], f["legacy"], f["message"]) for f in after) == manual
+    assert runner.invoke(cli, ["fix", ".", "--check"]).exit_code == 0

@@ -4,7 +4,7 @@ The legacy program of an end-to-end test runs against this; its migrated copy ru
 against :class:`tests.fakes.openai_today.TodayAPI`.  Shapes follow
 ``shared/spec/fine-tuning-api.md`` §a–§b and ``legacy-clients-wire.md`` §9:
 ``/v1/fine-tunes`` create / list (everything, oldest first) / retrieve / cancel /
-events (oldest first), FineTune objects with ``hyperparams``, full file objects
+events (oldest first, or streamed until the job ends), FineTune objects with ``hyperparams``, full file objects
 in ``training_files``/``validation_files``/``result_files``, status ``pending``
 while a job waits; ``/v1/completions`` and ``/v1/engines/{engine}/completions``
 for the GPT-3 models (JSON, or streamed word by word with ``stream``).
@@ -150,8 +150,15 @@ class API2023:
         return FakeResponse.json(job)
 
     def events(self, req: RecordedRequest, id: str) -> FakeResponse:
+        """The job's events oldest first; with ``stream=true`` as server-sent events that
+        replay the history, follow the job to its end (time passes: it moves through its
+        remaining stages) and close with ``[DONE]``, as the legacy stream did."""
         if id not in self.jobs:
             return FakeResponse.error(404, f"No fine-tune job: {id}", param="id")
+        if req.params.get("stream") == "true":
+            while self.jobs[id]["status"] in ("pending", "running"):
+                self.retrieve(req, id)
+            return FakeResponse.sse(list(self.jobs[id]["events"]))
         return FakeResponse.json({"object": "list", "data": self.jobs[id]["events"]})
 
     def completion(self, req: RecordedRequest, engine: str | None = None) -> FakeResponse:

@@ -125,17 +125,17 @@ def test_syntax_error_is_reported_and_the_run_goes_on(tree: Path) -> None:
 
 def test_manual_items_are_listed_with_their_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("follow.py").write_text("import openai\n\nfor e in openai.FineTune.stream_events('ft-1'):\n    print(e)\n")
+    Path("follow.py").write_text("import openai\n\nopenai.FineTune.delete('ft-1')\n")
     result = run("follow.py")
     assert result.exit_code == 1
     assert result.stderr == (
-        "follow.py:4:10 FT010 openai.FineTune.stream_events calls the legacy /v1/fine-tunes endpoint, shut down "
+        "follow.py:4:1 FT010 openai.FineTune.delete calls the legacy /v1/fine-tunes endpoint, shut down "
         "on 2024-01-04; it has no equivalent\n"
         "ft-migrate fix: 1 file changed, 0 call sites migrated, 1 manual item left in follow.py, "
         "1 TODO comment in the code\n")
     assert Path("follow.py").read_text().splitlines()[2] == (
-        "# TODO(ft-migrate FT010): FineTune.stream_events has no equivalent: the jobs API cannot stream events; "
-        "poll list_events (newest first) until the job is finished")
+        "# TODO(ft-migrate FT010): FineTune.delete has no equivalent: there is no job deletion; "
+        "delete the fine-tuned model with openai.Model.delete(model_id)")
 
 
 def test_model_map_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,7 @@ job = get(job_id)
 while job["status"] not in DONE:
     job = get(job_id)
 print("status", job["status"])
+print("epochs", job["hyperparams"]["n_epochs"], "trained on", job["training_files"][0]["id"])
 print("listed", len(requests.get(BASE + "/fine-tunes", headers=HEADERS).json()["data"]))
 second = requests.post(BASE + "/fine-tunes", headers=HEADERS,
                        json={"training_file": "file-000001", "learning_rate_multiplier": 0.2}).json()
