@@ -43,15 +43,17 @@ def test_fix_lists_the_manual_work_scan_reports_after_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "app")
     runner = CliRunner()
     fixed = runner.invoke(cli, ["fix", "."])
-    *listed, summary = fixed.stderr.splitlines()
+    *listed, training, summary = fixed.stderr.splitlines()
     scanned = runner.invoke(cli, ["scan", "--no-cache", "."])
     assert listed == scanned.stdout.splitlines()
+    assert training == ("Training data: data/train.jsonl (prompt/completion data): re-train on davinci-002 after "
+                        "`ft-migrate data convert --to completion data/train.jsonl -o data/train.clean.jsonl`")
     assert len(listed) == 8
     assert summary == ("ft-migrate fix: 8 files changed, 19 call sites migrated, 8 manual items left in Makefile, "
                        "app/settings.py, config/settings.yaml, notebooks/experiments.ipynb, scripts/retrain.sh, "
                        "..., 5 TODO comments in the code")
     dry = CliRunner().invoke(cli, ["fix", "--diff", "."])
-    assert dry.stderr.splitlines()[:-1] == listed  # nothing rewritten now: the same manual work
+    assert dry.stderr.splitlines()[:-1] == [*listed, training]  # nothing rewritten now: the same manual work
 
 
 EDGES = ["event_streams_to_polling/streams_v0", "event_streams_to_polling/streams_v1",
