@@ -548,7 +548,8 @@ class _Validator:
         for key, m in models.items():
             for _since, snapshot in m.snapshots:
                 if snapshot not in models:
-                    raise self.fail(("models", key, "snapshots"), f"snapshot {snapshot!r} is not a model in the catalog")
+                    raise self.fail(("models", key, "snapshots"),
+                                    f"snapshot {snapshot!r} is not a model in the catalog")
             for target in filter(None, (m.replacement, *m.alternatives)):
                 if target not in models:
                     raise self.fail(("models", key, "replacement"), f"replacement {target!r} is not a model in the catalog")
@@ -563,8 +564,8 @@ class _Validator:
         for i, item in enumerate(raw):
             where = (*path, "snapshots", str(i))
             item = self.table(where, item)
-            since = self.date_entry(where, {**item, "source": item.get("source", self.get(path, entry, "source", "str"))},
-                                    "since", required=False)
+            dated = {**item, "source": item.get("source", self.get(path, entry, "source", "str"))}
+            since = self.date_entry(where, dated, "since", required=False)
             out.append((since, self.get(where, item, "model", "str")))
         if any(a[0] is not None and b[0] is not None and a[0].date >= b[0].date for a, b in zip(out, out[1:])):
             raise self.fail((*path, "snapshots"), "snapshots must be listed oldest first")

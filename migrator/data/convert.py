@@ -200,13 +200,17 @@ def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, t
         # again only if it lacks a separator or stop sequence (a suggestion)
         # (the input's size stands in for the output's, not known yet)
         tmp = out.written_path
+        # priced on what trains on OUT's format that day, which may take the other format
+        # (no completion model is left today): that view reads OUT back once written
+        default = default_model(cat, to)
+        views = tuple(dict.fromkeys((to, default.format))) if default is not None else ()
         result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
-                                 cat, listed=LISTED)
+                                 cat, views, listed=LISTED)
         counts = written.counts
         if not counts["written"] and not counts["rejected"]:
             raise DataError(f"{path}: no example to convert ({counts['lines']:,} lines, all blank); "
                             f"{output} left as it was")
-        summary = summarize(result, default_model(cat, result.format), None, cat)
+        summary = summarize(result, default, None, cat)
     summary["input"] = {"file": path, "lines": counts["lines"], "written": counts["written"],
                         "rejected": list(sample), "rejected_count": counts["rejected"], "blank": counts["blank"],
                         "warnings": info["warnings"]}
