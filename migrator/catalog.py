@@ -88,7 +88,12 @@ class Model:
     fine_tuning_until: DateEntry | None = None
     available: dt.date | None = None
     format: str | None = None  # completion, chat, embedding or edit
-    max_example_tokens: int | None = None
+    max_example_tokens: int | None = None  # tokens of one training example; longer ones are truncated
+    chat_format: str | None = None  # a key of [data.chat_formats]: the training lines it accepts
+    tool_tokens: str | None = None  # a key of [data.tool_tokens]: how its tool definitions count
+    # The dated snapshots a fine-tuning job on this alias trains on: (from when, snapshot),
+    # oldest first; ``None`` = from the start.  See :func:`migrator.lifecycle.training_snapshot`.
+    snapshots: tuple[tuple[DateEntry | None, str], ...] = ()
 
     @property
     def legacy(self) -> bool:
@@ -104,6 +109,25 @@ class Model:
         """Released by ``day`` and not yet shut down."""
         return (self.available is None or self.available <= day) and (
             self.shutdown is None or self.shutdown.date > day)
+
+
+@dataclass(frozen=True)
+class ChatFormat:
+    """What one version of the chat training format accepts (``[data.chat_formats.<key>]``).
+
+    ``key_roles`` limits a message key to some roles (``weight`` on assistant
+    messages only); ``required`` lists the keys a role must have (a ``tool``
+    message answers a ``tool_call_id``); ``line_keys`` are the top-level keys
+    a line may carry besides ``messages`` (``tools``, ``functions``).
+    """
+
+    key: str
+    roles: tuple[str, ...]
+    message_keys: tuple[str, ...]
+    line_keys: tuple[str, ...]
+    key_roles: Mapping[str, tuple[str, ...]]
+    required: Mapping[str, tuple[str, ...]]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -422,6 +446,7 @@ class _Validator:
         self.sources = {k: self.get(("sources",), self.table(("sources",)), k, "str")
                         for k in self.table(("sources",))}
         self.dates = self.parse_dates()
+        self.data = self.parse_data()  # models name its chat formats
         models = self.parse_models()
         ftn = self.table(("fine_tuned_names",))
         legacy_ft = self.regex(("fine_tuned_names",), ftn, "legacy_pattern")
@@ -450,7 +475,7 @@ class _Validator:
             sdk=self.parse_sdk(),
             cli=self.parse_cli(),
             dependency=self.parse_flat_strings(("dependency",)),
-            data=self.parse_data(),
+            data=self.data,
             lifecycle=self.parse_lifecycle(),
             completions=self.parse_completions(),
         )
@@ -525,15 +550,38 @@ class _Validator:
                 available=self.date_ref(path, entry, "available", required=False),
                 format=self.get(path, entry, "format", "str", None, choices=set(FORMATS)),
                 max_example_tokens=self.get(path, entry, "max_example_tokens", "int", None),
+                chat_format=self.get(path, entry, "chat_format", "str", None, choices=set(self.data["chat_formats"])),
+                tool_tokens=self.get(path, entry, "tool_tokens", "str", None, choices=set(self.data["tool_tokens"])),
+                snapshots=self.snapshots(path, entry),
             )
             if models[key].shutdown is not None and "replacement" not in entry:
                 raise self.fail((*path, "replacement"), "a model with a shutdown date needs a replacement "
                                                         "(\"\" for none)")
         for key, m in models.items():
+            for _since, snapshot in m.snapshots:
+                if snapshot not in models:
+                    raise self.fail(("models", key, "snapshots"),
+                                    f"snapshot {snapshot!r} is not a model in the catalog")
             for target in filter(None, (m.replacement, *m.alternatives)):
                 if target not in models:
                     raise self.fail(("models", key, "replacement"), f"replacement {target!r} is not a model in the catalog")
         return models
+
+    def snapshots(self, path, entry) -> tuple[tuple[DateEntry | None, str], ...]:
+        """``snapshots = [{ model = "...", since = "<date>" }, ...]``, oldest first."""
+        raw = entry.get("snapshots", [])
+        if not isinstance(raw, list):
+            raise self.fail((*path, "snapshots"), f"expected a list of tables, got {raw!r}")
+        out = []
+        for i, item in enumerate(raw):
+            where = (*path, "snapshots", str(i))
+            item = self.table(where, item)
+            dated = {**item, "source": item.get("source", self.get(path, entry, "source", "str"))}
+            since = self.date_entry(where, dated, "since", required=False)
+            out.append((since, self.get(where, item, "model", "str")))
+        if any(a[0] is not None and b[0] is not None and a[0].date >= b[0].date for a, b in zip(out, out[1:])):
+            raise self.fail((*path, "snapshots"), "snapshots must be listed oldest first")
+        return tuple(out)
 
     def parse_endpoints(self) -> tuple[Endpoint, ...]:
         out = []
@@ -652,15 +700,53 @@ class _Validator:
         for k in ("separators", "stop_sequences"):
             out[k] = tuple(self.get(path, t, k, "strlist"))
         out["encoding"] = self.get(path, t, "encoding", "str")
-        for k in ("chat_roles", "chat_keys"):
-            out[k] = tuple(self.get(path, t, k, "strlist"))
+        out["chat_formats"] = self.parse_chat_formats()
+        out["tool_tokens"] = self.parse_tool_tokens()
+        out["chat_format"] = self.get(path, t, "chat_format", "str", choices=set(out["chat_formats"]))
+        out["tool_tokens_default"] = self.get(path, t, "tool_tokens_default", "str", choices=set(out["tool_tokens"]))
         for k in ("min_examples", "recommended_examples", "legacy_max_chars", "tokens_per_message",
                   "tokens_per_name", "tokens_per_example", "epochs_target", "epochs_min_target_examples",
                   "epochs_max_target_examples", "epochs_min", "epochs_max", "separator_max_chars",
                   "prompt_prefix_max_chars", "completion_prefix_min_chars"):
             out[k] = self.get(path, t, k, "int")
-        for k in ("separators", "stop_sequences", "chat_roles", "chat_keys"):
+        for k in ("separators", "stop_sequences"):
             if not out[k] or not all(out[k]):
                 raise self.fail((*path, k), "needs at least one entry and no empty strings")
         self.source(path, t)
+        return out
+
+    def parse_chat_formats(self) -> dict[str, ChatFormat]:
+        out = {}
+        for key, entry in self.table(("data", "chat_formats")).items():
+            path = ("data", "chat_formats", key)
+            entry = self.table(path, entry)
+            lists = {k: tuple(self.get(path, entry, k, "strlist")) for k in ("roles", "message_keys", "line_keys")}
+            for k in ("roles", "message_keys"):
+                if not lists[k] or not all(lists[k]):
+                    raise self.fail((*path, k), "needs at least one entry and no empty strings")
+            if "role" not in lists["message_keys"] or "messages" not in lists["line_keys"]:
+                raise self.fail(path, 'message_keys needs "role" and line_keys needs "messages"')
+            maps = {}
+            for k, names, values in (("key_roles", "message_keys", "roles"), ("required", "roles", "message_keys")):
+                table = self.table((*path, k), entry.get(k, {}))
+                maps[k] = {}
+                for name in table:
+                    if name not in lists[names]:
+                        raise self.fail((*path, k, name), f"{name!r} is not in {names}")
+                    maps[k][name] = tuple(self.get((*path, k), table, name, "strlist"))
+                    unknown = set(maps[k][name]) - set(lists[values])
+                    if unknown:
+                        raise self.fail((*path, k, name), f"{sorted(unknown)} not in {values}")
+            out[key] = ChatFormat(key, lists["roles"], lists["message_keys"], lists["line_keys"],
+                                  maps["key_roles"], maps["required"], self.source(path, entry))
+        return out
+
+    def parse_tool_tokens(self) -> dict[str, dict[str, int]]:
+        out = {}
+        names = ("func_init", "prop_init", "prop_key", "enum_init", "enum_item", "func_end")
+        for key, entry in self.table(("data", "tool_tokens")).items():
+            path = ("data", "tool_tokens", key)
+            entry = self.table(path, entry)
+            out[key] = {k: self.get(path, entry, k, "int") for k in names}
+            self.source(path, entry)
         return out

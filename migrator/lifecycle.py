@@ -156,6 +156,23 @@ def fine_tunable_models(catalog: Catalog, fmt: str | None = None) -> list[Model]
             and (fmt is None or m.format == fmt) and walk.blocker(m) is None]
 
 
+def training_snapshot(catalog: Catalog, name: str) -> Model | None:
+    """The model a fine-tuning job on ``name`` trains on ``catalog.as_of``: the dated snapshot
+    the alias points to that day (``gpt-3.5-turbo`` was ``gpt-3.5-turbo-0613`` in 2023,
+    ``gpt-3.5-turbo-0125`` later), else the model itself; None for a model the catalog lacks.
+
+    Its per-example token limit and chat format are what a training file is checked against.
+    """
+    model = catalog.models.get(name)
+    if model is None:
+        return None
+    chosen = model
+    for since, snapshot in model.snapshots:
+        if since is None or since.date <= catalog.as_of:
+            chosen = catalog.models[snapshot]
+    return chosen
+
+
 def _weakest(entries) -> str:
     ranks = [CONFIDENCE.index(e.confidence) for e in entries if e is not None and e is not _NOT_YET]
     return CONFIDENCE[max(ranks, default=0)]

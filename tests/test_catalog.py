@@ -19,6 +19,7 @@ def test_builtin_dates_and_models():
         "gpt3-announced": ("2023-07-06", "official"),
         "fine-tunes-announced": ("2023-08-22", "official"),
         "shutdown": ("2024-01-04", "official"),
+        "turbo-alias-0125": ("2024-02-16", "third-party"),
         "babbage-002-fine-tuning-closed": ("2025-07-22", "third-party"),
         "completion-era-announced": ("2025-09-26", "corroborated"),
         "legacy-snapshots-announced": ("2026-04-22", "official"),

@@ -21,12 +21,16 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator
 
+import orjson
+
+from migrator.catalog import ChatFormat
 from migrator.data import transform
 from migrator.data.conventions import Ending, first_unused, used_candidates
 from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example, detect_format
 from migrator.data.listing import Listing
+from migrator.data.rules import Rules, rules_for
 from migrator.data.source import BLANK, Source
 from migrator.data.tokens import PARALLEL_MIN_BYTES, TokenCounter
 
@@ -42,17 +46,18 @@ class Reader:
     """A source as ``(line, status, payload)``; the format is fixed by the first JSON object.
 
     ``payload`` is ``(prompt, completion, extra keys)`` or ``(messages, extra
-    keys)`` for a usable example, the reason for a rejected line, None for a blank one.
+    keys, accepted top-level keys)`` for a usable example (chat lines checked
+    against ``chat``, the target model's format), the reason for a rejected line,
+    None for a blank one.
     """
 
-    def __init__(self, source: Source, data: Mapping, fmt: str | None = None):
+    def __init__(self, source: Source, chat: ChatFormat, fmt: str | None = None):
         self.source = source
-        self.roles = data["chat_roles"]
-        self.keys = data["chat_keys"]
+        self.chat = chat
         self.format = fmt
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
-        roles, keys = self.roles, self.keys
+        chat = self.chat
         for line, value, reason in self.source.records():
             if value is BLANK:
                 yield line, SKIP, None
@@ -64,7 +69,7 @@ class Reader:
                 self.format = detect_format(value)
             try:
                 if self.format == CHAT:
-                    yield line, OK, chat_example(value, roles, keys)
+                    yield line, OK, chat_example(value, chat)
                 else:
                     yield line, OK, completion_example(value)
             except Reject as exc:
@@ -150,19 +155,31 @@ def _show(text: str) -> str:
 
 
 def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool = True,
-            listed: int | None = None) -> Analysis:
+            listed: int | None = None, rules: Rules | None = None) -> Analysis:
     """Check ``source`` and count its tokens in the formats of ``views`` (default: its own).
+
+    Chat lines are checked and tool definitions counted as ``rules`` say (the
+    target model's, :func:`~migrator.data.rules.rules_for`; default: the chat
+    model that replaces the legacy default on the catalog's date).
 
     With ``tokens=False`` only the checks run: enough for ``convert``, which
     checks its output instead; duplicates and tokens are then not reported.
     ``listed`` bounds each per-line list (rejected lines, per-line warnings,
     skipped examples) so that memory stays flat on a bad file; the rest is counted.
     """
-    return analyze_records(source, Reader(source, catalog.data), catalog, views, tokens, listed)
+    rules = rules if rules is not None else default_rules(catalog)
+    return analyze_records(source, Reader(source, rules.chat), catalog, views, tokens, listed, rules)
+
+
+def default_rules(catalog) -> Rules:
+    """The rules of the chat model a chat file is priced on without ``--model``."""
+    from migrator.data.check import default_model  # check builds on this module
+
+    return rules_for(catalog, default_model(catalog, CHAT))
 
 
 def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str, ...] = (), tokens: bool = True,
-                    listed: int | None = None) -> Analysis:
+                    listed: int | None = None, rules: Rules | None = None) -> Analysis:
     """:func:`analyze` on ``reader``'s ``(line, status, payload)`` records, which are ``source``'s.
 
     ``reader`` has a ``format`` attribute, set by the first example at the
@@ -170,6 +187,7 @@ def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str,
     the other format or to suggest a missing separator or stop sequence.
     """
     data = catalog.data
+    rules = rules if rules is not None else default_rules(catalog)
     prompts = Ending(data["separators"])
     completions = Ending(data["stop_sequences"])
     no_space, extra, no_system, no_user = _Tally(), _Tally(), _Tally(), _Tally()
@@ -199,18 +217,19 @@ def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str,
             if tokens and (not views or reader.format in views):
                 own_view = View(reader.format, skipped=Listing(listed))
                 own_counter = TokenCounter(data, own_view.add, data["encoding"],
-                                           parallel=source.size >= PARALLEL_MIN_BYTES)
+                                           parallel=source.size >= PARALLEL_MIN_BYTES, tool_tokens=rules.tool_tokens)
                 add_own = own_counter.add_chat if is_chat else own_counter.add_completion
         if is_chat:
-            messages, keys = payload
+            messages, keys, accepted = payload
             roles = [m["role"] for m in messages]
             if "system" not in roles:
                 no_system.add(line)
             if "user" not in roles:
                 no_user.add(line)
-            key = hash(tuple((m["role"], m["content"], m.get("name")) for m in messages))
+            # the whole example: a different weight, call or tool list is a different example
+            key = hash(orjson.dumps((messages, accepted), option=orjson.OPT_SORT_KEYS))
             if add_own is not None:
-                add_own(line, messages)
+                add_own(line, messages, accepted)
         else:
             prompt, completion, keys = payload
             prompts.add(line, prompt)
@@ -276,7 +295,7 @@ def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str,
             if view_format == fmt:
                 result.views[fmt] = own_view or View(fmt, skipped=Listing(listed))
             else:
-                _count_converted(result, source, catalog, view_format)
+                _count_converted(result, source, catalog, view_format, rules)
     else:
         result.unlisted_warnings = warnings.dropped
     result.warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
@@ -344,29 +363,30 @@ def _duplicates(hashes: array, lines: array, candidates: set[int], listed: int |
     return found
 
 
-def _count_converted(result: Analysis, source: Source, catalog, fmt: str) -> None:
+def _count_converted(result: Analysis, source: Source, catalog, fmt: str, rules: Rules) -> None:
     """Pass 2: the tokens of every example as ``convert`` would write it in ``fmt`` (the other format)."""
     data = catalog.data
     view = result.views[fmt] = View(fmt, skipped=Listing(result.listed))
-    counter = TokenCounter(data, view.add, data["encoding"], parallel=source.size >= PARALLEL_MIN_BYTES)
+    counter = TokenCounter(data, view.add, data["encoding"], parallel=source.size >= PARALLEL_MIN_BYTES,
+                           tool_tokens=rules.tool_tokens)
     if fmt == CHAT:
         separator, stop = result.separator, result.stop
     else:
-        separator, stop = suggest(result, source, catalog)
-    for line, status, payload in Reader(source, data, result.format):
+        separator, stop = suggest(result, source, catalog, rules.chat)
+    for line, status, payload in Reader(source, rules.chat, result.format):
         if status is not OK:
             continue
         try:
             if fmt == CHAT:
                 counter.add_chat(line, transform.completion_to_chat(payload[0], payload[1], separator, stop, None))
             else:
-                counter.add_completion(line, *transform.chat_to_completion(payload[0], separator, stop))
+                counter.add_completion(line, *transform.chat_to_completion(payload[0], separator, stop, payload[2]))
         except Reject as exc:
             view.skipped.add({"line": line, "reason": str(exc)})
     counter.flush()
 
 
-def suggest(result: Analysis, source: Source, catalog) -> tuple[str, str]:
+def suggest(result: Analysis, source: Source, catalog, chat: ChatFormat | None = None) -> tuple[str, str]:
     """The separator and stop sequence to add: the file's own, else the legacy tool's suggestion.
 
     The suggestion (the first candidate that no text contains) needs another
@@ -375,19 +395,20 @@ def suggest(result: Analysis, source: Source, catalog) -> tuple[str, str]:
     data = catalog.data
     if result.separator is not None and result.stop is not None:
         return result.separator, result.stop
-    prompts, answers = _texts(source, catalog, result.format, "prompt"), _texts(source, catalog, result.format, "answer")
+    chat = chat if chat is not None else default_rules(catalog).chat
+    prompts, answers = _texts(source, chat, result.format, "prompt"), _texts(source, chat, result.format, "answer")
     separator = result.separator or first_unused(data["separators"], used_candidates(data["separators"], prompts, True))
     stop = result.stop or first_unused(data["stop_sequences"], used_candidates(data["stop_sequences"], answers, False))
     return separator, stop
 
 
-def _texts(source: Source, catalog, fmt: str, part: str) -> Iterator[str]:
-    for _line, status, payload in Reader(source, catalog.data, fmt):
+def _texts(source: Source, chat: ChatFormat, fmt: str, part: str) -> Iterator[str]:
+    for _line, status, payload in Reader(source, chat, fmt):
         if status is not OK:
             continue
         if fmt == CHAT:
             try:
-                pair = transform.chat_prompt_parts(payload[0])
+                pair = transform.chat_prompt_parts(payload[0], payload[2])
             except Reject:
                 continue
         else:

@@ -12,6 +12,7 @@ import os
 from migrator.catalog import Catalog, Model, load_catalog
 from migrator.data.analysis import Analysis, analyze
 from migrator.data.listing import Listing
+from migrator.data.rules import Rules, rules_for
 from migrator.data.source import DataError, Source
 from migrator.data.target import default_model, no_model_note
 from migrator.lifecycle import fine_tunable_models
@@ -56,6 +57,21 @@ def _views_for(model: Model | None, fmt: str | None) -> tuple[str, ...]:
     return (fmt,) if fmt else ()
 
 
+def _lowest_limit(catalog: Catalog, fmt: str) -> int:
+    """The smallest per-example limit the catalog knows for a model of ``fmt``: an example
+    no longer than this is truncated by no known model, so a missing limit cannot matter."""
+    return min((m.max_example_tokens for m in catalog.models.values()
+                if m.format == fmt and m.max_example_tokens is not None), default=0)
+
+
+def chat_rules(catalog: Catalog, chosen: Model | None) -> Rules:
+    """The rules chat lines are checked against: the chosen model's if it trains on chat,
+    else those of the chat model a chat file is priced on by default."""
+    if chosen is not None and chosen.format == "chat":
+        return rules_for(catalog, chosen)
+    return rules_for(catalog, default_model(catalog, "chat"))
+
+
 def parse_epochs(epochs: int | str) -> int | None:
     """``None`` for ``"auto"``, else a positive int; ``ValueError`` otherwise."""
     if epochs == "auto":
@@ -77,7 +93,8 @@ def price(model: Model, billable: int, epochs: int) -> float | None:
     return round(model.fine_tuned_price.training * billable / 1000 * epochs, 6)
 
 
-def summarize(result: Analysis, model: Model | None, epochs: int | None, data, note: dict | None = None) -> dict:
+def summarize(result: Analysis, model: Model | None, epochs: int | None, catalog: Catalog,
+              note: dict | None = None) -> dict:
     """The JSON summary of ``result`` priced on ``model`` (``epochs`` None = auto); without a
     model (nothing takes new fine-tuning jobs), tokens of the file as it is and ``note``."""
     view = result.views[model.format if model is not None else result.format]
@@ -93,11 +110,19 @@ def summarize(result: Analysis, model: Model | None, epochs: int | None, data, n
             per_line.add({"line": skip["line"], "code": code,
                           "message": f"left out of the {model.format} conversion: {reason}"})
         per_line.dropped += view.skipped.dropped
-    limit = model.max_example_tokens if model is not None else None
-    for line, tokens in view.over(limit):
-        per_line.add({"line": line, "code": "over_token_limit",
-                      "message": f"{tokens} tokens, over {model.id}'s {model.max_example_tokens}-token "
-                                 "limit: the example will be truncated"})
+    rules = rules_for(catalog, model) if model is not None else None
+    limit = rules.limit if rules is not None else None
+    if limit is not None:
+        trains = f" ({rules.snapshot} on {catalog.as_of.isoformat()})" if rules.snapshot != model.id else ""
+        for line, tokens in view.over(limit):
+            per_line.add({"line": line, "code": "over_token_limit",
+                          "message": f"{tokens} tokens, over {model.id}'s {limit}-token limit{trains}: "
+                                     f"the example will be truncated to {limit} tokens"})
+    elif model is not None and view.max_example > _lowest_limit(catalog, model.format):
+        warnings.append({"line": None, "code": "no_token_limit",
+                         "message": f"the longest example has {view.max_example} tokens and the catalog knows no "
+                                    f"per-example token limit for {model.id}: billable tokens are not capped and "
+                                    "no example is reported as truncated"})
     warnings += per_line
     unlisted = per_line.dropped + result.unlisted_warnings
     if unlisted:
@@ -106,7 +131,7 @@ def summarize(result: Analysis, model: Model | None, epochs: int | None, data, n
                                     f"{result.listed:,} of each kind are)"})
     warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
     billable = view.billable(limit)
-    n_epochs = epochs if epochs is not None else auto_epochs(view.count, data)
+    n_epochs = epochs if epochs is not None else auto_epochs(view.count, catalog.data)
     return {
         "file": result.file,
         "format": result.format,
@@ -130,15 +155,16 @@ def check_source(source: Source, *, model: str | None = None, epochs: int | str 
     n_epochs = parse_epochs(epochs)
     chosen = trainable_model(cat, model) if model is not None else None
     views = (chosen.format,) if chosen is not None else ()
-    result = analyze(source, cat, views, listed=listed)
+    rules = chat_rules(cat, chosen)
+    result = analyze(source, cat, views, listed=listed, rules=rules)
     note = None
     if chosen is None:
         chosen = default_model(cat, result.format)
         note = no_model_note(cat) if chosen is None else None
         wanted = _views_for(chosen, result.format)
         if not set(wanted) <= set(result.views):  # today's default trains on the other format
-            result = analyze(source, cat, wanted, listed=listed)
-    return summarize(result, chosen, n_epochs, cat.data, note)
+            result = analyze(source, cat, wanted, listed=listed, rules=rules)
+    return summarize(result, chosen, n_epochs, cat, note)
 
 
 def check_file(path: str | os.PathLike, *, model: str | None = None, epochs: int | str = "auto",
@@ -171,7 +197,7 @@ def costs(summary_or_path: dict | str | os.PathLike, models=None, *, epochs: int
     n_epochs = parse_epochs(epochs)
     chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
     result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
-    return costs_of(result, chosen, n_epochs, cat.data)
+    return costs_of(result, chosen, n_epochs, cat)
 
 
 def check_with_costs(path: str | os.PathLike, models=None, *,
@@ -188,17 +214,18 @@ def check_with_costs(path: str | os.PathLike, models=None, *,
     wanted = {m.format for m in chosen} | set(_views_for(default, result.format))
     if not wanted <= set(result.views):  # today's default trains on the other format
         result = analyze(Source.from_path(path), cat, tuple(sorted(wanted)))
-    summary = summarize(result, default, None, cat.data, no_model_note(cat) if default is None else None)
-    return summary, costs_of(result, chosen, None, cat.data)
+    summary = summarize(result, default, None, cat, no_model_note(cat) if default is None else None)
+    return summary, costs_of(result, chosen, None, cat)
 
 
-def costs_of(result: Analysis, models: list[Model], epochs: int | None, data) -> list[dict]:
-    """:func:`costs` for an analysis that has a view for every model's format."""
+def costs_of(result: Analysis, models: list[Model], epochs: int | None, catalog: Catalog) -> list[dict]:
+    """:func:`costs` for an analysis that has a view for every model's format; each model's
+    billable tokens are capped at its own per-example limit on the catalog's date."""
     out = []
     for model in models:
         view = result.views[model.format]
-        billable = view.billable(model.max_example_tokens)
-        e = epochs if epochs is not None else auto_epochs(view.count, data)
+        billable = view.billable(rules_for(catalog, model).limit)
+        e = epochs if epochs is not None else auto_epochs(view.count, catalog.data)
         out.append({"model": model.id, "format": model.format, "examples": view.count,
                     "tokens": {"total": view.total, "billable": billable, "max_example": view.max_example},
                     "epochs": e, "usd": price(model, billable, e)})

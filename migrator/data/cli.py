@@ -20,7 +20,8 @@ from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
 from migrator.data.check import candidates as candidate_models
-from migrator.data.check import costs_of, default_model, no_model_note, parse_epochs, summarize, trainable_model
+from migrator.data.check import (chat_rules, costs_of, default_model, no_model_note, parse_epochs, summarize,
+                                 trainable_model)
 from migrator.data.source import DataError, Source
 from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
@@ -71,21 +72,22 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
         chosen = trainable_model(cat, model) if model else None
         candidates = candidate_models(cat)
         views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
-        result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)))
+        rules = chat_rules(cat, chosen)
+        result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)), rules=rules)
         note = None
         if chosen is None:
             chosen = default_model(cat, result.format)
             note = no_model_note(cat) if chosen is None else None
             wanted = (chosen.format if chosen is not None else result.format,)
             if wanted[0] and wanted[0] not in result.views:
-                result = analyze(Source.from_path(file), cat, wanted)
-        summary = summarize(result, chosen, n_epochs, cat.data, note)
+                result = analyze(Source.from_path(file), cat, wanted, rules=rules)
+        summary = summarize(result, chosen, n_epochs, cat, note)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     if fmt == "json":
         _dump(summary)
     else:
-        render_check(summary, costs_of(result, candidates, n_epochs, cat.data), sys.stdout)
+        render_check(summary, costs_of(result, candidates, n_epochs, cat), sys.stdout)
     sys.exit(1 if _failed(summary) else 0)
 
 
@@ -124,5 +126,5 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     # again (as long as the conversion itself); `check` prices IN on them.
     same = [m for m in candidates if m.format == result.format]
     missing = {m.id: m.format for m in candidates if m.format != result.format}
-    render_convert(summary, costs_of(result, same, None, cat.data), missing, rejects, sys.stderr)
+    render_convert(summary, costs_of(result, same, None, cat), missing, rejects, sys.stderr)
     sys.exit(1 if summary["input"]["rejected_count"] else 0)

@@ -31,7 +31,8 @@ import orjson
 from migrator import atomic
 from migrator.catalog import Catalog, load_catalog
 from migrator.data import transform
-from migrator.data.analysis import OK, REJECTED, SKIP, Analysis, Reader, analyze, analyze_records, suggest
+from migrator.data.analysis import (OK, REJECTED, SKIP, Analysis, Reader, analyze, analyze_records, default_rules,
+                                    suggest)
 from migrator.data.check import default_model, summarize
 from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example
 from migrator.data.listing import LISTED, Listing
@@ -46,7 +47,8 @@ def _plan(source: Source, cat: Catalog, to: str, system: str | None,
     """Pass 1, then the function turning one checked example into the output object."""
     if to not in TARGETS:
         raise ValueError(f"cannot convert to {to!r} (choose from {', '.join(TARGETS)})")
-    result = analyze(source, cat, tokens=False, listed=listed)
+    rules = default_rules(cat)
+    result = analyze(source, cat, tokens=False, listed=listed, rules=rules)
     info = {"format": result.format, "warnings": result.warnings}
     if result.unlisted_warnings:
         info["warnings"].append({"line": None, "code": "not_listed",
@@ -54,16 +56,16 @@ def _plan(source: Source, cat: Catalog, to: str, system: str | None,
                                             f"(at most {listed:,} of each kind are)"})
         info["warnings"].sort(key=lambda w: w["line"] is not None)  # stable: after the other file-level ones
     if result.format == CHAT and to == CHAT:
-        return lambda p: {"messages": transform.clean_chat(p[0], system)}, info
+        return lambda p: {"messages": transform.clean_chat(p[0], system), **p[2]}, info
     if result.format == COMPLETION and to == CHAT:
         sep, stop = result.separator, result.stop
         return lambda p: {"messages": transform.completion_to_chat(p[0], p[1], sep, stop, system)}, info
     if system:
         raise ValueError("--system applies only to --to chat")
-    sep, stop = suggest(result, source, cat)
+    sep, stop = suggest(result, source, cat, rules.chat)
     if result.format == CHAT:
         def to_completion(p):
-            prompt, completion = transform.chat_to_completion(p[0], sep, stop)
+            prompt, completion = transform.chat_to_completion(p[0], sep, stop, p[2])
             return {"prompt": prompt, "completion": completion}
         return to_completion, info
 
@@ -86,17 +88,18 @@ class Written:
 
     def __init__(self, source: Source, cat: Catalog, fmt: str, to: str, build: Callable, out: BinaryIO,
                  reject: Callable[[dict], None]):
-        self.source, self.data, self.input_format, self.to = source, cat.data, fmt, to
+        self.source, self.input_format, self.to = source, fmt, to
+        self.chat = default_rules(cat).chat
         self.build, self.out, self.reject = build, out, reject
         self.format: str | None = None
         self.counts: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
         dumps, write, build, reject = orjson.dumps, self.out.write, self.build, self.reject
-        roles, keys = self.data["chat_roles"], self.data["chat_keys"]
-        recheck = (lambda obj: chat_example(obj, roles, keys)) if self.to == CHAT else completion_example
+        chat = self.chat
+        recheck = (lambda obj: chat_example(obj, chat)) if self.to == CHAT else completion_example
         lines = written = blank = rejected = 0
-        for line, status, payload in Reader(self.source, self.data, self.input_format):
+        for line, status, payload in Reader(self.source, chat, self.input_format):
             lines += 1
             if status is OK:
                 try:
@@ -197,13 +200,17 @@ def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, t
         # again only if it lacks a separator or stop sequence (a suggestion)
         # (the input's size stands in for the output's, not known yet)
         tmp = out.written_path
+        # priced on what trains on OUT's format that day, which may take the other format
+        # (no completion model is left today): that view reads OUT back once written
+        default = default_model(cat, to)
+        views = tuple(dict.fromkeys((to, default.format))) if default is not None else ()
         result = analyze_records(Source(output, "jsonl", source.size, lambda: open(tmp, "rb")), written,
-                                 cat, listed=LISTED)
+                                 cat, views, listed=LISTED)
         counts = written.counts
         if not counts["written"] and not counts["rejected"]:
             raise DataError(f"{path}: no example to convert ({counts['lines']:,} lines, all blank); "
                             f"{output} left as it was")
-        summary = summarize(result, default_model(cat, result.format), None, cat.data)
+        summary = summarize(result, default, None, cat)
     summary["input"] = {"file": path, "lines": counts["lines"], "written": counts["written"],
                         "rejected": list(sample), "rejected_count": counts["rejected"], "blank": counts["blank"],
                         "warnings": info["warnings"]}

@@ -10,10 +10,15 @@ is read or written and no socket is opened.
 
 What is counted (documented in the README and asserted in the tests):
 
-* chat example (gpt-3.5-turbo), the §g formula of OpenAI's data-prep script:
-  ``tokens_per_example`` + Σ over messages of (``tokens_per_message`` + the
-  encoded length of every value (role, content, name) + ``tokens_per_name`` if
-  the message has a name);
+* chat example, the method of OpenAI's data-prep notebook (NB-late in the
+  catalog): ``tokens_per_example`` + Σ over messages of (``tokens_per_message`` +
+  the encoded length of every value + ``tokens_per_name`` if the message has a
+  name).  The notebook encodes each value as text; a value that is not text is
+  counted by its text leaves: a ``function_call`` by its name and arguments, each
+  of ``tool_calls`` by its id, type, function name and arguments; ``weight`` (a
+  number) adds nothing.  The ``tools`` or ``functions`` of a line are counted as
+  OpenAI's token-counting notebook counts them (TOKENS-NB), with the target
+  model's constants (``[data.tool_tokens]``): see :func:`definition_parts`;
 * prompt/completion example (babbage-002, davinci-002): the encoded length of
   the prompt plus the encoded length of the completion.
 
@@ -33,8 +38,9 @@ import types
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from importlib import resources
-from typing import Sequence
+from typing import Mapping, Sequence
 
+import orjson
 import tiktoken
 from tiktoken_ext import openai_public
 
@@ -134,8 +140,10 @@ class TokenCounter:
     by the caller.
     """
 
-    def __init__(self, data: dict, sink, encoding_name: str = "cl100k_base", parallel: bool = False):
+    def __init__(self, data: dict, sink, encoding_name: str = "cl100k_base", parallel: bool = False,
+                 tool_tokens: Mapping[str, int] | None = None):
         self.enc = encoding(encoding_name)
+        self.tool_tokens = tool_tokens if tool_tokens is not None else data["tool_tokens"][data["tool_tokens_default"]]
         self.encoding_name = encoding_name
         self.parallel = parallel
         self.per_message = data["tokens_per_message"]
@@ -158,9 +166,11 @@ class TokenCounter:
         if self.chars >= BATCH_CHARS:
             self._submit()
 
-    def add_chat(self, tag, messages: Sequence[dict]) -> None:
+    def add_chat(self, tag, messages: Sequence[dict], line: Mapping | None = None) -> None:
+        """One chat example: its ``messages`` and the accepted top-level keys of its ``line``."""
         fixed = self.per_example
-        n = 0
+        texts = self.texts
+        start = len(texts)
         for message in messages:
             fixed += self.per_message
             for key, value in message.items():
@@ -173,10 +183,18 @@ class TokenCounter:
                     continue
                 if key == "name":
                     fixed += self.per_name
-                self.texts.append(value)
-                self.chars += len(value)
-                n += 1
-        self.pending.append((tag, fixed, n))
+                if type(value) is str:
+                    texts.append(value)
+                    self.chars += len(value)
+                else:
+                    self.chars += _leaves(value, texts)
+        if line:
+            definitions = line.get("tools") or line.get("functions") or ()
+            if definitions:
+                mark = len(texts)
+                fixed += definition_parts(definitions, self.tool_tokens, texts)
+                self.chars += sum(len(t) for t in texts[mark:])
+        self.pending.append((tag, fixed, len(texts) - start))
         if self.chars >= BATCH_CHARS:
             self._submit()
 
@@ -216,6 +234,62 @@ class TokenCounter:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+
+
+def _leaves(value, texts: list[str]) -> int:
+    """Append the text leaves of a JSON value to ``texts`` (numbers, booleans and null add nothing)."""
+    chars = 0
+    if type(value) is str:
+        texts.append(value)
+        return len(value)
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list):
+        return 0
+    for item in value:
+        chars += _leaves(item, texts)
+    return chars
+
+
+def _text(value) -> str:
+    """A schema value as the text it is encoded as: a string as is, anything else as JSON."""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _strip_period(text: str) -> str:
+    return text[:-1] if text.endswith(".") else text
+
+
+def definition_parts(definitions: Sequence, k: Mapping[str, int], texts: list[str]) -> int:
+    """The fixed tokens of a line's ``tools`` (or legacy ``functions``); the texts to encode
+    are appended to ``texts``.
+
+    Per function: ``func_init`` + the tokens of ``"name:description"`` (a final
+    period dropped); if its parameters have properties, ``prop_init`` and per
+    property ``prop_key`` + the tokens of ``"name:type:description"``, plus, for an
+    ``enum``, ``enum_init`` and per value ``enum_item`` + its tokens; then
+    ``func_end`` once.  A missing description or type counts as empty.
+    """
+    fixed = 0
+    for item in definitions:
+        function = item.get("function", item) if item.get("type") == "function" else item
+        fixed += k["func_init"]
+        texts.append(f"{function['name']}:{_strip_period(function.get('description', ''))}")
+        properties = (function.get("parameters") or {}).get("properties") or {}
+        if isinstance(properties, dict) and properties:
+            fixed += k["prop_init"]
+            for name, spec in properties.items():
+                spec = spec if isinstance(spec, dict) else {}
+                fixed += k["prop_key"]
+                enum = spec.get("enum")
+                if isinstance(enum, list):
+                    fixed += k["enum_init"]
+                    for value in enum:
+                        fixed += k["enum_item"]
+                        texts.append(_text(value))
+                kind, about = spec.get("type", ""), spec.get("description", "")
+                texts.append(f"{name}:{_text(kind)}:{_strip_period(_text(about))}")
+    return fixed + k["func_end"]
 
 
 def _lengths(enc: tiktoken.Encoding, texts: list[str]) -> list[int]:

@@ -9,17 +9,19 @@ reversible wherever that is possible:
 * completion → completion (cleaning for babbage-002/davinci-002): the separator,
   the leading space and the stop sequence are added where missing; other keys
   are dropped.
-* chat → completion: only ``[system,] user, assistant`` examples without names;
+* chat → completion: only ``[system,] user, assistant`` examples of role and content alone;
   prompt = (system + blank line +) user + separator, completion = space +
   assistant + stop sequence.
 * chat → chat: the messages as checked, plus the system message if given and the
-  example has none.
+  example has none; the line's ``tools``/``functions``/``parallel_tool_calls`` are kept.
 
 Each function raises :class:`~migrator.data.examples.Reject` when the example
 has no faithful image in the target format.
 """
 
 from __future__ import annotations
+
+from typing import Mapping
 
 from migrator.data.conventions import split_ending
 from migrator.data.examples import Reject
@@ -54,19 +56,25 @@ def clean_completion(prompt: str, completion: str, separator: str, stop: str) ->
     return prompt, completion
 
 
-def chat_prompt_parts(messages: list[dict]) -> tuple[str, str]:
-    """``(prompt text, assistant text)`` of a chat example that maps to prompt/completion."""
+def chat_prompt_parts(messages: list[dict], line: Mapping | None = None) -> tuple[str, str]:
+    """``(prompt text, assistant text)`` of a chat example that maps to prompt/completion.
+
+    Names, weights, function or tool calls and a line's ``tools`` have no place in
+    a prompt/completion pair: such an example is rejected rather than stripped.
+    """
     roles = [m["role"] for m in messages]
-    if roles not in (["user", "assistant"], ["system", "user", "assistant"]) or any("name" in m for m in messages):
-        raise Reject("not_reversible: only [system,] user, assistant examples without names "
-                     "map to one prompt and completion")
+    if roles not in (["user", "assistant"], ["system", "user", "assistant"]) or line or any(
+            len(m) != 2 or "content" not in m for m in messages):
+        raise Reject("not_reversible: only [system,] user, assistant examples with nothing but role and "
+                     "content map to one prompt and completion")
     texts = [m["content"] for m in messages]
     prompt = texts[-2] if len(texts) == 2 else texts[0] + SYSTEM_JOINER + texts[1]
     return prompt, texts[-1]
 
 
-def chat_to_completion(messages: list[dict], separator: str, stop: str) -> tuple[str, str]:
-    prompt, assistant = chat_prompt_parts(messages)
+def chat_to_completion(messages: list[dict], separator: str, stop: str,
+                       line: Mapping | None = None) -> tuple[str, str]:
+    prompt, assistant = chat_prompt_parts(messages, line)
     return prompt + separator, " " + assistant + stop
 
 

@@ -113,14 +113,15 @@ def test_over_limit_is_billed_at_the_limit(reference, cat):
     path = FIXTURES / "over_limit.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     per = [chat_tokens(reference, r["messages"]) for r in rows]
-    limit = cat.models["gpt-3.5-turbo"].max_example_tokens
+    limit = 4096  # gpt-3.5-turbo trained gpt-3.5-turbo-0613 on 2023-12-01
     assert per[-1] > limit
     summary = check_file(path)
     billable = sum(min(limit, t) for t in per)
     assert summary["tokens"] == {"total": sum(per), "billable": billable, "max_example": per[-1]}
     assert summary["warnings"][-1] == {
         "line": 11, "code": "over_token_limit",
-        "message": f"{per[-1]} tokens, over gpt-3.5-turbo's {limit}-token limit: the example will be truncated"}
+        "message": f"{per[-1]} tokens, over gpt-3.5-turbo's {limit}-token limit (gpt-3.5-turbo-0613 on 2023-12-01): "
+                   f"the example will be truncated to {limit} tokens"}
     assert summary["epochs"] == 9 and summary["cost"]["usd"] == usd(cat, "gpt-3.5-turbo", billable, 9)
 
 
