@@ -4,7 +4,8 @@ Exit codes follow ruff/black/django-upgrade: 0 = nothing to do, 1 = findings or
 changes, 2 = usage or internal error.  Data (findings, JSON, SARIF, diffs) goes to
 stdout; the summary and errors go to stderr.  Subcommands live in their own
 modules and are imported only when invoked, so ``scan`` does not pay for the
-proxy or the tokenizer.
+proxy or the tokenizer.  Every command takes ``--color auto|always|never``: it is
+attached here to each command as it is loaded, so no command can lack it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import click
 
 from migrator import __version__
+from migrator.terminal import color_option
 
 # name -> ("module:attribute" of a click command imported on first use, one-line help).
 SUBCOMMANDS = {
@@ -38,11 +40,21 @@ class LazyGroup(click.Group):
         if name not in SUBCOMMANDS:
             return None
         module, attr = SUBCOMMANDS[name][0].split(":")
-        return getattr(importlib.import_module(module), attr)
+        return with_terminal_options(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_) for name, (_, help_) in SUBCOMMANDS.items()])
+
+
+def with_terminal_options(command: click.Command) -> click.Command:
+    """``command`` (each command of a group) with ``--color``, unless it already has it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_terminal_options(sub)
+    elif not any(p.name == "color" for p in command.params):
+        color_option(command)
+    return command
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,6 +16,7 @@ import sys
 import click
 import orjson
 
+from migrator import settings
 from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
@@ -31,9 +32,11 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              show_default=True, help="Output format.")
 
 
-def _load(catalogs, as_of, no_live, model=None):
-    return open_catalog(catalogs, as_of, None, no_live, purpose="fine-tuning", checked=[model] if model else (),
-                        checked_as="--model")
+def _load(file, catalogs, as_of, no_live, model=None):
+    """The dated catalog, with the ``catalog`` and ``as-of`` of the ``[tool.ft-migrate]`` over FILE."""
+    project = settings.load([file])
+    return open_catalog(catalogs or project.catalog, project.date(click.get_current_context(), as_of), None,
+                        no_live, purpose="fine-tuning", checked=[model] if model else (), checked_as="--model")
 
 
 def _dump(summary: dict) -> None:
@@ -65,7 +68,7 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     fewer examples than fine-tuning needs, 2 on a usage error.
     """
     check_paths([file])
-    cat = _load(catalogs, as_of, no_live, model)
+    cat = _load(file, catalogs, as_of, no_live, model)
     try:
         n_epochs = parse_epochs(epochs)
         chosen = trainable_model(cat, model) if model else None
@@ -109,7 +112,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     from migrator.data.convert import convert_and_analyze
 
     check_paths([file])
-    cat = _load(catalogs, as_of, no_live)
+    cat = _load(file, catalogs, as_of, no_live)
     try:
         summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
                                               catalog=cat)

@@ -17,7 +17,7 @@ import sys
 import click
 
 from codemods import REGISTRY
-from migrator import atomic
+from migrator import atomic, settings
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
@@ -77,7 +77,8 @@ def _plural(n: int, word: str) -> str:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
-def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
+@click.pass_context
+def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], exclude: tuple[str, ...],
         catalog_files: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
         exit_zero_even_if_changed: bool, verbose: bool) -> None:
@@ -89,6 +90,9 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     if show_diff and check:
         raise Fatal("--diff and --check cannot be combined")
     check_paths(paths)
+    project = settings.load(paths)
+    as_of, exclude, target = project.date(ctx, as_of), exclude or project.exclude, target or project.target
+    catalog_files = catalog_files or project.catalog
     known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     for name in (*only, *skip):
         if name not in known:
@@ -96,6 +100,7 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     pairs = [_parse_map(m, "--model-map") for m in model_map]
     if model_map_file:
         pairs = _read_map_file(model_map_file) + pairs
+    pairs = list(project.model_map.items()) + pairs  # a pair given on the command line wins
     catalog = open_catalog(tuple(os.path.abspath(c) for c in catalog_files), as_of, target, no_live,
                            checked=dict(pairs).values())
     if verbose:
