@@ -17,7 +17,7 @@ import sys
 import click
 
 from codemods import REGISTRY
-from migrator import atomic, settings
+from migrator import atomic, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
@@ -54,6 +54,20 @@ def _diff(result: FixResult) -> str:
         for line in difflib.unified_diff(old, new, git_path(f"a/{f.shown}"), git_path(f"b/{f.shown}")):
             chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(chunks)
+
+
+_DIFF_COLORS = (("---", "\x1b[1m"), ("+++", "\x1b[1m"), ("@@", "\x1b[36m"), ("+", "\x1b[32m"), ("-", "\x1b[31m"))
+
+
+def _colored(diff: str) -> str:
+    """The diff for a terminal: headers bold, hunks cyan, added green, removed red; the
+    characters themselves untouched (no tab expansion), so it still reads as the patch."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        code = next((c for prefix, c in _DIFF_COLORS if line.startswith(prefix)), None)
+        body = line.rstrip("\n")
+        out.append(f"{code}{body}\x1b[0m{line[len(body):]}" if code else line)
+    return "".join(out)
 
 
 def _plural(n: int, word: str) -> str:
@@ -111,7 +125,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
 
     changed = result.by_status("changed")
     if show_diff:
-        sys.stdout.write(_diff(result))
+        sys.stdout.write(_colored(_diff(result)) if terminal.wants_color(sys.stdout) else _diff(result))
         sys.stdout.flush()
     elif check:
         for f in changed:
