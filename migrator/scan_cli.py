@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from migrator import settings, terminal
+from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 
@@ -27,6 +27,7 @@ from migrator.cli_support import Fatal, check_paths, no_cache_option, write_outp
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 even when something was found or a file could not be scanned (report-only runs).")
 @no_cache_option
+@progress.quiet_option
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...],
          jobs: int | None, catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool,
@@ -45,8 +46,9 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
     catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
     from migrator.scan.cache import open_cache
 
-    result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude or project.exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalog))
+    with progress.display("scan"):
+        result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude or project.exclude,
+                            jobs=jobs, cache=open_cache(no_cache, catalog))
     try:
         if fmt == "json":
             from migrator.output import json_doc

@@ -9,6 +9,7 @@ the test chooses, exactly as a user's shell would connect them.
 from __future__ import annotations
 
 import json
+import re
 import os
 import select
 import subprocess
@@ -180,3 +181,65 @@ def test_color_is_accepted_by_commands_that_print_no_colour(project):
     assert code == 1 and json.loads(out)["findings"]  # data formats never carry colour
     code, out, err = run(["scan", "a.py", "--color", "sometimes"], project, stdout="pipe", stderr="pipe")
     assert code == 2 and "'sometimes' is not one of 'auto', 'always', 'never'" in err
+
+
+# -- the progress bar ------------------------------------------------------------------------
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and style codes (not the cursor moves a bar needs)
+
+
+@pytest.fixture
+def many(tmp_path):
+    for i in range(30):
+        (tmp_path / f"f{i:02}.py").write_text(LEGACY)
+    (tmp_path / "train.jsonl").write_text('{"prompt": "a ->", "completion": " b\\n"}\n' * 2000)
+    return tmp_path
+
+
+MANY = "60 findings in 30 files (60 fixable, 0 manual), will break on 2024-01-04 (in 34 days).\n"
+
+
+def test_progress_bar_on_a_terminal_stderr_never_in_stdout(many):
+    code, out, err = run(["scan", "."], many, stdout="pipe", stderr="tty2", FT_MIGRATE_PROGRESS_DELAY="0")
+    assert code == 1
+    assert ESC not in out and len(out.splitlines()) == 60 and out.startswith("f00.py:3:1 FT010 ")
+    assert re.search(r"scan .*/30 files", SGR.sub("", err)), err
+    assert "\x1b[2K" in err  # the bar is erased when the run ends...
+    assert err.endswith(MANY)  # ...and the summary is the last line
+    assert SGR.search(err)
+
+
+@pytest.mark.parametrize("flags, env, stderr", [
+    (["--quiet"], {}, "tty2"), (["-q"], {}, "tty2"),
+    ([], {"CI": "true"}, "tty2"),
+    ([], {"FORCE_COLOR": "1"}, "pipe"),
+    ([], {"FT_MIGRATE_PROGRESS_DELAY": "60"}, "tty2"),  # a run shorter than the delay shows nothing
+])
+def test_no_progress_bar_when_quiet_in_ci_in_a_pipe_or_quick(many, flags, env, stderr):
+    env = {"FT_MIGRATE_PROGRESS_DELAY": "0", **env}
+    code, out, err = run(["scan", ".", *flags], many, stdout="pipe", stderr=stderr, **env)
+    assert code == 1
+    assert err == MANY
+
+
+def test_progress_bar_without_colour_under_no_color(many):
+    code, out, err = run(["scan", "."], many, stdout="pipe", stderr="tty2", FT_MIGRATE_PROGRESS_DELAY="0",
+                         NO_COLOR="1")
+    assert code == 1
+    assert re.search(r"scan .*/30 files", err) and not SGR.search(err)
+    assert err.endswith(MANY)
+
+
+@pytest.mark.parametrize("args, label", [
+    (["fix", "--diff", "."], r"fix .*/30 files"),
+    (["report", ".", "--format", "json"], r"report .*/30 files"),
+    (["data", "check", "train.jsonl"], r"data check train\.jsonl .*[0-9.]+ (bytes|kB)/82\.0 kB"),
+    (["data", "convert", "train.jsonl", "-o", "chat.jsonl"], r"data convert train\.jsonl .*[0-9.]+ (bytes|kB)/82\.0 kB"),
+])
+def test_progress_bar_for_fix_report_and_data(many, args, label):
+    code, out, err = run(args, many, stdout="pipe", stderr="tty2", FT_MIGRATE_PROGRESS_DELAY="0")
+    assert code in (0, 1)
+    assert re.search(label, SGR.sub("", err)), err
+    assert ESC not in out
+    code, out, quiet = run([*args, "--quiet"], many, stdout="pipe", stderr="tty2", FT_MIGRATE_PROGRESS_DELAY="0")
+    assert not re.search(label, SGR.sub("", quiet)) and "\x1b[?25l" not in quiet  # no bar hid the cursor

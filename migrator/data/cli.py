@@ -16,7 +16,7 @@ import sys
 import click
 import orjson
 
-from migrator import settings
+from migrator import progress, settings
 from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
@@ -61,6 +61,7 @@ def data() -> None:
 @catalog_option
 @as_of_option
 @no_live_option
+@progress.quiet_option
 def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     """Check FILE (JSONL, CSV or TSV) and estimate its tokens and training cost.
 
@@ -70,19 +71,20 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     check_paths([file])
     cat = _load(file, catalogs, as_of, no_live, model)
     try:
-        n_epochs = parse_epochs(epochs)
-        chosen = trainable_model(cat, model) if model else None
-        candidates = candidate_models(cat)
-        views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
-        result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)))
-        note = None
-        if chosen is None:
-            chosen = default_model(cat, result.format)
-            note = no_model_note(cat) if chosen is None else None
-            wanted = (chosen.format if chosen is not None else result.format,)
-            if wanted[0] and wanted[0] not in result.views:
-                result = analyze(Source.from_path(file), cat, wanted)
-        summary = summarize(result, chosen, n_epochs, cat.data, note)
+        with progress.display(f"data check {file}"):
+            n_epochs = parse_epochs(epochs)
+            chosen = trainable_model(cat, model) if model else None
+            candidates = candidate_models(cat)
+            views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
+            result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)))
+            note = None
+            if chosen is None:
+                chosen = default_model(cat, result.format)
+                note = no_model_note(cat) if chosen is None else None
+                wanted = (chosen.format if chosen is not None else result.format,)
+                if wanted[0] and wanted[0] not in result.views:
+                    result = analyze(Source.from_path(file), cat, wanted)
+            summary = summarize(result, chosen, n_epochs, cat.data, note)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     if fmt == "json":
@@ -103,6 +105,7 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
 @catalog_option
 @as_of_option
 @no_live_option
+@progress.quiet_option
 def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     """Convert FILE to OUTPUT; every input line is written or rejected with its reason.
 
@@ -114,8 +117,9 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     check_paths([file])
     cat = _load(file, catalogs, as_of, no_live)
     try:
-        summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
-                                              catalog=cat)
+        with progress.display(f"data convert {file}"):
+            summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
+                                                  catalog=cat)
         candidates = candidate_models(cat)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None

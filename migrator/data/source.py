@@ -24,6 +24,8 @@ from typing import BinaryIO, Callable, Iterator
 
 import orjson
 
+from migrator import progress
+
 BLANK = object()
 
 # A JSONL line longer than this is rejected unread, so memory stays bounded per example:
@@ -68,6 +70,7 @@ class Source:
     def records(self) -> Iterator[Record]:
         try:
             with self.opener() as f:
+                progress.watch(f, self.size)
                 if self.kind == "jsonl":
                     yield from _jsonl(f)
                 else:

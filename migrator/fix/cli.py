@@ -17,7 +17,7 @@ import sys
 import click
 
 from codemods import REGISTRY
-from migrator import atomic, settings, terminal
+from migrator import atomic, progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
@@ -91,6 +91,7 @@ def _plural(n: int, word: str) -> str:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
+@progress.quiet_option
 @click.pass_context
 def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], exclude: tuple[str, ...],
@@ -121,7 +122,8 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
         click.echo(f"Catalog files: {', '.join(catalog.files)}; answers as of {as_of.isoformat()}", err=True)
     options = Options(catalog_files=catalog.files[1:], as_of=as_of, target=target,
                       model_map=tuple(dict(pairs).items()), only=only, skip=skip)
-    result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
+    with progress.display("fix"):
+        result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 
     changed = result.by_status("changed")
     if show_diff:

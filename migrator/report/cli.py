@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from migrator import settings, terminal
+from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 from migrator.output.paths import json_text, printable
@@ -32,6 +32,7 @@ from migrator.output.paths import json_text, printable
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 even when something was found or a file could not be read (report-only runs).")
 @no_cache_option
+@progress.quiet_option
 @click.pass_context
 def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
            target: str | None, no_live: bool, data_files: tuple[str, ...],
@@ -57,10 +58,11 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
 
     catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
     roots = list(paths) or ["."]
-    result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalog))
-    files = training.training_files(roots, data_files, exclude)
-    priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+    with progress.display("report"):
+        result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
+                            cache=open_cache(no_cache, catalog))
+        files = training.training_files(roots, data_files, exclude)
+        priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
     doc = figures.build(result, catalog, as_of, priced, errors)
     if fmt == "json":
         text = json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
