@@ -86,7 +86,8 @@ def load(paths: Iterable[str]) -> Settings:
         values["catalog"] = tuple(str(base / p) for p in _strings(table["catalog"], where, "catalog"))
     if "model-map" in table:
         mapping = table["model-map"]
-        if not isinstance(mapping, dict) or not all(isinstance(v, str) and v.strip() for v in mapping.values()):
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) and v.strip() and k.strip()
+                                                    for k, v in mapping.items()):
             raise Fatal(f"{where}: 'model-map' must be a table of \"OLD\" = \"NEW\" model names, "
                         f"got {_describe(mapping)}")
         values["model_map"] = {k.strip(): v.strip() for k, v in mapping.items()}
@@ -115,8 +116,6 @@ def _table(path: Path) -> dict | None:
 
 
 def _strings(value: object, where: str, key: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise Fatal(f"{where}: {key!r} must be a list of strings, got {_describe(value)}")
     return value

@@ -114,9 +114,12 @@ def test_model_map_for_fix_and_a_flag_pair_wins(project):
 @pytest.mark.parametrize("table, message", [
     ('excludes = ["x"]\n',
      "unknown key 'excludes' (known keys: as-of, catalog, exclude, model-map, target)"),
-    ('exclude = "tests"\nbogus = 1\n',
+    ('exclude = ["tests"]\nbogus = 1\n',
      "unknown key 'bogus' (known keys: as-of, catalog, exclude, model-map, target)"),
     ("exclude = 3\n", "'exclude' must be a list of strings, got an integer (3)"),
+    ('exclude = "tests"\n', "'exclude' must be a list of strings, got a string ('tests')"),
+    ('[tool.ft-migrate.model-map]\n"" = "ft:x"\n',
+     "'model-map' must be a table of \"OLD\" = \"NEW\" model names, got a table ({'': 'ft:x'})"),
     ('catalog = [1, 2]\n', "'catalog' must be a list of strings, got an array ([1, 2])"),
     ('target = ["a"]\n', "'target' must be a model name (a string), got an array (['a'])"),
     ('as-of = "yesterday"\n', "'as-of' must be a date (as-of = 2023-12-01), got a string ('yesterday')"),
