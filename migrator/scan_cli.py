@@ -68,7 +68,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
             from migrator.output import text
 
             buf = StringIO()  # rendered whole, then written at once (atomically with -o)
-            color = terminal.wants_color(sys.stdout) if output is None else False  # never in a file
+            color = terminal.wants_color(sys.stdout) if output in (None, "-") else False  # never in a file
             text.render_findings(result, buf, color=color)
             write_output(buf.getvalue(), output)
     except OSError as exc:

@@ -71,14 +71,3 @@ def test_unreadable_files_are_error_annotations(tmp_path, monkeypatch):
     assert result.stdout == ("::error file=latin.py,title=ft-migrate::line 1: not valid utf-8 (invalid start byte); "
                              "file skipped\n")
 
-
-def test_exit_zero_reports_but_does_not_fail(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.py").write_text(LEGACY)
-    (tmp_path / "latin.py").write_bytes(b"\xff\xfe openai.FineTune.list()\n")
-    for fmt in ("text", "json", "sarif", "github"):
-        result = run(".", "--format", fmt, "--exit-zero")
-        assert result.exit_code == 0, fmt
-        assert "FT010" in result.stdout, fmt
-    assert run(".", "--format", "github").exit_code == 1
-    assert run("missing.py", "--exit-zero").exit_code == 2  # a usage error is still one
