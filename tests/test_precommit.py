@@ -33,9 +33,9 @@ def hooks() -> dict[str, dict]:
 
 def test_the_hooks_run_fix_and_scan_on_the_files_ft_migrate_reads():
     found = hooks()
-    assert {k: (h["entry"], h["language"]) for k, h in found.items()} == {
-        "ft-migrate-fix": ("ft-migrate fix", "python"),
-        "ft-migrate-scan": ("ft-migrate scan", "python"),
+    assert {k: (h["entry"], h["language"], h["require_serial"]) for k, h in found.items()} == {
+        "ft-migrate-fix": ("ft-migrate fix", "python", True),
+        "ft-migrate-scan": ("ft-migrate scan", "python", True),
     }
     pattern = re.compile(found["ft-migrate-fix"]["files"])
     assert found["ft-migrate-scan"]["files"] == found["ft-migrate-fix"]["files"]
