@@ -101,12 +101,21 @@ def load(paths: Iterable[str]) -> Settings:
 
 
 def _table(path: Path) -> dict | None:
+    """The ``[tool.ft-migrate]`` table of ``path``, or None.
+
+    A ``pyproject.toml`` that is not valid TOML is a usage error only when it
+    mentions the table: a broken one of some other tool is something ``scan``
+    reports as a finding-free error, not a reason to stop before scanning."""
     try:
         with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
+            raw = fh.read()
     except OSError as exc:
         raise Fatal(f"{_shown(path)}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if f"tool.{TABLE}".encode() not in raw and f'"{TABLE}"'.encode() not in raw:
+            return None
         raise Fatal(f"{_shown(path)}: invalid TOML: {exc}") from None
     tool = doc.get("tool")
     table = tool.get(TABLE) if isinstance(tool, dict) else None

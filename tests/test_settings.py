@@ -148,6 +148,15 @@ def test_a_table_that_is_not_a_table_and_invalid_toml(project):
     assert "(at line 1, column 17)" in result.stderr
 
 
+def test_a_broken_pyproject_of_another_tool_is_passed_over_and_scanned(project):
+    Path("src/pyproject.toml").write_text('[project\ndependencies = ["openai==0.27.4"]\n')
+    project('exclude = ["old.py"]\n')
+    result = run("scan", "src", "--format", "json")
+    assert result.exit_code == 1, result.stderr  # not 2: scan reads it as it would without settings
+    assert [e["path"] for e in json.loads(result.stdout)["errors"]] == ["src/pyproject.toml"]
+    assert findings(".") == [("src/a.py", "FT010"), ("src/a.py", "FT020")]  # the root's table applies
+
+
 def test_data_commands_read_as_of(project, monkeypatch):
     monkeypatch.delenv("FT_MIGRATE_AS_OF")
     project("as-of = 2027-02-01\n")
