@@ -3,24 +3,27 @@
 Shown only when all of these hold: stderr is a terminal, ``$CI`` is not set (CI
 logs are files, where a redrawn bar is noise), ``--quiet`` was not given, and
 the run has lasted more than :data:`DELAY` seconds (a quick run prints nothing
-extra; ``$FT_MIGRATE_PROGRESS_DELAY`` sets another delay, which the tests use).  It never touches stdout, so data piped or redirected stays clean even
-when stderr is a terminal, and it is erased when the run ends, before the
-summary line.  Colour follows :mod:`migrator.terminal` (``--color``,
+extra; ``$FT_MIGRATE_PROGRESS_DELAY`` sets another delay, which the tests use).
+It never touches stdout, so data piped or redirected stays clean even when
+stderr is a terminal, and it is erased when the run ends, before the summary
+line.  Colour follows :mod:`migrator.terminal` (``--color``,
 ``NO_COLOR``); ``FORCE_COLOR`` does not make a pipe a terminal.
 
 The work reports itself without knowing whether anyone watches:
 :func:`expect` / :func:`advance` count items (files, in
-:func:`migrator.sources.run_pool`) and :func:`watch` follows a file being read
-(training data, by bytes); with no display open they do nothing.
+:func:`migrator.sources.run_pool`) and :func:`reading` follows a file being read
+(training data, by bytes); with no display open they do nothing.  Each of them
+redraws the bar, so it is drawn by the thread doing the work: the bar starts
+no thread, and forking worker processes while it shows is as safe as ever.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
+import time
 from contextlib import contextmanager
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, TypeVar
 
 import click
 
@@ -29,6 +32,7 @@ from migrator import terminal
 DELAY = 1.0  # seconds a run must last before the bar appears ($FT_MIGRATE_PROGRESS_DELAY overrides it)
 _META_KEY = "ft-migrate.quiet"
 _current: "_Display | None" = None
+T = TypeVar("T")
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
@@ -48,49 +52,53 @@ def wanted() -> bool:
 
 
 class _Display:
+    """The bar, drawn from the thread doing the work (no thread of its own, so forking a
+    process pool while it is shown is as safe as without it)."""
+
     def __init__(self, label: str):
         self.label = label
         self.unit = "files"
-        self.pid = os.getpid()  # a forked worker inherits this object: it must not report
-        self.lock = threading.Lock()
+        self.pid = os.getpid()  # a forked worker inherits this object: it must not draw
+        self.started = time.monotonic()
         self.total: int | None = None
         self.done = 0
         self.watched: BinaryIO | None = None
         self.bar = None
         self.task = None
-        self.closed = False
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="ft-migrate-progress", daemon=True)
-
-    def _run(self) -> None:
+        self.drawn = 0.0
         try:
-            delay = float(os.environ.get("FT_MIGRATE_PROGRESS_DELAY", DELAY))
+            self.delay = float(os.environ.get("FT_MIGRATE_PROGRESS_DELAY", DELAY))
         except ValueError:
-            delay = DELAY
-        if self.stop.wait(delay):
+            self.delay = DELAY
+
+    def draw(self) -> None:
+        """Redraw, at most ten times a second, once the run has lasted ``delay`` seconds."""
+        now = time.monotonic()
+        if now - self.started < self.delay or now - self.drawn < 0.1:
             return
+        self.drawn = now
+        if self.watched is not None:
+            try:
+                self.done = self.watched.tell()
+            except (OSError, ValueError):  # closed meanwhile
+                self.watched = None
+        if self.bar is None:
+            self._start()
+        self.bar.update(self.task, total=self.total, completed=self.done, count=self.count())
+        self.bar.refresh()
+
+    def _start(self) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
         color = terminal.wants_color(sys.stderr)
         console = Console(file=sys.stderr, highlight=False, emoji=False, no_color=not color,
                           color_system="standard" if color else None)
-        with self.lock:
-            if self.closed:
-                return
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=console,
-                                transient=True, redirect_stdout=False, redirect_stderr=False)
-            self.task = self.bar.add_task(self.label, total=self.total, completed=self.done, count=self.count())
-            self.bar.start()
-        while not self.stop.wait(0.1):
-            with self.lock:
-                if self.watched is not None:
-                    try:
-                        self.done = self.watched.tell()
-                    except (OSError, ValueError):  # closed meanwhile
-                        self.watched = None
-                self.bar.update(self.task, total=self.total, completed=self.done, count=self.count())
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                            TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=console,
+                            transient=True, redirect_stdout=False, redirect_stderr=False, auto_refresh=False)
+        self.task = self.bar.add_task(self.label, total=self.total, completed=self.done, count=self.count())
+        self.bar.start()
 
     def count(self) -> str:
         """``12/30 files``, or ``1.2/8.0 MB`` while a file is read."""
@@ -99,11 +107,6 @@ class _Display:
         return f"{self.done}/{self.total if self.total is not None else '?'} {self.unit}"
 
     def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join()
         if self.bar is not None:
             self.bar.stop()
 
@@ -124,7 +127,6 @@ def display(label: str) -> Iterator[None]:
         yield
         return
     shown = _current = _Display(label)
-    shown.thread.start()
     try:
         yield
     finally:
@@ -141,21 +143,28 @@ def expect(total: int) -> None:
     """A new stretch of work of ``total`` items begins."""
     shown = _shown()
     if shown is not None:
-        with shown.lock:
-            shown.total, shown.done, shown.watched, shown.unit = total, 0, None, "files"
+        shown.total, shown.done, shown.watched, shown.unit = total, 0, None, "files"
+        shown.draw()
 
 
 def advance(n: int = 1) -> None:
     shown = _shown()
     if shown is not None:
-        with shown.lock:
-            shown.done += n
+        shown.done += n
+        shown.draw()
 
 
-def watch(f: BinaryIO, size: int) -> BinaryIO:
-    """Follow ``f``'s position as the work reads it; returns ``f`` itself."""
+def reading(f: BinaryIO, size: int, items: Iterator[T]) -> Iterator[T]:
+    """``items`` (records parsed from ``f``), with the bar following ``f``'s position."""
     shown = _shown()
-    if shown is not None:
-        with shown.lock:
-            shown.total, shown.done, shown.watched, shown.unit = size, 0, f, "bytes"
-    return f
+    if shown is None:
+        return items
+    shown.total, shown.done, shown.watched, shown.unit = size, 0, f, "bytes"
+    return _polled(shown, items)
+
+
+def _polled(shown: _Display, items: Iterator[T]) -> Iterator[T]:
+    for i, item in enumerate(items):
+        if not i & 1023:
+            shown.draw()
+        yield item

@@ -70,11 +70,11 @@ class Source:
     def records(self) -> Iterator[Record]:
         try:
             with self.opener() as f:
-                progress.watch(f, self.size)
                 if self.kind == "jsonl":
-                    yield from _jsonl(f)
+                    records = _jsonl(f)
                 else:
-                    yield from _table(f, self.name, "\t" if self.kind == "tsv" else ",")
+                    records = _table(f, self.name, "\t" if self.kind == "tsv" else ",")
+                yield from progress.reading(f, self.size, records)  # the bar, if one is shown, follows f
         except OSError as exc:
             raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
 
