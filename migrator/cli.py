@@ -4,7 +4,8 @@ Exit codes follow ruff/black/django-upgrade: 0 = nothing to do, 1 = findings or
 changes, 2 = usage or internal error.  Data (findings, JSON, SARIF, diffs) goes to
 stdout; the summary and errors go to stderr.  Subcommands live in their own
 modules and are imported only when invoked, so ``scan`` does not pay for the
-proxy or the tokenizer.
+proxy or the tokenizer.  Every command takes ``--color auto|always|never``: it is
+attached here to each command as it is loaded, so no command can lack it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import click
 
 from migrator import __version__, extras
 from migrator.cli_support import Fatal
+from migrator.terminal import color_option
 
 # name -> ("module:attribute" of a click command imported on first use, one-line help).
 SUBCOMMANDS = {
@@ -46,7 +48,7 @@ class LazyGroup(click.Group):
             if why is not None:
                 return _needs_extra(name, why)
         module, attr = SUBCOMMANDS[name][0].split(":")
-        return getattr(importlib.import_module(module), attr)
+        return with_terminal_options(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
@@ -62,6 +64,16 @@ def _needs_extra(name: str, why: str) -> click.Command:
     return click.Command(name, callback=fail, help=why, add_help_option=False,
                          context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
                          params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)])
+
+
+def with_terminal_options(command: click.Command) -> click.Command:
+    """``command`` (each command of a group) with ``--color``, unless it already has it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_terminal_options(sub)
+    elif not any(p.name == "color" for p in command.params):
+        color_option(command)
+    return command
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from migrator import live
+from migrator import live, settings
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, write_output
 from migrator.lifecycle import resolve, status
@@ -31,10 +31,12 @@ def models() -> None:
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
 @click.option("--all", "show_all", is_flag=True, help="Also list models with no known shutdown.")
-def list_models(as_of: dt.date, target: str | None, no_live: bool, catalogs: tuple[str, ...],
+@click.pass_context
+def list_models(ctx: click.Context, as_of: dt.date, target: str | None, no_live: bool, catalogs: tuple[str, ...],
                 show_all: bool) -> None:
     """Each model's shutdown date and what replaces it on the as-of date."""
-    catalog = open_catalog(catalogs, as_of, target, no_live)
+    project = settings.load(())
+    catalog = open_catalog(catalogs or project.catalog, project.date(ctx, as_of), target or project.target, no_live)
     for name in sorted(catalog.models):
         shutdown, dead = status(catalog, name)
         if shutdown is not None and not shutdown.known_on(catalog.as_of):

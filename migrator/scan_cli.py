@@ -7,14 +7,15 @@ import sys
 
 import click
 
+from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format; github: workflow-command annotations for GitHub Actions.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of stdout.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
@@ -23,24 +24,31 @@ from migrator.cli_support import Fatal, check_paths, no_cache_option, write_outp
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
 @lifecycle_options
-@click.option("--color/--no-color", default=None, help="Force colour on or off [default: on a terminal].")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when something was found or a file could not be scanned (report-only runs).")
 @no_cache_option
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...], jobs: int | None,
-         catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, color: bool | None,
-         no_cache: bool) -> None:
+@progress.quiet_option
+@click.pass_context
+def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[str, ...],
+         jobs: int | None, catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool,
+         exit_zero: bool, no_cache: bool) -> None:
     """Find code, notebooks, scripts and configs that use the legacy fine-tunes API or GPT-3 models.
 
     Exit status: 0 nothing found and every file read, 1 findings or a file that could
-    not be (fully) scanned, 2 usage or internal error (a path that does not exist).
+    not be (fully) scanned (0 with --exit-zero), 2 usage or internal error (a path
+    that does not exist, a mistake in [tool.ft-migrate]).
     """
     from migrator.scan.runner import scan_paths
 
     check_paths(paths)
-    catalog = open_catalog(catalogs, as_of, target, no_live)
+    project = settings.load(paths)
+    as_of = project.date(ctx, as_of)
+    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
     from migrator.scan.cache import open_cache
 
-    result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude, jobs=jobs,
-                        cache=open_cache(no_cache, catalog))
+    with progress.display("scan"):
+        result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude or project.exclude,
+                            jobs=jobs, cache=open_cache(no_cache, catalog))
     try:
         if fmt == "json":
             from migrator.output import json_doc
@@ -50,15 +58,23 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, exclude: tuple[st
             from migrator.output import sarif
 
             write_output(sarif.render(result, catalog, as_of), output)
+        elif fmt == "github":
+            from migrator.output import github
+
+            write_output(github.render(result), output)
         else:
             from io import StringIO
 
             from migrator.output import text
 
-            buf = StringIO()
-            use_color = color if color is not None else (output is None and sys.stdout.isatty())
-            text.render(result, catalog, as_of, buf, sys.stderr, color=use_color)
+            buf = StringIO()  # rendered whole, then written at once (atomically with -o)
+            color = terminal.wants_color(sys.stdout) if output in (None, "-") else False  # never in a file
+            text.render_findings(result, buf, color=color)
             write_output(buf.getvalue(), output)
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.exit(1 if result.findings or result.errors else 0)
+    if fmt in ("text", "github"):  # after the findings, so it is the last line on a terminal
+        from migrator.output import text
+
+        text.render_summary(result, catalog, as_of, sys.stderr)
+    sys.exit(1 if (result.findings or result.errors) and not exit_zero else 0)

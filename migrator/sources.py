@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from migrator import progress
 from migrator.findings import ScanError
 from migrator.scan.filetypes import kind_from_shebang, kind_of
 from migrator.walk import MAX_BYTES
@@ -81,14 +82,23 @@ def run_pool(func: Callable[[Source, T], R], sources: list[Source], arg: T, jobs
     so only the one that kills its process is lost, as ``crashed(source)``.
     """
     jobs = jobs or os.cpu_count() or 1
+    progress.expect(len(sources))
     if jobs > 1 and len(sources) >= POOL_THRESHOLD:
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
                 chunk = max(1, len(sources) // (jobs * 4))
-                return list(pool.map(func, sources, [arg] * len(sources), chunksize=chunk))
+                return list(_counted(pool.map(func, sources, [arg] * len(sources), chunksize=chunk)))
         except BrokenProcessPool:
-            return [_alone(func, source, arg, crashed) for source in sources]
-    return [func(source, arg) for source in sources]
+            progress.expect(len(sources))
+            return list(_counted(_alone(func, source, arg, crashed) for source in sources))
+    return list(_counted(func(source, arg) for source in sources))
+
+
+def _counted(results: Iterable[R]) -> Iterator[R]:
+    """``results``, each one counted on the progress bar as it arrives."""
+    for result in results:
+        progress.advance()
+        yield result
 
 
 def _alone(func: Callable[[Source, T], R], source: Source, arg: T, crashed: Callable[[Source], R]) -> R:

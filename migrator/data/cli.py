@@ -16,6 +16,7 @@ import sys
 import click
 import orjson
 
+from migrator import progress, settings
 from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
@@ -32,9 +33,11 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              show_default=True, help="Output format.")
 
 
-def _load(catalogs, as_of, no_live, model=None):
-    return open_catalog(catalogs, as_of, None, no_live, purpose="fine-tuning", checked=[model] if model else (),
-                        checked_as="--model")
+def _load(file, catalogs, as_of, no_live, model=None):
+    """The dated catalog, with the ``catalog`` and ``as-of`` of the ``[tool.ft-migrate]`` over FILE."""
+    project = settings.load([file])
+    return open_catalog(catalogs or project.catalog, project.date(click.get_current_context(), as_of), None,
+                        no_live, purpose="fine-tuning", checked=[model] if model else (), checked_as="--model")
 
 
 def _dump(summary: dict) -> None:
@@ -59,6 +62,7 @@ def data() -> None:
 @catalog_option
 @as_of_option
 @no_live_option
+@progress.quiet_option
 def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     """Check FILE (JSONL, CSV or TSV) and estimate its tokens and training cost.
 
@@ -66,22 +70,23 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
     fewer examples than fine-tuning needs, 2 on a usage error.
     """
     check_paths([file])
-    cat = _load(catalogs, as_of, no_live, model)
+    cat = _load(file, catalogs, as_of, no_live, model)
     try:
-        n_epochs = parse_epochs(epochs)
-        chosen = trainable_model(cat, model) if model else None
-        candidates = candidate_models(cat)
-        views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
-        rules = chat_rules(cat, chosen)
-        result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)), rules=rules)
-        note = None
-        if chosen is None:
-            chosen = default_model(cat, result.format)
-            note = no_model_note(cat) if chosen is None else None
-            wanted = (chosen.format if chosen is not None else result.format,)
-            if wanted[0] and wanted[0] not in result.views:
-                result = analyze(Source.from_path(file), cat, wanted, rules=rules)
-        summary = summarize(result, chosen, n_epochs, cat, note)
+        with progress.display(f"data check {file}"):
+            n_epochs = parse_epochs(epochs)
+            chosen = trainable_model(cat, model) if model else None
+            candidates = candidate_models(cat)
+            views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
+            rules = chat_rules(cat, chosen)
+            result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)), rules=rules)
+            note = None
+            if chosen is None:
+                chosen = default_model(cat, result.format)
+                note = no_model_note(cat) if chosen is None else None
+                wanted = (chosen.format if chosen is not None else result.format,)
+                if wanted[0] and wanted[0] not in result.views:
+                    result = analyze(Source.from_path(file), cat, wanted, rules=rules)
+            summary = summarize(result, chosen, n_epochs, cat, note)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     if fmt == "json":
@@ -102,6 +107,7 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
 @catalog_option
 @as_of_option
 @no_live_option
+@progress.quiet_option
 def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     """Convert FILE to OUTPUT; every input line is written or rejected with its reason.
 
@@ -111,10 +117,11 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     from migrator.data.convert import convert_and_analyze
 
     check_paths([file])
-    cat = _load(catalogs, as_of, no_live)
+    cat = _load(file, catalogs, as_of, no_live)
     try:
-        summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
-                                              catalog=cat)
+        with progress.display(f"data convert {file}"):
+            summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
+                                                  catalog=cat)
         candidates = candidate_models(cat)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None

@@ -24,6 +24,8 @@ from typing import BinaryIO, Callable, Iterator
 
 import orjson
 
+from migrator import progress
+
 BLANK = object()
 
 # A JSONL line longer than this is rejected unread, so memory stays bounded per example:
@@ -69,9 +71,10 @@ class Source:
         try:
             with self.opener() as f:
                 if self.kind == "jsonl":
-                    yield from _jsonl(f)
+                    records = _jsonl(f)
                 else:
-                    yield from _table(f, self.name, "\t" if self.kind == "tsv" else ",")
+                    records = _table(f, self.name, "\t" if self.kind == "tsv" else ",")
+                yield from progress.reading(f, self.size, records)  # the bar, if one is shown, follows f
         except OSError as exc:
             raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
 

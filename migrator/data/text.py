@@ -2,8 +2,8 @@
 
 The point of the text output is the decision users face: which model to
 re-train on and what it costs, so the cost per candidate model is a small table
-side by side.  As elsewhere in ft-migrate, colour only when writing to a
-terminal (rich decides) and no markup interpretation, so a reason holding
+side by side.  As elsewhere in ft-migrate, colour as :mod:`migrator.terminal`
+decides (a terminal, ``--color``, ``NO_COLOR``) and no markup interpretation, so a reason holding
 ``[...]`` prints as is.  The JSON output (``--format json``) is the contract;
 this text is for people and may change.
 """
@@ -14,6 +14,8 @@ from typing import TextIO
 
 from rich import box
 from rich.console import Console
+
+from migrator import terminal
 from rich.table import Table
 from rich.text import Text
 
@@ -21,7 +23,7 @@ SHOWN_LINES = 20  # rejected lines / warnings listed in text, then a count
 
 
 def console(out: TextIO) -> Console:
-    return Console(file=out, highlight=False, soft_wrap=True, emoji=False)
+    return terminal.console(out)
 
 
 def usd(value: float | None) -> str:

@@ -17,7 +17,7 @@ import sys
 import click
 
 from codemods import REGISTRY
-from migrator import atomic
+from migrator import atomic, progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
@@ -57,6 +57,20 @@ def _diff(result: FixResult) -> str:
     return "".join(chunks)
 
 
+_DIFF_COLORS = (("---", "\x1b[1m"), ("+++", "\x1b[1m"), ("@@", "\x1b[36m"), ("+", "\x1b[32m"), ("-", "\x1b[31m"))
+
+
+def _colored(diff: str) -> str:
+    """The diff for a terminal: headers bold, hunks cyan, added green, removed red; the
+    characters themselves untouched (no tab expansion), so it still reads as the patch."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        code = next((c for prefix, c in _DIFF_COLORS if line.startswith(prefix)), None)
+        body = line.rstrip("\n")
+        out.append(f"{code}{body}\x1b[0m{line[len(body):]}" if code else line)
+    return "".join(out)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -81,7 +95,9 @@ def _plural(n: int, word: str) -> str:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
-def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
+@progress.quiet_option
+@click.pass_context
+def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], compat_module: bool,
         exclude: tuple[str, ...],
         catalog_files: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
@@ -94,6 +110,9 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     if show_diff and check:
         raise Fatal("--diff and --check cannot be combined")
     check_paths(paths)
+    project = settings.load(paths)
+    as_of, exclude, target = project.date(ctx, as_of), exclude or project.exclude, target or project.target
+    catalog_files = catalog_files or project.catalog
     known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     for name in (*only, *skip):
         if name not in known:
@@ -101,17 +120,19 @@ def fix(paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[s
     pairs = [_parse_map(m, "--model-map") for m in model_map]
     if model_map_file:
         pairs = _read_map_file(model_map_file) + pairs
+    pairs = list(project.model_map.items()) + pairs  # a pair given on the command line wins
     catalog = open_catalog(tuple(os.path.abspath(c) for c in catalog_files), as_of, target, no_live,
                            checked=dict(pairs).values())
     if verbose:
         click.echo(f"Catalog files: {', '.join(catalog.files)}; answers as of {as_of.isoformat()}", err=True)
     options = Options(catalog_files=catalog.files[1:], as_of=as_of, target=target,
                       model_map=tuple(dict(pairs).items()), only=only, skip=skip, compat_module=compat_module)
-    result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
+    with progress.display("fix"):
+        result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 
     changed = result.by_status("changed")
     if show_diff:
-        sys.stdout.write(_diff(result))
+        sys.stdout.write(_colored(_diff(result)) if terminal.wants_color(sys.stdout) else _diff(result))
         sys.stdout.flush()
     elif check:
         for f in changed:

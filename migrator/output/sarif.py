@@ -46,7 +46,7 @@ def _fingerprint(f: Finding, line_text: str) -> str:
     return f"{digest[:32]}:1"
 
 
-class _Lines:
+class SourceLines:
     """Source lines of the scanned files, read once, for fingerprints and notebook regions."""
 
     def __init__(self) -> None:
@@ -107,7 +107,7 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date) -> str:
     used = sorted({f.rule for f in result.findings})
     rule_ids = sorted(RULES)
     index = {r: i for i, r in enumerate(rule_ids)}
-    src = _Lines()
+    src = SourceLines()
     results = []
     for f in result.findings:
         region, text = src.region(f)

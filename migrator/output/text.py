@@ -1,6 +1,8 @@
 """Human output: findings grouped by file, ``path:line:col RULE message``, a summary line.
 
-Colour only when writing to a terminal (rich decides); never markup-interpreted,
+Findings are data and go to stdout; the files that could not be scanned and the
+summary go to stderr *after* them, so on a terminal the summary is the last
+line.  Colour is decided by :mod:`migrator.terminal`; never markup-interpreted,
 so a message holding ``[...]`` prints as is.
 """
 
@@ -10,9 +12,9 @@ import datetime as dt
 from itertools import groupby
 from typing import TextIO
 
-from rich.console import Console
 from rich.text import Text
 
+from migrator import terminal
 from migrator.catalog import Catalog
 from migrator.output.paths import printable
 from migrator.output.summary import headline, summarize
@@ -24,10 +26,9 @@ def location(path: str, line: int, column: int, cell: int | None) -> str:
     return f"{path}:cell {cell}:{line}:{column}" if cell is not None else f"{path}:{line}:{column}"
 
 
-def render(result: ScanResult, catalog: Catalog, as_of: dt.date, out: TextIO, err: TextIO,
-           color: bool | None = None) -> None:
-    console = Console(file=out, highlight=False, soft_wrap=True, force_terminal=color,
-                      no_color=color is False, emoji=False)
+def render_findings(result: ScanResult, out: TextIO, color: bool | None = None) -> None:
+    """One line per finding, grouped by file; ``color`` None lets :mod:`migrator.terminal` decide."""
+    console = terminal.console(out, color=color)
     for path, group in groupby(result.findings, key=lambda f: f.path):
         for f in group:
             line = Text()
@@ -38,9 +39,11 @@ def render(result: ScanResult, catalog: Catalog, as_of: dt.date, out: TextIO, er
             if f.fixable:
                 line.append(" [fixable]", style="green")
             console.print(line)
-    err_console = Console(file=err, highlight=False, soft_wrap=True, force_terminal=color,
-                          no_color=color is False, emoji=False)
+
+
+def render_summary(result: ScanResult, catalog: Catalog, as_of: dt.date, err: TextIO) -> None:
+    """The files that could not be scanned, then the summary line."""
+    console = terminal.console(err)
     for e in result.errors:
-        err_console.print(Text.assemble((printable(e.path), "bold"), ": ", ("error", "red"), f": {e.reason}"))
-    summary = summarize(result, catalog, as_of)
-    err_console.print(Text(headline(summary, catalog) + "."))
+        console.print(Text.assemble((printable(e.path), "bold"), ": ", ("error", "red"), f": {e.reason}"))
+    console.print(Text(headline(summarize(result, catalog, as_of), catalog) + "."))

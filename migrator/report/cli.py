@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 from migrator.output.paths import json_text, printable
@@ -28,35 +29,47 @@ from migrator.output.paths import json_text, printable
               help="Parallel processes for parsing [default: all cores].")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra catalog TOML merged over the built-in one (repeatable).")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when something was found or a file could not be read (report-only runs).")
 @no_cache_option
 @click.option("--merge", is_flag=True,
               help="PATHS are scan or report JSON documents, one per repository (or directories holding "
                    "them): write one organisation report across them.")
-def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date, target: str | None,
-           no_live: bool, data_files: tuple[str, ...],
-           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], no_cache: bool,
-           merge: bool) -> None:
+@progress.quiet_option
+@click.pass_context
+def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
+           target: str | None, no_live: bool, data_files: tuple[str, ...],
+           exclude: tuple[str, ...], jobs: int | None, catalogs: tuple[str, ...], exit_zero: bool,
+           no_cache: bool, merge: bool) -> None:
     """Write the migration report: what depends on what OpenAI shut down on 2024-01-04,
     what `ft-migrate fix` repairs, what needs a person, and what re-training costs.
 
     Exit status: 0 nothing found and every file read, 1 findings or a file that could
-    not be (fully) scanned or priced, 2 usage or internal error (a path that does not exist).
+    not be (fully) scanned or priced (0 with --exit-zero), 2 usage or internal error (a path
+    that does not exist, HTML asked for on a terminal).
     """
     from migrator.report import figures, training
 
+    if fmt == "html" and output in (None, "-") and terminal.is_terminal(sys.stdout):
+        raise Fatal("the HTML report is a web page, not terminal text: write it to a file with "
+                    "-o report.html (or redirect stdout), or use --format markdown")
     check_paths(paths)
-    catalog = open_catalog(catalogs, as_of, target, no_live)
+    project = settings.load(paths)
+    as_of = project.date(ctx, as_of)
+    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
     if merge:
         result, priced, errors, repositories = _merged(paths, data_files, exclude, jobs, no_cache)
     else:
         from migrator.scan.cache import open_cache
         from migrator.scan.runner import scan_paths
 
+        exclude = exclude or project.exclude
         roots = list(paths) or ["."]
-        result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
-                            cache=open_cache(no_cache, catalog))
-        files = training.training_files(roots, data_files, exclude)
-        priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+        with progress.display("report"):
+            result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
+                                cache=open_cache(no_cache, catalog))
+            files = training.training_files(roots, data_files, exclude)
+            priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
         repositories = None
     doc = figures.build(result, catalog, as_of, priced, errors)
     if repositories is not None:
@@ -75,7 +88,7 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date,
         write_output(text, output)
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.exit(1 if result.findings or result.errors or errors else 0)
+    sys.exit(1 if (result.findings or result.errors or errors) and not exit_zero else 0)
 
 
 def _merged(paths: tuple[str, ...], data_files: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
