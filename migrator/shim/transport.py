@@ -28,9 +28,9 @@ from migrator.catalog import Catalog
 
 from .config import ShimConfig
 from .mapping import error_body, legacy_error
-from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
+from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Rewrite, Sleep,
                        StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
-from .translate import KEPT_REPLY_HEADERS, Shim, is_number, json_reply, sse
+from .translate import KEPT_REPLY_HEADERS, Shim, dumps, is_number, json_reply, sse
 
 log = logging.getLogger("migrator.shim")
 
@@ -191,7 +191,7 @@ def _media(resp: httpx.Response) -> str:
     return resp.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _plan(resp: httpx.Response, method: str) -> str:
+def _plan(resp: httpx.Response, fwd: Forward) -> str:
     """How a forwarded answer goes back to the client.
 
     ``envelope``: an error page that is not JSON (an HTML 502 from a load
@@ -201,18 +201,20 @@ def _plan(resp: httpx.Response, method: str) -> str:
     502 envelope rather than a truncated 200.  ``events``: a server-sent event
     stream goes out event by event, so a stream the upstream cuts ends with an
     in-band error event, not mid-line.  ``stream``: anything else (file contents)
-    streams through untouched.
+    streams through untouched.  A success the forward rewrites is an event stream
+    or is read whole (a body that is not JSON then gets a 502).
     """
     media = _media(resp)
-    if method == "HEAD" or resp.status_code in (204, 304):  # no body to check
+    if fwd.request.method == "HEAD" or resp.status_code in (204, 304):  # no body to check
         return "stream"
     if media.endswith("json"):
         return "buffer"
     if resp.status_code >= 400:
         return "envelope"
-    if media == "text/event-stream" and resp.headers.get("content-encoding", "identity") == "identity":
+    if media == "text/event-stream" and (fwd.rewrite is not None
+                                         or resp.headers.get("content-encoding", "identity") == "identity"):
         return "events"
-    return "stream"
+    return "buffer" if fwd.rewrite is not None else "stream"
 
 
 def _envelope_response(ex: _Exchange, resp: httpx.Response, page: bytes, status: int) -> httpx.Response:
@@ -240,12 +242,32 @@ def _buffered_response(ex: _Exchange, resp: httpx.Response, raw: bytes, status: 
     if resp.status_code >= 400 and not _is_envelope(body):
         return _reply_response(ex, json_reply(status, legacy_error(resp.status_code, raw, _media(resp)),
                                               _kept_headers(resp)))
+    if resp.is_success and fwd.rewrite is not None:
+        rebuilt = fwd.rewrite.whole(body)
+        if rebuilt is None:
+            return _not_rewritable(ex, resp, "the answer it was asked for")
+        raw = dumps(rebuilt)
     ex.log(status)
     return httpx.Response(status, headers=_decoded_headers(resp, fwd), content=raw)
 
 
+def _within(config: ShimConfig) -> str:
+    return f"within the shim's limit of {config.max_body_bytes} bytes"
+
+
+def _not_rewritable(ex: _Exchange, resp: httpx.Response, what: str) -> httpx.Response:
+    return _reply_response(ex, json_reply(502, error_body(
+        f"The upstream API answered HTTP {resp.status_code} with a body that is not {what}.", "server_error"),
+        _kept_headers(resp)))
+
+
 def _decoded_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
     return [(k, v) for k, v in _forward_headers(resp, fwd) if k.lower() not in DECODED]
+
+
+def _events_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
+    """A forwarded event stream's head: a rewritten one is decoded and re-framed."""
+    return _decoded_headers(resp, fwd) if fwd.rewrite is not None else _forward_headers(resp, fwd)
 
 
 def _is_envelope(body: Any) -> bool:
@@ -260,6 +282,10 @@ def _whole_events(pending: bytes) -> tuple[bytes, bytes]:
     """``pending`` split after its last complete event: (what can go out, what waits)."""
     cut = max((pending.rfind(end) + len(end) if pending.rfind(end) >= 0 else 0) for end in _EVENT_END)
     return pending[:cut], pending[cut:]
+
+
+def _rewritten(rewrite: Rewrite | None, events: bytes) -> bytes:
+    return events if rewrite is None else rewrite.events(events)
 
 
 def _cut_stream_event(ex: _Exchange, exc: httpx.HTTPError) -> bytes:
@@ -356,7 +382,7 @@ class LegacyTransport(httpx.BaseTransport):
             return _reply_response(ex, Shim._failure(ex.failed(exc)))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method)
+        plan = _plan(resp, fwd)
         if plan == "buffer":
             return self._buffer(ex, resp, status, fwd)
         if plan == "envelope":
@@ -372,8 +398,10 @@ class LegacyTransport(httpx.BaseTransport):
                 resp.close()
             return _envelope_response(ex, resp, bytes(page), status)
         ex.log(status)
-        stream = _SyncWholeEvents(resp, ex) if plan == "events" else resp.stream
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
+        if plan == "events":
+            return httpx.Response(status, headers=_events_headers(resp, fwd),
+                                  stream=_SyncWholeEvents(resp, ex, fwd.rewrite), extensions=resp.extensions)
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
                               extensions=resp.extensions)
 
     def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
@@ -385,6 +413,9 @@ class LegacyTransport(httpx.BaseTransport):
             for chunk in chunks:
                 body += chunk
                 if len(body) > self.config.max_body_bytes:
+                    if fwd.rewrite is not None:
+                        resp.close()
+                        return _not_rewritable(ex, resp, _within(self.config))
                     ex.log(status)
                     return httpx.Response(status, headers=_decoded_headers(resp, fwd),
                                           stream=_SyncRest(bytes(body), chunks, resp))
@@ -399,22 +430,23 @@ class LegacyTransport(httpx.BaseTransport):
 
 
 class _SyncWholeEvents(httpx.SyncByteStream):
-    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+    """A forwarded event stream, sent event by event (rebuilt by ``rewrite`` if given);
+    a cut ends with an error event."""
 
-    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
-        self.resp, self.ex = resp, ex
+    def __init__(self, resp: httpx.Response, ex: _Exchange, rewrite: Rewrite | None = None) -> None:
+        self.resp, self.ex, self.rewrite = resp, ex, rewrite
 
     def __iter__(self) -> Iterator[bytes]:
         pending = b""
         try:
-            for chunk in self.resp.iter_raw():
+            for chunk in self.resp.iter_raw() if self.rewrite is None else self.resp.iter_bytes():
                 ready, pending = _whole_events(pending + chunk)
-                if ready:
+                if ready and (ready := _rewritten(self.rewrite, ready)):
                     yield ready
         except httpx.HTTPError as exc:
             yield _cut_stream_event(self.ex, exc)
             return
-        if pending:
+        if pending and (pending := _rewritten(self.rewrite, pending)):
             yield pending
 
     def close(self) -> None:
@@ -543,7 +575,7 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             return _reply_response(ex, Shim.body_timeout(exc))
         ex.upstream_status = resp.status_code
         status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method)
+        plan = _plan(resp, fwd)
         if plan == "buffer":
             return await self._buffer(ex, resp, status, fwd)
         if plan == "envelope":
@@ -559,8 +591,10 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
                 await resp.aclose()
             return _envelope_response(ex, resp, bytes(page), status)
         ex.log(status)
-        stream = _AsyncWholeEvents(resp, ex) if plan == "events" else resp.stream
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
+        if plan == "events":
+            return httpx.Response(status, headers=_events_headers(resp, fwd),
+                                  stream=_AsyncWholeEvents(resp, ex, fwd.rewrite), extensions=resp.extensions)
+        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=resp.stream,
                               extensions=resp.extensions)
 
     async def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
@@ -571,6 +605,9 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
             async for chunk in chunks:
                 body += chunk
                 if len(body) > self.config.max_body_bytes:
+                    if fwd.rewrite is not None:
+                        await resp.aclose()
+                        return _not_rewritable(ex, resp, _within(self.config))
                     ex.log(status)
                     return httpx.Response(status, headers=_decoded_headers(resp, fwd),
                                           stream=_AsyncRest(bytes(body), chunks, resp))
@@ -585,22 +622,23 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
 
 
 class _AsyncWholeEvents(httpx.AsyncByteStream):
-    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+    """A forwarded event stream, sent event by event (rebuilt by ``rewrite`` if given);
+    a cut ends with an error event."""
 
-    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
-        self.resp, self.ex = resp, ex
+    def __init__(self, resp: httpx.Response, ex: _Exchange, rewrite: Rewrite | None = None) -> None:
+        self.resp, self.ex, self.rewrite = resp, ex, rewrite
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = b""
         try:
-            async for chunk in self.resp.aiter_raw():
+            async for chunk in self.resp.aiter_raw() if self.rewrite is None else self.resp.aiter_bytes():
                 ready, pending = _whole_events(pending + chunk)
-                if ready:
+                if ready and (ready := _rewritten(self.rewrite, ready)):
                     yield ready
         except httpx.HTTPError as exc:
             yield _cut_stream_event(self.ex, exc)
             return
-        if pending:
+        if pending and (pending := _rewritten(self.rewrite, pending)):
             yield pending
 
     async def aclose(self) -> None:
