@@ -93,14 +93,16 @@ def test_engine_path_and_cli_nulls(cat):
     (LEGACY_FT, CHAT_FT, f"--model-map {LEGACY_FT}={CHAT_FT}"),  # the user's chat fine-tune
     ("davinci-002", "gpt-4.1-mini", None),  # a 2023 replacement, shut down since
     ("gpt-4o", "gpt-4o", "a chat model"),  # a chat model asked on completions
-    ("my-own-model", "my-own-model", "no completion-format model is left on 2026-11-28"),  # unknown: only chat can answer
+    # a model the catalog does not know: only chat can answer it
+    ("my-own-model", "my-own-model", "no completion-format model is left on 2026-11-28"),
 ])
 def test_which_models_go_to_chat(cat, model, sent, note):
     fwd = forwarded(cat, {"model": model, "prompt": "x"})
     assert json.loads(fwd.request.body) == {"model": sent, "messages": [{"role": "user", "content": "x"}]}
     if note is not None:
         target = f"model {model} -> {sent}" if sent != model else f"model {model}"
-        assert dict(fwd.headers)["warning"] == f'299 ft-migrate-shim "completions -> chat completions, {target} ({note})"'
+        warning = f'299 ft-migrate-shim "completions -> chat completions, {target} ({note})"'
+        assert dict(fwd.headers)["warning"] == warning
 
 
 def test_a_prompt_that_is_only_the_separator_is_sent_as_it_is(cat):
@@ -322,3 +324,11 @@ def test_a_stream_cut_short_ends_with_an_error_event(cat, chat_only, through):
     assert json.loads(error.removeprefix(b"data: "))["error"]["message"].startswith(
         "The upstream API stopped in the middle of the stream: ")
     assert rest == b""
+
+
+@pytest.mark.parametrize("through", [through_sync, through_async])
+def test_transports_take_lenient(cat, chat_only, through):
+    [(status, _, body)] = through(cat, chat_only, [("/completions", {"model": "davinci", "prompt": "x", "echo": True,
+                                                                     "best_of": 3})], lenient=True)
+    assert (status, json.loads(body)["choices"][0]["text"]) == (200, "echo:x")
+    assert chat_only.requests[-1].json == {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "x"}]}
