@@ -1,8 +1,8 @@
 """Shim speed and memory against the upstream itself, all on loopback, all in one run.
 
 A fast canned *upstream* (raw ASGI under uvicorn on asyncio + h11, the stack earlier
-figures were taken on), a *plain pass-through proxy* (starlette + httpx, no
-translation), and the *shim* on each stack of :data:`VARIANTS` side by side (server
+figures were taken on), a *plain pass-through proxy* (starlette and the shim's
+upstream client, no translation), and the *shim* on each stack of :data:`VARIANTS` side by side (server
 loop and HTTP parser, upstream client, worker processes), each its own process.  A
 small asyncio HTTP/1.1 client with keep-alive drives each at 32 and 128 connections,
 rows interleaved so that load from elsewhere on the machine hits all alike, and prints
@@ -87,9 +87,9 @@ def passthrough_app(upstream: str):
     from starlette.routing import Route
 
     sys.path.insert(0, str(ROOT))
-    from migrator.shim.pool import ShardedTransport
+    from migrator.shim.pool import AiohttpTransport
 
-    transport = ShardedTransport()  # the shim's own upstream pool: only the translation differs
+    transport = AiohttpTransport()  # the shim's own upstream client: only the translation differs
     drop = {b"host", b"connection", b"transfer-encoding", b"keep-alive"}
 
     async def endpoint(request):
@@ -107,8 +107,8 @@ def passthrough_app(upstream: str):
 
 
 # The shim's stacks measured side by side: (server loop, HTTP parser, upstream client, workers).
-# uvloop, httptools and aiohttp are not dependencies of ft-migrate (see the README): a stack
-# that needs one that is not installed is skipped, with a note.
+# uvloop and httptools are not dependencies of ft-migrate (see the README): a stack that
+# needs one that is not installed is skipped, with a note.
 VARIANTS = {
     "httpx-sharded/asyncio/h11": ("asyncio", "h11", "sharded", 1),
     "httpx-one-pool/asyncio/h11": ("asyncio", "h11", "one-pool", 1),
@@ -121,46 +121,23 @@ VARIANTS = {
 }
 
 
-def aiohttp_transport():
-    """aiohttp's client behind httpx's transport interface (GETs, as this bench sends)."""
-    import aiohttp
+def upstream_client(client: str):
+    """The shim's upstream transport for a variant's client."""
     import httpx
 
-    class Body(httpx.AsyncByteStream):
-        def __init__(self, resp):
-            self.resp = resp
+    from migrator.shim.pool import DEFAULT_CONNECTIONS, AiohttpTransport, ShardedTransport
 
-        async def __aiter__(self):
-            async for chunk in self.resp.content.iter_any():
-                yield chunk
-
-        async def aclose(self):
-            self.resp.release()
-
-    class AiohttpTransport(httpx.AsyncBaseTransport):
-        session = None
-
-        async def handle_async_request(self, request):
-            if self.session is None:
-                self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256),
-                                                     auto_decompress=False)
-            headers = [(k.decode(), v.decode()) for k, v in request.headers.raw if k.lower() != b"host"]
-            resp = await self.session.request(request.method, str(request.url), headers=headers,
-                                              data=await request.aread() or None, allow_redirects=False)
-            return httpx.Response(resp.status, headers=[(k, v) for k, v in resp.raw_headers], stream=Body(resp))
-
-        async def aclose(self):
-            if self.session is not None:
-                await self.session.close()
-
-    return AiohttpTransport()
+    if client == "one-pool":
+        limits = httpx.Limits(max_connections=DEFAULT_CONNECTIONS, max_keepalive_connections=DEFAULT_CONNECTIONS)
+        return httpx.AsyncHTTPTransport(limits=limits)
+    return AiohttpTransport() if client == "aiohttp" else ShardedTransport()
 
 
 UPSTREAM_ENV, CLIENT_ENV = "BENCH_SHIM_UPSTREAM", "BENCH_SHIM_CLIENT"
-OPTIONAL = ("uvloop", "httptools", "aiohttp")
+OPTIONAL = ("uvloop", "httptools")
 # Seconds the upstream keeps an idle connection, longer than a row of the bench runs: while
 # one server is measured the others' pools sit idle, and a connection the upstream closed
-# meanwhile would fail the next request sent on it (the shim does not retry requests).
+# meanwhile would fail the next request sent on it (httpx does not send it again).
 KEEP_ALIVE = 600
 
 
@@ -169,8 +146,8 @@ def worker_app():
     from migrator.shim.app import create_app
     from migrator.shim.config import ShimConfig
 
-    inner = aiohttp_transport() if os.environ[CLIENT_ENV] == "aiohttp" else None
-    return create_app(ShimConfig(upstream=os.environ[UPSTREAM_ENV]), transport=inner)
+    client = upstream_client(os.environ[CLIENT_ENV])
+    return create_app(ShimConfig(upstream=os.environ[UPSTREAM_ENV]), transport=client)
 
 
 def serve(role: str, port: int, upstream: str) -> None:
@@ -186,11 +163,8 @@ def serve(role: str, port: int, upstream: str) -> None:
         return
     loop, http, client, workers = VARIANTS[role]
     sys.path.insert(0, str(ROOT))
-    import httpx
-
     from migrator.shim.app import create_app
     from migrator.shim.config import ShimConfig
-    from migrator.shim.pool import DEFAULT_CONNECTIONS, ShardedTransport
 
     config = ShimConfig(upstream=upstream)
     options = dict(host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on", loop=loop,
@@ -200,13 +174,7 @@ def serve(role: str, port: int, upstream: str) -> None:
         uvicorn.run("bench_shim:worker_app", factory=True, workers=workers, app_dir=str(Path(__file__).parent),
                     **options)
         return
-    if client == "one-pool":
-        limits = httpx.Limits(max_connections=DEFAULT_CONNECTIONS, max_keepalive_connections=DEFAULT_CONNECTIONS)
-        inner = httpx.AsyncHTTPTransport(limits=limits)
-    elif client == "aiohttp":
-        inner = aiohttp_transport()
-    else:
-        inner = ShardedTransport()
+    inner = upstream_client(client)
     uvicorn.run(create_app(config, transport=inner), **options)
 
 
@@ -384,7 +352,7 @@ def main() -> None:
         rows = []
         for c in levels:
             rows.append((f"direct upstream @{c}", up_port, up.pid, ev_new, c))
-            rows.append((f"plain proxy (httpx-sharded/asyncio/h11) @{c}", plain_port, plain.pid, ev_new, c))
+            rows.append((f"plain proxy (aiohttp/asyncio/h11) @{c}", plain_port, plain.pid, ev_new, c))
             rows += [(f"shim {v} @{c}", port, proc.pid, ev_old, c) for v, (proc, port) in shims.items()]
         print(f"# {n} requests per row in {rounds} interleaved rounds; GET {ev_new} direct, GET {ev_old} "
               f"translated by the shim (one upstream call); loopback, {os.cpu_count()} CPUs shared with whatever "
