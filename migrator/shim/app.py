@@ -156,7 +156,7 @@ async def _send_reply(send: Send, status: int, headers: list[tuple[bytes, bytes]
 
 def create_app(config: ShimConfig, *, catalog: Catalog | None = None,
                transport: httpx.AsyncBaseTransport | None = None) -> ShimApp:
-    """The ASGI app; ``transport`` (default: :class:`ShardedTransport`) reaches the upstream."""
+    """The ASGI app; ``transport`` (default: :class:`AiohttpTransport`) reaches the upstream."""
     inner = transport if transport is not None else AiohttpTransport()
     return ShimApp(config, AsyncLegacyTransport(inner, config, catalog=catalog))
 

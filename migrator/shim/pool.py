@@ -1,5 +1,5 @@
-"""The upstream connection pools of the server: aiohttp's (the default), or several small
-httpcore pools rather than one big one.
+"""The upstream connection pools of the server: aiohttp's (the default, see
+:class:`AiohttpTransport`), or several small httpcore pools rather than one big one.
 
 httpcore's pool re-checks *every* pooled connection (a ``poll`` and a
 ``getpeername`` system call each) whenever a request is queued or finishes, so
