@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from migrator.catalog import load_catalog
 from migrator.cli import cli
 from migrator.shim.config import ShimConfig
-from migrator.shim.protocol import Reply
 from migrator.shim.translate import Shim
 from tests.shim.helpers import drive, reply, request
 
@@ -139,17 +138,19 @@ def _shim(day: str) -> Shim:
     return Shim(ShimConfig(upstream="http://up.test", as_of=day), ShimConfig(as_of=day).catalog())
 
 
-def test_shim_today_refuses_a_completion_on_a_dead_model_with_what_to_do():
+def test_shim_today_answers_a_completion_on_a_dead_model_with_chat():
+    """No completion model is left: the call goes to chat completions with the resolver's target."""
     outcome = drive(_shim("2026-11-28"), request("POST", "/v1/completions", {"model": "text-davinci-003",
                                                                             "prompt": "hi"}),
-                    lambda up: pytest.fail(f"nothing may reach the upstream: {up}")).outcome
-    assert isinstance(outcome, Reply) and outcome.status == 404
-    assert json.loads(outcome.body) == {"error": {
-        "message": "The model `text-davinci-003` was shut down on 2024-01-04; no completion-format model is left: "
-                   "move the call to chat completions (messages=[...]) with 'gpt-4.1-mini' (valid until "
-                   "2027-01-14, a third-party date, unconfirmed). Start the shim with "
-                   "--model-map 'text-davinci-003=<model>' to choose one.",
-        "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}
+                    lambda up: pytest.fail(f"the shim forwards, it does not call: {up}")).outcome
+    assert (outcome.request.method, outcome.request.path) == ("POST", "/v1/chat/completions")
+    assert json.loads(outcome.request.body) == {"model": "gpt-4.1-mini",
+                                                "messages": [{"role": "user", "content": "hi"}]}
+    assert outcome.headers == (("warning", '299 ft-migrate-shim "completions -> chat completions, model '
+                                "text-davinci-003 -> gpt-4.1-mini ('text-davinci-003' was shut down and no "
+                                "completion-format model is left: the call now uses chat completions "
+                                "(messages=[...]) with 'gpt-4.1-mini' (valid until 2027-01-14, a third-party date, "
+                                'unconfirmed))"'),)
 
 
 def test_shim_2026_08_still_sends_the_2023_target_and_says_until_when():

@@ -29,7 +29,7 @@ from migrator.catalog import Catalog
 
 from .config import ShimConfig
 from .mapping import error_body
-from .pool import ShardedTransport
+from .pool import AiohttpTransport
 from .protocol import ClientBodyTimeout, ClientRequest
 from .transport import AsyncLegacyTransport
 from .translate import json_reply
@@ -156,8 +156,8 @@ async def _send_reply(send: Send, status: int, headers: list[tuple[bytes, bytes]
 
 def create_app(config: ShimConfig, *, catalog: Catalog | None = None,
                transport: httpx.AsyncBaseTransport | None = None) -> ShimApp:
-    """The ASGI app; ``transport`` (default: :class:`ShardedTransport`) reaches the upstream."""
-    inner = transport if transport is not None else ShardedTransport()
+    """The ASGI app; ``transport`` (default: :class:`AiohttpTransport`) reaches the upstream."""
+    inner = transport if transport is not None else AiohttpTransport()
     return ShimApp(config, AsyncLegacyTransport(inner, config, catalog=catalog))
 
 

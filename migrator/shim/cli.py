@@ -40,6 +40,9 @@ def shim() -> None:
               help="Extra catalog TOML merged over the built-in one; repeatable.")
 @click.option("--strict", is_flag=True, default=None,
               help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
+@click.option("--lenient", is_flag=True, default=None,
+              help="Where a completions call is answered by chat completions, drop the fields chat has no equal "
+                   "for (the catalog's [completions.no_equal]) with a Warning header instead of a 400.")
 @click.option("--convert-uploads", type=click.Choice(CONVERSIONS), default=None,
               help="Convert prompt/completion files uploaded for fine-tuning to this format.")
 @click.option("--keepalive", type=click.Choice(list(KEEPALIVES)), default=None,
@@ -53,13 +56,13 @@ def shim() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Worker processes (the shim is stateless, so they scale linearly).")
 def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
-          catalog_files: tuple[str, ...], strict: bool | None, convert_uploads: str | None, keepalive: str | None,
-          as_of: str | None, target: str | None, no_live: bool, workers: int) -> None:
+          catalog_files: tuple[str, ...], strict: bool | None, lenient: bool | None, convert_uploads: str | None,
+          keepalive: str | None, as_of: str | None, target: str | None, no_live: bool, workers: int) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
     try:
         config = load_config(config_file) if config_file else ShimConfig()
         mapping = {**config.model_map, **parse_model_map(model_map)}
-        config = config.merged(upstream=upstream, strict=strict, convert_uploads=convert_uploads,
+        config = config.merged(upstream=upstream, strict=strict, lenient=lenient, convert_uploads=convert_uploads,
                                keepalive=keepalive, model_map=mapping, as_of=as_of, target=target,
                                live=False if no_live else None,
                                catalog_files=(*config.catalog_files, *catalog_files) or None)

@@ -47,6 +47,7 @@ class ShimConfig:
     upstream: str | None = DEFAULT_UPSTREAM
     model_map: Mapping[str, str] = field(default_factory=dict)
     strict: bool = False
+    lenient: bool = False  # drop completions fields chat completions have no equal for, instead of a 400
     convert_uploads: str | None = None
     system_prompt: str | None = None  # system message for converted uploads
     max_body_bytes: int = 16 * 1024 * 1024  # bodies the shim must read: JSON, converted uploads
@@ -118,6 +119,7 @@ def load_config(path: str | Path) -> ShimConfig:
 
         upstream = "https://api.openai.com"
         strict = false
+        lenient = false
         convert_uploads = "chat"
         [model_map]
         "curie:ft-acme-2023-05-01-10-00-00" = "ft:davinci-002:acme::8abc123"

@@ -69,6 +69,7 @@ class ModelChoice:
 
     model: str
     note: str = ""  # a caveat worth a warning header (e.g. embeddings must be redone)
+    chat: bool = False  # a completions call answered by chat completions (see migrator.shim.chat)
 
 
 def map_model(name: str, cat: Catalog, model_map: Mapping[str, str],

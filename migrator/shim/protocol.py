@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import orjson
 from dataclasses import dataclass, field
-from typing import Any, Generator, Union
+from typing import Any, Generator, Protocol, Union
 
 Headers = tuple[tuple[str, str], ...]  # names lower-cased, order kept
 
@@ -149,15 +149,28 @@ class Reply:
     body: bytes
 
 
+class Rewrite(Protocol):
+    """How a forwarded success is rebuilt for the old client (a chat answer as a
+    legacy completion: :class:`migrator.shim.chat.ChatAnswers`)."""
+
+    def whole(self, value: Any) -> Any:
+        """A decoded JSON answer rebuilt; None when it is not what was asked for."""
+
+    def events(self, block: bytes) -> bytes:
+        """Whole server-sent events rebuilt (b"" when none is left)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Forward:
     """Send ``request`` upstream and stream its answer back untouched, except
     that a status in ``status_map`` is replaced (e.g. never a 409 to a v0
-    completion call, which would retry it in a hot loop)."""
+    completion call, which would retry it in a hot loop), and that a success is
+    rebuilt by ``rewrite`` when one is given (errors keep the legacy envelope)."""
 
     request: Upstream
     status_map: dict[int, int] = field(default_factory=dict)
     headers: Headers = ()  # added to the upstream's response headers
+    rewrite: Rewrite | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,9 @@ import orjson
 
 from migrator.catalog import Catalog
 
+from .chat import CHAT_ANSWERS, CHAT_PATH, chat_request, chat_route, no_equal_text
 from .config import KEEPALIVES, ShimConfig
-from .mapping import (MappingError, error_body, job_file_ids, jobs_request, legacy_error,
+from .mapping import (MappingError, ModelChoice, error_body, job_file_ids, jobs_request, legacy_error,
                       legacy_event, legacy_fine_tune, map_model)
 from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, Handler, Headers, ReadBody,
                        Reply, Sleep, StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
@@ -42,7 +43,8 @@ JSON = (("content-type", "application/json"),)
 SSE_HEAD = (("content-type", "text/event-stream"), ("cache-control", "no-cache"))
 # v0 completion/embedding calls retry a 409 in a hot loop without sleeping (wire §4).
 NO_CONFLICT = {409: 503}
-MODEL_BODIES = {"/v1/completions", "/v1/embeddings"}
+COMPLETIONS = "/v1/completions"
+MODEL_BODIES = {COMPLETIONS, "/v1/embeddings"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SLASHES = re.compile(r"/{2,}")
 _SEPARATORS = re.compile(r"[/\\]")
@@ -482,7 +484,8 @@ class Shim:
         """Completions/embeddings: a shut-down model becomes its replacement, an
         ``/engines/{engine}/...`` call becomes the plain endpoint with ``model``.
         A body that needs no change is forwarded byte for byte; streaming answers
-        stream back untouched."""
+        stream back untouched.  A completions call whose model answers on chat
+        completions only (on the catalog's date) is translated: :meth:`_chat`."""
         raw = yield from self.read_body(req)
         body = parse_json(raw)
         if not isinstance(body, dict):
@@ -493,6 +496,10 @@ class Shim:
             body["model"] = engine
             changes.append(f"engine {engine} -> {path}")
         model = body.get("model")
+        if isinstance(model, str) and path == COMPLETIONS:
+            route = chat_route(model, self.cat, self.config.model_map)
+            if route is not None:
+                return self._chat(req, body, model, route, changes)
         if isinstance(model, str):
             purpose = "embeddings" if path.endswith("/embeddings") else "inference"
             choice = map_model(model, self.cat, self.config.model_map, purpose)
@@ -504,6 +511,25 @@ class Shim:
         if changes:
             raw = dumps(body)
         return Forward(Upstream("POST", path, req.query, headers, raw), NO_CONFLICT, warning_header(changes))
+
+    def _chat(self, req: ClientRequest, body: dict, model: str, route: ModelChoice, changes: list[str]) -> Forward:
+        """A completions call sent to chat completions, its answer rebuilt as a legacy
+        completion (see :mod:`migrator.shim.chat`).  Fields chat completions have no
+        equal for are refused with a 400 naming them, or dropped with ``lenient``."""
+        tr = chat_request(body, route.model, self.cat)
+        via = f"the shim answers `{model}` with chat completions ({route.note})"
+        if tr.no_equal and not self.config.lenient:
+            them = "it" if len(tr.no_equal) == 1 else "them"
+            raise MappingError(f"Chat completions have no equal for {no_equal_text(tr.no_equal, self.cat)}, and {via}. "
+                               f"Leave {them} out, or start the shim with --lenient to drop {them}.",
+                               param=tr.no_equal[0])
+        target = f"model {model} -> {route.model}" if route.model != model else f"model {model}"
+        changes.append(f"completions -> chat completions, {target} ({route.note})")
+        if tr.no_equal:
+            changes.append(f"dropped (no equal in chat completions): {', '.join(tr.no_equal)}")
+        changes.extend(tr.notes)
+        return Forward(Upstream("POST", CHAT_PATH, req.query, self.upstream_headers(req, "application/json"),
+                                dumps(tr.body)), NO_CONFLICT, warning_header(changes), CHAT_ANSWERS)
 
 
 def parse_json(raw: bytes) -> Any:

@@ -3,7 +3,10 @@
 ``OpenAI(http_client=httpx.Client(transport=LegacyTransport()))`` or, for v0
 code, the same transport behind a proxy: each drives a
 :meth:`migrator.shim.translate.Shim.handle` generator with real I/O through an
-*inner* transport (by default httpx's own connection pool).  The ASGI
+*inner* transport (by default httpx's own connection pool).  Both run one
+driver (:func:`_respond`), a generator that decides everything and asks its
+transport only for plain I/O (send, read, close, sleep), so a fix to how
+answers are relayed lands once for both.  The ASGI
 server (:mod:`migrator.shim.app`) is a thin ASGI front over
 :class:`AsyncLegacyTransport`, so the in-process and the proxied translation are
 the same code.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterator
 
 import httpx
@@ -28,9 +32,9 @@ from migrator.catalog import Catalog
 
 from .config import ShimConfig
 from .mapping import error_body, legacy_error
-from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Sleep,
+from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, ReadBody, Reply, Rewrite, Sleep,
                        StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
-from .translate import KEPT_REPLY_HEADERS, Shim, is_number, json_reply, sse
+from .translate import KEPT_REPLY_HEADERS, Shim, dumps, is_number, json_reply, sse
 
 log = logging.getLogger("migrator.shim")
 
@@ -165,9 +169,9 @@ def _internal_event(ex: _Exchange) -> bytes:
 
 
 def _gathered(results: list) -> list:
-    """Replies and failures of a :class:`Gather`, in order; anything else is re-raised."""
+    """Replies and httpx errors of a :class:`_FetchAll`, in order; anything else is re-raised."""
     for item in results:
-        if isinstance(item, BaseException) and not isinstance(item, UpstreamFailure):
+        if isinstance(item, BaseException) and not isinstance(item, httpx.HTTPError):
             raise item
     return results
 
@@ -191,7 +195,7 @@ def _media(resp: httpx.Response) -> str:
     return resp.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _plan(resp: httpx.Response, method: str) -> str:
+def _plan(resp: httpx.Response, fwd: Forward) -> str:
     """How a forwarded answer goes back to the client.
 
     ``envelope``: an error page that is not JSON (an HTML 502 from a load
@@ -201,18 +205,20 @@ def _plan(resp: httpx.Response, method: str) -> str:
     502 envelope rather than a truncated 200.  ``events``: a server-sent event
     stream goes out event by event, so a stream the upstream cuts ends with an
     in-band error event, not mid-line.  ``stream``: anything else (file contents)
-    streams through untouched.
+    streams through untouched.  A success the forward rewrites is an event stream
+    or is read whole (a body that is not JSON then gets a 502).
     """
     media = _media(resp)
-    if method == "HEAD" or resp.status_code in (204, 304):  # no body to check
+    if fwd.request.method == "HEAD" or resp.status_code in (204, 304):  # no body to check
         return "stream"
     if media.endswith("json"):
         return "buffer"
     if resp.status_code >= 400:
         return "envelope"
-    if media == "text/event-stream" and resp.headers.get("content-encoding", "identity") == "identity":
+    if media == "text/event-stream" and (fwd.rewrite is not None
+                                         or resp.headers.get("content-encoding", "identity") == "identity"):
         return "events"
-    return "stream"
+    return "buffer" if fwd.rewrite is not None else "stream"
 
 
 def _envelope_response(ex: _Exchange, resp: httpx.Response, page: bytes, status: int) -> httpx.Response:
@@ -240,12 +246,32 @@ def _buffered_response(ex: _Exchange, resp: httpx.Response, raw: bytes, status: 
     if resp.status_code >= 400 and not _is_envelope(body):
         return _reply_response(ex, json_reply(status, legacy_error(resp.status_code, raw, _media(resp)),
                                               _kept_headers(resp)))
+    if resp.is_success and fwd.rewrite is not None:
+        rebuilt = fwd.rewrite.whole(body)
+        if rebuilt is None:
+            return _not_rewritable(ex, resp, "the answer it was asked for")
+        raw = dumps(rebuilt)
     ex.log(status)
     return httpx.Response(status, headers=_decoded_headers(resp, fwd), content=raw)
 
 
+def _within(config: ShimConfig) -> str:
+    return f"within the shim's limit of {config.max_body_bytes} bytes"
+
+
+def _not_rewritable(ex: _Exchange, resp: httpx.Response, what: str) -> httpx.Response:
+    return _reply_response(ex, json_reply(502, error_body(
+        f"The upstream API answered HTTP {resp.status_code} with a body that is not {what}.", "server_error"),
+        _kept_headers(resp)))
+
+
 def _decoded_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
     return [(k, v) for k, v in _forward_headers(resp, fwd) if k.lower() not in DECODED]
+
+
+def _events_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, bytes]]:
+    """A forwarded event stream's head: a rewritten one is decoded and re-framed."""
+    return _decoded_headers(resp, fwd) if fwd.rewrite is not None else _forward_headers(resp, fwd)
 
 
 def _is_envelope(body: Any) -> bool:
@@ -262,9 +288,188 @@ def _whole_events(pending: bytes) -> tuple[bytes, bytes]:
     return pending[:cut], pending[cut:]
 
 
+def _rewritten(rewrite: Rewrite | None, events: bytes) -> bytes:
+    return events if rewrite is None else rewrite.events(events)
+
+
 def _cut_stream_event(ex: _Exchange, exc: httpx.HTTPError) -> bytes:
     failure = ex.failed(exc)
     return sse(error_body(f"The upstream API stopped in the middle of the stream: {failure}", "server_error"))
+
+
+# -- the one driver: both transports run it ----------------------------------
+# What the driver asks a transport to do; the transport answers with the result, or
+# throws the httpx.HTTPError / ClientBodyTimeout it met back into the driver.
+@dataclass(frozen=True, slots=True)
+class _Fetch:
+    """Send ``request`` and read its whole answer: an :class:`UpstreamReply`."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True, slots=True)
+class _FetchAll:
+    """Several :class:`_Fetch` at once (concurrently where the transport can): a list
+    holding, for each, its reply or the httpx.HTTPError it met."""
+
+    requests: tuple[httpx.Request, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ClientBody:
+    """The client's whole body, at most ``limit`` bytes: bytes, or None when larger."""
+
+    body: Any
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Pause:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Open:
+    """Send ``request``; its response, body unread."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadUpTo:
+    """Read ``resp`` (decoded) until more than ``limit`` bytes or its end:
+    ``(bytes, the unread rest as an iterator or None)``.  On an error the transport closes it."""
+
+    resp: httpx.Response
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    resp: httpx.Response
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """A response whose body the transport streams from ``resp``: ``kind`` is
+    ``events`` (whole events, rebuilt by ``rewrite``), ``rest`` (``head`` then ``rest``)
+    or ``raw`` (untouched); ``core`` streams what the translation core emits."""
+
+    kind: str
+    status: int
+    headers: list
+    resp: httpx.Response | None = None
+    rewrite: Rewrite | None = None
+    head: bytes = b""
+    rest: Any = None
+
+
+_RETHROWN = (httpx.HTTPError, ClientBodyTimeout)
+
+
+def _upstream_reply(resp: httpx.Response) -> UpstreamReply:
+    return UpstreamReply(resp.status_code, tuple((k.lower(), v) for k, v in resp.headers.multi_items()),
+                         resp.content)
+
+
+def _send(ex: _Exchange, up: Upstream):
+    try:
+        reply = yield _Fetch(ex.upstream_request(up))
+    except httpx.HTTPError as exc:
+        raise ex.failed(exc) from None
+    ex.upstream_status = reply.status
+    return reply
+
+
+def _send_all(ex: _Exchange, ups: tuple[Upstream, ...]):
+    """The replies of a :class:`Gather`, each a reply or the :class:`UpstreamFailure` it met."""
+    requests, out = [], []
+    for up in ups:
+        try:
+            requests.append(ex.upstream_request(up))
+        except httpx.HTTPError as exc:  # the request's time ran out before it was sent
+            return [ex.failed(exc)] * len(ups)
+    for result in (yield _FetchAll(tuple(requests))):
+        if isinstance(result, httpx.HTTPError):
+            out.append(ex.failed(result))
+        else:
+            ex.upstream_status = result.status
+            out.append(result)
+    return out
+
+
+def _advance(ex: _Exchange):
+    """Run the core's generator until it returns, starts a stream or emits bytes."""
+    value: Any = None
+    failure: UpstreamFailure | ClientBodyTimeout | None = None
+    while True:
+        try:
+            cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
+        except StopIteration as stop:
+            return stop.value
+        value, failure = None, None
+        try:
+            if isinstance(cmd, Upstream):
+                value = yield from _send(ex, cmd)
+            elif isinstance(cmd, Gather):
+                value = yield from _send_all(ex, cmd.requests)
+            elif isinstance(cmd, ReadBody):
+                value = yield _ClientBody(ex.body, cmd.limit)
+            elif isinstance(cmd, Sleep):
+                yield _Pause(cmd.seconds)
+            else:  # StartStream, Emit
+                return cmd
+        except (UpstreamFailure, ClientBodyTimeout) as exc:
+            failure = exc
+
+
+def _respond(ex: _Exchange):
+    """The whole answer to one request: an httpx.Response, or a :class:`_Stream` to wrap."""
+    step = yield from _advance(ex)
+    if isinstance(step, StartStream):
+        ex.deadline = None  # from now on, each poll has its own timeout
+        ex.log(step.status)
+        return _Stream("core", step.status, list(step.headers))
+    if isinstance(step, Forward):
+        return (yield from _forward(ex, step))
+    return _reply_response(ex, step)
+
+
+def _forward(ex: _Exchange, fwd: Forward):
+    try:
+        resp = yield _Open(ex.upstream_request(fwd.request))
+    except httpx.HTTPError as exc:
+        return _reply_response(ex, Shim._failure(ex.failed(exc)))
+    except ClientBodyTimeout as exc:
+        return _reply_response(ex, Shim.body_timeout(exc))
+    ex.upstream_status = resp.status_code
+    status = fwd.status_map.get(resp.status_code, resp.status_code)
+    plan = _plan(resp, fwd)
+    if plan in ("buffer", "envelope"):
+        limit = ex.config.max_body_bytes if plan == "buffer" else ERROR_PAGE_BYTES - 1
+        try:
+            body, rest = yield _ReadUpTo(resp, limit)
+        except httpx.HTTPError as exc:
+            return _reply_response(ex, Shim._failure(ex.failed(exc)))
+        if plan == "buffer" and rest is not None:  # too large to check: it streams on
+            if fwd.rewrite is None:
+                ex.log(status)
+                return _Stream("rest", status, _decoded_headers(resp, fwd), resp, head=body, rest=rest)
+            yield _Close(resp)
+            return _not_rewritable(ex, resp, _within(ex.config))
+        yield _Close(resp)
+        if plan == "envelope":
+            return _envelope_response(ex, resp, body, status)
+        return _buffered_response(ex, resp, body, status, fwd)
+    ex.log(status)
+    if plan == "events":
+        return _Stream("events", status, _events_headers(resp, fwd), resp, fwd.rewrite)
+    return _Stream("raw", status, _forward_headers(resp, fwd), resp)
+
+
+def _run_failed(ex: _Exchange) -> httpx.Response:
+    ex.gen.close()
+    return _reply_response(ex, _internal_error(ex))
 
 
 class LegacyTransport(httpx.BaseTransport):
@@ -272,7 +477,8 @@ class LegacyTransport(httpx.BaseTransport):
 
     With the default ``config`` the upstream is the host each request names, so
     ``OpenAI()``'s default base URL keeps working; settings (``model_map``,
-    ``strict``, ...) can be given as keyword arguments.
+    ``strict``, ``lenient``, ...) can be given as keyword arguments.  It runs the
+    same driver as :class:`AsyncLegacyTransport`, doing its I/O in turn.
     """
 
     def __init__(self, transport: httpx.BaseTransport | None = None, config: ShimConfig | None = None, *,
@@ -287,134 +493,106 @@ class LegacyTransport(httpx.BaseTransport):
 
     def handle_client(self, ex: _Exchange) -> httpx.Response:
         try:
-            step = self._advance(ex, None)
-            if isinstance(step, StartStream):
-                ex.deadline = None  # from now on, each poll has its own timeout
-                ex.log(step.status)
-                return httpx.Response(step.status, headers=list(step.headers), stream=_SyncEvents(self, ex))
-            if isinstance(step, Forward):
-                return self._forward(ex, step)
-            return _reply_response(ex, step)
+            out = self.run(_respond(ex))
         except Exception:
-            ex.gen.close()
-            return _reply_response(ex, _internal_error(ex))
+            return _run_failed(ex)
+        if not isinstance(out, _Stream):
+            return out
+        if out.kind == "core":
+            stream: httpx.SyncByteStream = _SyncEvents(self, ex)
+        elif out.kind == "events":
+            stream = _SyncWholeEvents(out.resp, ex, out.rewrite)
+        elif out.kind == "rest":
+            stream = _SyncRest(out.head, out.rest, out.resp)
+        else:
+            return httpx.Response(out.status, headers=out.headers, stream=out.resp.stream,
+                                  extensions=out.resp.extensions)
+        return httpx.Response(out.status, headers=out.headers, stream=stream,
+                              extensions=out.resp.extensions if out.resp is not None else None)
 
-    def _send(self, ex: _Exchange, up: Upstream) -> UpstreamReply:
-        try:
-            resp = self.inner.handle_request(ex.upstream_request(up))
-            try:
-                resp.read()
-            finally:
-                resp.close()
-        except httpx.HTTPError as exc:
-            raise ex.failed(exc) from None
-        ex.upstream_status = resp.status_code
-        headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
-        return UpstreamReply(resp.status_code, headers, resp.content)
-
-    def _send_or_failure(self, ex: _Exchange, up: Upstream) -> UpstreamReply | UpstreamFailure:
-        try:
-            return self._send(ex, up)
-        except UpstreamFailure as exc:
-            return exc
-
-    def _read_body(self, ex: _Exchange, limit: int) -> bytes | None:
-        buf = bytearray()
-        for chunk in ex.body:
-            buf += chunk
-            if len(buf) > limit:
-                return None
-        return bytes(buf)
-
-    def _advance(self, ex: _Exchange, value: Any) -> Any:
-        """Run the generator until it returns, starts a stream or emits bytes."""
-        failure: UpstreamFailure | ClientBodyTimeout | None = None
+    def run(self, driver):
+        """Run ``driver`` to its end, doing each thing it asks for."""
+        value: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
+                op = driver.throw(error) if error is not None else driver.send(value)
             except StopIteration as stop:
                 return stop.value
-            value, failure = None, None
+            value, error = None, None
             try:
-                if isinstance(cmd, Upstream):
-                    value = self._send(ex, cmd)
-                elif isinstance(cmd, Gather):
-                    value = [self._send_or_failure(ex, u) for u in cmd.requests]
-                elif isinstance(cmd, ReadBody):
-                    value = self._read_body(ex, cmd.limit)
-                elif isinstance(cmd, Sleep):
-                    time.sleep(cmd.seconds)
-                else:  # StartStream, Emit
-                    return cmd
-            except (UpstreamFailure, ClientBodyTimeout) as exc:
-                failure = exc
+                value = self._do(op)
+            except _RETHROWN as exc:
+                error = exc
 
-    def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
-        try:
-            resp = self.inner.handle_request(ex.upstream_request(fwd.request))
-        except httpx.HTTPError as exc:
-            return _reply_response(ex, Shim._failure(ex.failed(exc)))
-        ex.upstream_status = resp.status_code
-        status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method)
-        if plan == "buffer":
-            return self._buffer(ex, resp, status, fwd)
-        if plan == "envelope":
-            page = bytearray()
+    def _do(self, op: Any) -> Any:
+        if isinstance(op, _Fetch):
+            return self._fetch(op.request)
+        if isinstance(op, _Open):
+            return self.inner.handle_request(op.request)
+        if isinstance(op, _ReadUpTo):
+            chunks = op.resp.iter_bytes()
+            body = bytearray()
             try:
-                for chunk in resp.iter_bytes():
-                    page += chunk
-                    if len(page) >= ERROR_PAGE_BYTES:
-                        break
-            except httpx.HTTPError as exc:
-                return _reply_response(ex, Shim._failure(ex.failed(exc)))
-            finally:
-                resp.close()
-            return _envelope_response(ex, resp, bytes(page), status)
-        ex.log(status)
-        stream = _SyncWholeEvents(resp, ex) if plan == "events" else resp.stream
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
-                              extensions=resp.extensions)
+                for chunk in chunks:
+                    body += chunk
+                    if len(body) > op.limit:
+                        return bytes(body), chunks
+            except httpx.HTTPError:
+                op.resp.close()
+                raise
+            return bytes(body), None
+        if isinstance(op, _Close):
+            return op.resp.close()
+        if isinstance(op, _ClientBody):
+            buf = bytearray()
+            for chunk in op.body:
+                buf += chunk
+                if len(buf) > op.limit:
+                    return None
+            return bytes(buf)
+        if isinstance(op, _FetchAll):
+            out: list = []
+            for request in op.requests:
+                try:
+                    out.append(self._fetch(request))
+                except httpx.HTTPError as exc:
+                    out.append(exc)
+            return out
+        if isinstance(op, _Pause):
+            return time.sleep(op.seconds)
+        raise TypeError(op)
 
-    def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
-        """Read a JSON answer whole before its head goes out; one larger than
-        ``max_body_bytes`` streams on (decoded) from where the reading stopped."""
-        chunks = resp.iter_bytes()
-        body = bytearray()
+    def _fetch(self, request: httpx.Request) -> UpstreamReply:
+        resp = self.inner.handle_request(request)
         try:
-            for chunk in chunks:
-                body += chunk
-                if len(body) > self.config.max_body_bytes:
-                    ex.log(status)
-                    return httpx.Response(status, headers=_decoded_headers(resp, fwd),
-                                          stream=_SyncRest(bytes(body), chunks, resp))
-        except httpx.HTTPError as exc:
+            resp.read()
+        finally:
             resp.close()
-            return _reply_response(ex, Shim._failure(ex.failed(exc)))
-        resp.close()
-        return _buffered_response(ex, resp, bytes(body), status, fwd)
+        return _upstream_reply(resp)
 
     def close(self) -> None:
         self.inner.close()
 
 
 class _SyncWholeEvents(httpx.SyncByteStream):
-    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+    """A forwarded event stream, sent event by event (rebuilt by ``rewrite`` if given);
+    a cut ends with an error event."""
 
-    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
-        self.resp, self.ex = resp, ex
+    def __init__(self, resp: httpx.Response, ex: _Exchange, rewrite: Rewrite | None = None) -> None:
+        self.resp, self.ex, self.rewrite = resp, ex, rewrite
 
     def __iter__(self) -> Iterator[bytes]:
         pending = b""
         try:
-            for chunk in self.resp.iter_raw():
+            for chunk in self.resp.iter_raw() if self.rewrite is None else self.resp.iter_bytes():
                 ready, pending = _whole_events(pending + chunk)
-                if ready:
+                if ready and (ready := _rewritten(self.rewrite, ready)):
                     yield ready
         except httpx.HTTPError as exc:
             yield _cut_stream_event(self.ex, exc)
             return
-        if pending:
+        if pending and (pending := _rewritten(self.rewrite, pending)):
             yield pending
 
     def close(self) -> None:
@@ -444,7 +622,7 @@ class _SyncEvents(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         while True:
             try:
-                step = self.transport._advance(self.ex, None)
+                step = self.transport.run(_advance(self.ex))
             except Exception:
                 self.ex.gen.close()
                 yield _internal_event(self.ex)
@@ -459,7 +637,7 @@ class _SyncEvents(httpx.SyncByteStream):
 
 
 class AsyncLegacyTransport(httpx.AsyncBaseTransport):
-    """The async twin of :class:`LegacyTransport`; also the engine of the server."""
+    """The async twin of :class:`LegacyTransport` (the same driver, awaited); also the engine of the server."""
 
     def __init__(self, transport: httpx.AsyncBaseTransport | None = None, config: ShimConfig | None = None, *,
                  catalog: Catalog | None = None, **settings: Any) -> None:
@@ -478,129 +656,100 @@ class AsyncLegacyTransport(httpx.AsyncBaseTransport):
 
     async def handle_client(self, ex: _Exchange) -> httpx.Response:
         try:
-            step = await self._advance(ex, None)
-            if isinstance(step, StartStream):
-                ex.deadline = None  # from now on, each poll has its own timeout
-                ex.log(step.status)
-                return httpx.Response(step.status, headers=list(step.headers), stream=_AsyncEvents(self, ex))
-            if isinstance(step, Forward):
-                return await self._forward(ex, step)
-            return _reply_response(ex, step)
+            out = await self.run(_respond(ex))
         except Exception:
-            ex.gen.close()
-            return _reply_response(ex, _internal_error(ex))
+            return _run_failed(ex)
+        if not isinstance(out, _Stream):
+            return out
+        if out.kind == "core":
+            stream: httpx.AsyncByteStream = _AsyncEvents(self, ex)
+        elif out.kind == "events":
+            stream = _AsyncWholeEvents(out.resp, ex, out.rewrite)
+        elif out.kind == "rest":
+            stream = _AsyncRest(out.head, out.rest, out.resp)
+        else:
+            return httpx.Response(out.status, headers=out.headers, stream=out.resp.stream,
+                                  extensions=out.resp.extensions)
+        return httpx.Response(out.status, headers=out.headers, stream=stream,
+                              extensions=out.resp.extensions if out.resp is not None else None)
 
-    async def _send(self, ex: _Exchange, up: Upstream) -> UpstreamReply:
-        try:
-            resp = await self.inner.handle_async_request(ex.upstream_request(up))
-            try:
-                await resp.aread()
-            finally:
-                await resp.aclose()
-        except httpx.HTTPError as exc:
-            raise ex.failed(exc) from None
-        ex.upstream_status = resp.status_code
-        headers = tuple((k.lower(), v) for k, v in resp.headers.multi_items())
-        return UpstreamReply(resp.status_code, headers, resp.content)
-
-    async def _read_body(self, ex: _Exchange, limit: int) -> bytes | None:
-        buf = bytearray()
-        async for chunk in ex.body:
-            buf += chunk
-            if len(buf) > limit:
-                return None
-        return bytes(buf)
-
-    async def _advance(self, ex: _Exchange, value: Any) -> Any:
-        failure: UpstreamFailure | ClientBodyTimeout | None = None
+    async def run(self, driver):
+        """Run ``driver`` to its end, awaiting each thing it asks for."""
+        value: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                cmd = ex.gen.throw(failure) if failure is not None else ex.gen.send(value)
+                op = driver.throw(error) if error is not None else driver.send(value)
             except StopIteration as stop:
                 return stop.value
-            value, failure = None, None
+            value, error = None, None
             try:
-                if isinstance(cmd, Upstream):
-                    value = await self._send(ex, cmd)
-                elif isinstance(cmd, Gather):
-                    value = _gathered(await asyncio.gather(*(self._send(ex, u) for u in cmd.requests),
-                                                           return_exceptions=True))
-                elif isinstance(cmd, ReadBody):
-                    value = await self._read_body(ex, cmd.limit)
-                elif isinstance(cmd, Sleep):
-                    await asyncio.sleep(cmd.seconds)
-                else:
-                    return cmd
-            except (UpstreamFailure, ClientBodyTimeout) as exc:
-                failure = exc
+                value = await self._do(op)
+            except _RETHROWN as exc:
+                error = exc
 
-    async def _forward(self, ex: _Exchange, fwd: Forward) -> httpx.Response:
-        try:
-            resp = await self.inner.handle_async_request(ex.upstream_request(fwd.request))
-        except httpx.HTTPError as exc:
-            return _reply_response(ex, Shim._failure(ex.failed(exc)))
-        except ClientBodyTimeout as exc:
-            return _reply_response(ex, Shim.body_timeout(exc))
-        ex.upstream_status = resp.status_code
-        status = fwd.status_map.get(resp.status_code, resp.status_code)
-        plan = _plan(resp, fwd.request.method)
-        if plan == "buffer":
-            return await self._buffer(ex, resp, status, fwd)
-        if plan == "envelope":
-            page = bytearray()
+    async def _do(self, op: Any) -> Any:
+        if isinstance(op, _Fetch):
+            return await self._fetch(op.request)
+        if isinstance(op, _Open):
+            return await self.inner.handle_async_request(op.request)
+        if isinstance(op, _ReadUpTo):
+            chunks = op.resp.aiter_bytes()
+            body = bytearray()
             try:
-                async for chunk in resp.aiter_bytes():
-                    page += chunk
-                    if len(page) >= ERROR_PAGE_BYTES:
-                        break
-            except httpx.HTTPError as exc:
-                return _reply_response(ex, Shim._failure(ex.failed(exc)))
-            finally:
-                await resp.aclose()
-            return _envelope_response(ex, resp, bytes(page), status)
-        ex.log(status)
-        stream = _AsyncWholeEvents(resp, ex) if plan == "events" else resp.stream
-        return httpx.Response(status, headers=_forward_headers(resp, fwd), stream=stream,
-                              extensions=resp.extensions)
+                async for chunk in chunks:
+                    body += chunk
+                    if len(body) > op.limit:
+                        return bytes(body), chunks
+            except httpx.HTTPError:
+                await op.resp.aclose()
+                raise
+            return bytes(body), None
+        if isinstance(op, _Close):
+            return await op.resp.aclose()
+        if isinstance(op, _ClientBody):
+            buf = bytearray()
+            async for chunk in op.body:
+                buf += chunk
+                if len(buf) > op.limit:
+                    return None
+            return bytes(buf)
+        if isinstance(op, _FetchAll):
+            return _gathered(await asyncio.gather(*(self._fetch(r) for r in op.requests), return_exceptions=True))
+        if isinstance(op, _Pause):
+            return await asyncio.sleep(op.seconds)
+        raise TypeError(op)
 
-    async def _buffer(self, ex: _Exchange, resp: httpx.Response, status: int, fwd: Forward) -> httpx.Response:
-        """The async twin of :meth:`LegacyTransport._buffer`."""
-        chunks = resp.aiter_bytes()
-        body = bytearray()
+    async def _fetch(self, request: httpx.Request) -> UpstreamReply:
+        resp = await self.inner.handle_async_request(request)
         try:
-            async for chunk in chunks:
-                body += chunk
-                if len(body) > self.config.max_body_bytes:
-                    ex.log(status)
-                    return httpx.Response(status, headers=_decoded_headers(resp, fwd),
-                                          stream=_AsyncRest(bytes(body), chunks, resp))
-        except httpx.HTTPError as exc:
+            await resp.aread()
+        finally:
             await resp.aclose()
-            return _reply_response(ex, Shim._failure(ex.failed(exc)))
-        await resp.aclose()
-        return _buffered_response(ex, resp, bytes(body), status, fwd)
+        return _upstream_reply(resp)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
 
 class _AsyncWholeEvents(httpx.AsyncByteStream):
-    """A forwarded event stream, sent event by event; a cut ends with an error event."""
+    """A forwarded event stream, sent event by event (rebuilt by ``rewrite`` if given);
+    a cut ends with an error event."""
 
-    def __init__(self, resp: httpx.Response, ex: _Exchange) -> None:
-        self.resp, self.ex = resp, ex
+    def __init__(self, resp: httpx.Response, ex: _Exchange, rewrite: Rewrite | None = None) -> None:
+        self.resp, self.ex, self.rewrite = resp, ex, rewrite
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = b""
         try:
-            async for chunk in self.resp.aiter_raw():
+            async for chunk in self.resp.aiter_raw() if self.rewrite is None else self.resp.aiter_bytes():
                 ready, pending = _whole_events(pending + chunk)
-                if ready:
+                if ready and (ready := _rewritten(self.rewrite, ready)):
                     yield ready
         except httpx.HTTPError as exc:
             yield _cut_stream_event(self.ex, exc)
             return
-        if pending:
+        if pending and (pending := _rewritten(self.rewrite, pending)):
             yield pending
 
     async def aclose(self) -> None:
@@ -629,7 +778,7 @@ class _AsyncEvents(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
             try:
-                step = await self.transport._advance(self.ex, None)
+                step = await self.transport.run(_advance(self.ex))
             except Exception:
                 self.ex.gen.close()
                 yield _internal_event(self.ex)

@@ -7,7 +7,7 @@ against :class:`tests.fakes.openai_today.TodayAPI`.  Shapes follow
 events (oldest first, or streamed until the job ends), FineTune objects with ``hyperparams``, full file objects
 in ``training_files``/``validation_files``/``result_files``, status ``pending``
 while a job waits; ``/v1/completions`` and ``/v1/engines/{engine}/completions``
-for the GPT-3 models (JSON, or streamed word by word with ``stream``).
+for the GPT-3 models and their fine-tunes (JSON, or streamed word by word with ``stream``).
 
 A job moves one status further on every retrieve through the same four stages as
 the fake of today's API (its ``validating_files`` and ``queued`` both read
@@ -43,6 +43,7 @@ class API2023:
         self.models = set(cat.models)
         self.fine_tunable = {k for k, m in cat.models.items() if m.legacy and m.group == "base"}
         self.default_model = cat.request_fields["default_model"]
+        self.fine_tuned_base = cat.fine_tuned_base  # a fine-tune (curie:ft-...) answers like its base
         self.files: dict[str, dict] = {}
         self.jobs: dict[str, dict] = {}
         self.stage: dict[str, int] = {}
@@ -164,7 +165,7 @@ class API2023:
     def completion(self, req: RecordedRequest, engine: str | None = None) -> FakeResponse:
         body = req.json or {}
         model = engine or body.get("model")
-        if model not in self.models:
+        if model not in self.models and self.fine_tuned_base(model or "") not in self.models:
             return FakeResponse.error(404, f"The model `{model}` does not exist", code="model_not_found")
         text = f" echo:{body.get('prompt', '')}"
         if body.get("stream"):  # word by word, each word with the space before it

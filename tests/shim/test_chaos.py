@@ -32,7 +32,7 @@ import pytest
 from migrator.catalog import load_catalog
 from migrator.shim.app import create_app
 from migrator.shim.config import ShimConfig
-from migrator.shim.pool import ShardedTransport
+from migrator.shim.pool import AiohttpTransport
 from tests.fakes import FakeResponse, FakeServer, TodayAPI
 from tests.support.servers import serve_asgi
 
@@ -168,7 +168,7 @@ class Counting(httpx.AsyncBaseTransport):
     """The shim's upstream transport, counting the calls it attempts (each one meets a fault here)."""
 
     def __init__(self) -> None:
-        self.inner = ShardedTransport()
+        self.inner = AiohttpTransport()
         self.calls = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -360,7 +360,8 @@ def test_a_thousand_disconnects_mid_stream_leak_nothing():
             def pooled() -> int:
                 """Idle keep-alive connections to the upstream: two fds each (the shim's end and the
                 fake's), which the pool keeps on purpose and may grow up to its limit."""
-                return sum(len(shard._pool.connections) for shard in shim.shim.inner.shards)
+                session = shim.shim.inner.session
+                return 0 if session is None else sum(len(idle) for idle in session.connector._conns.values())
 
             def settle(tasks_limit: int | None, fds_limit: int | None) -> tuple[int, int]:
                 """(fds not held by the pool, shim tasks) once the shim has noticed every departure,

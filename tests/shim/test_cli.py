@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from migrator.cli import cli
 from migrator.shim.config import ConfigError, ShimConfig, load_config
+from tests.fakes import FakeServer, TodayAPI
 
 
 def test_bad_settings_are_usage_errors(tmp_path):
@@ -56,18 +58,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_runs_the_server_with_its_settings(today):
-    """The real command, as users run it: settings reach the worker, one log line per request."""
+def _serve(args: list[str], body: dict) -> tuple[httpx.Response, str, str, int]:
+    """Run ``ft-migrate shim serve ARGS``, POST ``body`` to its completions once it is up,
+    stop it; the answer, its stdout, stderr and port."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "migrator", "shim", "serve", "--port", str(port),
-                             "--upstream", today.url, "--model-map", "ada=davinci-002", "--keepalive", "comment"],
+    proc = subprocess.Popen([sys.executable, "-m", "migrator", "shim", "serve", "--port", str(port), *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                r = httpx.post(f"http://127.0.0.1:{port}/v1/completions", json={"model": "ada", "prompt": "x"},
+                r = httpx.post(f"http://127.0.0.1:{port}/v1/completions", json=body,
                                headers={"Authorization": "Bearer sk-live-secret"}, timeout=5)
                 break
             except httpx.ConnectError:
@@ -76,6 +78,13 @@ def test_serve_runs_the_server_with_its_settings(today):
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
+    return r, out, err, port
+
+
+def test_serve_runs_the_server_with_its_settings(today):
+    """The real command, as users run it: settings reach the worker, one log line per request."""
+    r, out, err, port = _serve(["--upstream", today.url, "--model-map", "ada=davinci-002", "--keepalive", "comment"],
+                               {"model": "ada", "prompt": "x"})
     assert r.status_code == 200 and r.json()["model"] == "davinci-002"
     assert today.requests[-1].json == {"model": "davinci-002", "prompt": "x"}
     assert out == ""
@@ -84,3 +93,13 @@ def test_serve_runs_the_server_with_its_settings(today):
     requests = [line for line in lines if " POST /v1/completions 200 upstream=200 " in line]
     assert len(requests) == 1
     assert "sk-live-secret" not in err
+
+
+def test_serve_lenient_as_of_a_day_with_no_completion_model():
+    """``--as-of`` and ``--lenient`` reach the worker: a completion with ``echo`` is answered by chat."""
+    with FakeServer(TodayAPI(as_of=dt.date(2026, 11, 28))) as upstream:
+        r, _, _, _ = _serve(["--upstream", upstream.url, "--as-of", "2026-11-28", "--lenient", "--no-live"],
+                            {"model": "davinci", "prompt": "x", "echo": True})
+        assert (r.status_code, r.json()["object"], r.json()["choices"][0]["text"]) == (200, "text_completion", "echo:x")
+        assert r.headers["warning"].endswith('; dropped (no equal in chat completions): echo"')
+        assert upstream.requests[-1].json == {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "x"}]}

@@ -71,7 +71,8 @@ def test_a_failed_follow_up_never_turns_a_success_into_an_error(fresh, action, c
             jid = _create(c, fid).json()["id"]
             today.clear()
         path = f"/v1/files/{fid}" if call == "file" else "/v1/fine_tuning/jobs/*"
-        today.script(response, method="GET", path=path)
+        # a GET on a reused connection that turns out closed is sent once more (pool.AiohttpTransport)
+        today.script(response, method="GET", path=path, times=2 if fault == "closed" else 1)
         r = c.post(f"/fine-tunes/{jid}/cancel") if action == "cancel" else _create(c, fid)
     assert r.status_code == 200, r.text
     job = r.json()

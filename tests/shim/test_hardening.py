@@ -253,7 +253,8 @@ def test_502_log_line_names_the_cause(shim_at, caplog):
         assert httpx.get(url + "/v1/models", headers=AUTH).status_code == 502
     lines = [r.getMessage() for r in caplog.records if r.name == "migrator.shim"]
     assert [line.split(" upstream=")[1].rsplit(" ", 1)[0] for line in lines] == [
-        "- (ConnectError: All connection attempts failed)"] * 2
+        f"- (ConnectError: Cannot connect to host 127.0.0.1:{port} ssl:default [Connect call failed "
+        f"('127.0.0.1', {port})])"] * 2
 
 
 def test_head_passes_through_without_a_body(today, shim_url):
