@@ -1,8 +1,8 @@
 """``data check``: the JSON summary of a training file, epochs and training cost.
 
 The summary is the contract shared by the CLI (``--format json``), the report
-(issue 6) and the shim (issue 4), so it is built in one place, here.  Prices,
-limits, formats and the epoch rule all come from the catalog (spec §g/§h).
+and the shim, so it is built in one place, here.  Prices, limits, formats and the
+epoch rule all come from the catalog.
 """
 
 from __future__ import annotations

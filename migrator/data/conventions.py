@@ -1,7 +1,7 @@
 """The legacy prompt/completion conventions, detected in one streaming pass.
 
 A legacy file is only usable when every prompt ends with the same separator and
-every completion ends with the same stop sequence (spec §g).  :class:`Ending`
+every completion ends with the same stop sequence (OpenAI's 2023 data guide).  :class:`Ending`
 follows one column (prompts or completions) in constant memory: the running
 common suffix and prefix, and for each of the catalog's candidate endings how
 many texts end with it and the first line that does not.  :meth:`Ending.decide`

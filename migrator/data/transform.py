@@ -1,4 +1,4 @@
-"""Turning one example into the other format (spec §g, "prompt/completion → chat").
+"""Turning one example into the other format (prompt/completion ⇄ chat).
 
 OpenAI publishes no recipe, so these are ft-migrate's own rules, chosen to be
 reversible wherever that is possible:

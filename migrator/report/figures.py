@@ -27,7 +27,7 @@ TIMELINE_DATES = ("gpt3-announced", "fine-tunes-announced", "shutdown")
 # Findings about fine-tuning itself: the fine-tuning wind-down matters to such code.
 FINE_TUNING_KINDS = ("fine-tuned-model", "sdk-call", "cli", "response-field")
 
-# Where `ft-migrate shim serve` listens by default (issue 4: loopback, port 8787).
+# Where `ft-migrate shim serve` listens by default (loopback, port 8787).
 SHIM_BASE_URL = "http://127.0.0.1:8787/v1"
 
 

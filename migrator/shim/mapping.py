@@ -3,7 +3,7 @@
 Pure functions over decoded JSON, driven by the catalog (field lists, statuses,
 object names, defaults), so they can be unit-tested without any HTTP and a
 catalog change changes the shim.  The legacy shapes are the ones the old
-clients read (``legacy-clients-wire.md`` §9): a ``fine-tune`` object with
+clients read: a ``fine-tune`` object with
 ``hyperparams`` holding numbers, file *objects* in ``training_files`` /
 ``validation_files`` / ``result_files``, events oldest first without ``id``,
 ``type`` or ``data``.

@@ -41,7 +41,7 @@ KEPT_REPLY_HEADERS = ("openai-organization", "openai-version", "request-id", "x-
 NO_RETRY = (("x-should-retry", "false"),)
 JSON = (("content-type", "application/json"),)
 SSE_HEAD = (("content-type", "text/event-stream"), ("cache-control", "no-cache"))
-# v0 completion/embedding calls retry a 409 in a hot loop without sleeping (wire §4).
+# v0 completion/embedding calls retry a 409 in a hot loop without sleeping (openai 0.27/0.28).
 NO_CONFLICT = {409: 503}
 COMPLETIONS = "/v1/completions"
 MODEL_BODIES = {COMPLETIONS, "/v1/embeddings"}
@@ -68,7 +68,7 @@ class UpstreamError(Exception):
 
 
 def normalize_path(path: str) -> str:
-    """The API path an old client meant (wire §1 "URL quirks"), dot segments resolved.
+    """The API path an old client meant (base URLs with or without /v1 and slashes), dot segments resolved.
 
     v0 joins ``api_base + path`` blindly, so a base with a trailing slash sends
     ``/v1//fine-tunes``, one without ``/v1`` sends ``/fine-tunes``, and v1's
@@ -123,7 +123,7 @@ def json_reply(status: int, obj: Any, headers: Headers = ()) -> Reply:
 
 
 def sse(obj: Any) -> bytes:
-    """One server-sent event the way every old client parses it: one line of JSON (wire §5, §9)."""
+    """One server-sent event the way every old client parses it: one line of JSON."""
     return b"data: " + dumps(obj) + b"\n\n"
 
 
@@ -217,7 +217,7 @@ class Shim:
                     f"Deleting a fine-tune has no equivalent in the fine-tuning jobs API ({ep.note}).",
                     param="fine_tune_id", code="unsupported_endpoint", status=404)
             if key == "fine-tune-events":
-                if _query_flag(req.query, "stream") == "true":  # exact lowercase: wire §9
+                if _query_flag(req.query, "stream") == "true":  # exact lowercase, as the old clients send it
                     return (yield from self._stream_events(req, job_id))
                 events = yield from self._events(req, job_id)
                 return json_reply(200, {"object": "list", "data": [legacy_event(e, self.cat) for e in events]})
@@ -291,7 +291,7 @@ class Shim:
     def _reply_headers(reply: UpstreamReply) -> Headers:
         out = tuple((k, v) for k in KEPT_REPLY_HEADERS if (v := reply.header(k)) is not None)
         ms = reply.header("openai-processing-ms")
-        if ms is not None and is_number(ms):  # v0 raises on a non-numeric value (wire §7)
+        if ms is not None and is_number(ms):  # v0 raises on a non-numeric value (openai 0.27/0.28)
             out += (("openai-processing-ms", ms),)
         return out
 
@@ -447,7 +447,7 @@ class Shim:
 
     def _stream_events(self, req: ClientRequest, job_id: str) -> Handler:
         """Server-sent events made by polling: history first, then the tail, then
-        ``[DONE]`` once the job is terminal (wire §9 "Stream").  While nothing
+        ``[DONE]`` once the job is terminal.  While nothing
         happens, a keep-alive in the configured form goes out every
         ``keepalive_interval`` seconds."""
         path = f"{self.jobs_path}/{quote(job_id, safe='')}"

@@ -186,7 +186,7 @@ def _forward_headers(resp: httpx.Response, fwd: Forward) -> list[tuple[bytes, by
     for k, v in resp.headers.raw:
         name = k.lower().decode("latin-1")
         if name in RESPONSE_HOP or (name == "openai-processing-ms" and not is_number(v.decode("latin-1"))):
-            continue  # v0 raises ValueError on every call when that header is not a number (wire §7)
+            continue  # v0 raises ValueError on every call when that header is not a number (openai 0.27/0.28)
         out.append((k, v))
     return out + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fwd.headers]
 

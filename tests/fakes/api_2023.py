@@ -2,7 +2,7 @@
 
 The legacy program of an end-to-end test runs against this; its migrated copy runs
 against :class:`tests.fakes.openai_today.TodayAPI`.  Shapes follow
-``shared/spec/fine-tuning-api.md`` §a–§b and ``legacy-clients-wire.md`` §9:
+the 2023 API reference and what the old clients read:
 ``/v1/fine-tunes`` create / list (everything, oldest first) / retrieve / cancel /
 events (oldest first, or streamed until the job ends), FineTune objects with ``hyperparams``, full file objects
 in ``training_files``/``validation_files``/``result_files``, status ``pending``

@@ -189,7 +189,7 @@ def test_forwarded_html_error_becomes_the_envelope_and_bad_processing_ms_is_drop
 
 def test_base_url_quirks_reach_the_same_endpoint(today, shim_url):
     """v0 sends ``/v1//fine-tunes`` for a base with a trailing slash and ``/fine-tunes`` without /v1;
-    v1's module-level base_url without a slash sends ``/v1fine-tunes`` (wire §1)."""
+    v1's module-level base_url without a slash sends ``/v1fine-tunes`` ."""
     for path in ("/v1//fine-tunes", "/fine-tunes", "/v1fine-tunes"):
         r = httpx.get(shim_url + path, headers=AUTH)
         assert (r.status_code, r.json()) == (200, {"object": "list", "data": []}), path
