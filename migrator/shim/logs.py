@@ -2,7 +2,7 @@
 
 Text is for people watching a terminal.  ``--log-format json`` is for log
 pipelines: every line is one JSON object, the request lines carrying ``time``,
-``method``, ``path``, ``route``, ``status``, ``upstream_status``, ``duration_ms``
+``level``, ``method``, ``path``, ``route``, ``status``, ``upstream_status``, ``duration_ms``
 (the whole request, a stream to its last byte), ``head_ms`` (until the answer's
 head went out), ``translated`` and ``worker`` (the process id); the shim's
 other messages and uvicorn's carry ``time``, ``level`` and ``message``.  No line
@@ -43,7 +43,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request = getattr(record, "request", None)
         if request is not None:
-            return json.dumps({"time": _now(record.created), **request}, ensure_ascii=False)
+            return json.dumps({"time": _now(record.created), "level": "info", **request}, ensure_ascii=False)
         obj: dict[str, Any] = {"time": _now(record.created), "level": record.levelname.lower(),
                                "logger": record.name, "message": record.getMessage()}
         if record.exc_info:

@@ -218,9 +218,9 @@ def test_json_log_has_one_object_per_request_and_never_the_key_or_the_body(today
         assert line["time"].endswith("Z") and line["duration_ms"] >= line["head_ms"] >= 0
         assert line["worker"] == requests[0]["worker"] != os.getpid()
     assert [{k: v for k, v in line.items() if k not in volatile} for line in requests] == [
-        {"method": "POST", "path": "/v1/completions", "route": "/v1/completions", "status": 200,
+        {"level": "info", "method": "POST", "path": "/v1/completions", "route": "/v1/completions", "status": 200,
          "upstream_status": 200, "translated": True},
-        {"method": "GET", "path": "/v1/models", "route": "/v1/models", "status": 200,
+        {"level": "info", "method": "GET", "path": "/v1/models", "route": "/v1/models", "status": 200,
          "upstream_status": 200, "translated": False},
     ]
     assert SECRET not in err and "secret words" not in err
@@ -313,3 +313,28 @@ def test_workers_share_their_metrics(today, tmp_path):
     finally:
         rc = served.stop()
     assert rc == 0
+
+
+def test_service_settings_from_the_command_line_and_the_config_file(tmp_path):
+    from click.testing import CliRunner
+
+    from migrator.cli import cli
+    from migrator.shim.config import ConfigError, load_config
+
+    path = tmp_path / "shim.toml"
+    path.write_text('[shim]\nlog_format = "json"\nhealth_cache = 0\nshutdown_timeout = 5.5\n')
+    assert load_config(path) == ShimConfig(log_format="json", health_cache=0, shutdown_timeout=5.5)
+    path.write_text('log_format = "xml"\n')
+    with pytest.raises(ConfigError, match=f"{path}: log_format must be one of text, json, got 'xml'"):
+        load_config(path)
+    path.write_text("health_cache = -1\n")
+    with pytest.raises(ConfigError, match="health_cache cannot be negative, got -1"):
+        load_config(path)
+    path.write_text("shutdown_timeout = 0\n")
+    with pytest.raises(ConfigError, match="shutdown_timeout must be positive, got 0"):
+        load_config(path)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["shim", "serve", "--log-format", "xml"])
+    assert r.exit_code == 2 and "Invalid value for '--log-format'" in r.output
+    r = runner.invoke(cli, ["shim", "serve", "--shutdown-timeout", "0"])
+    assert r.exit_code == 2 and "Invalid value for '--shutdown-timeout'" in r.output
