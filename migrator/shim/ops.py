@@ -165,6 +165,10 @@ class ObservedTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         await self.inner.aclose()
 
+    def __getattr__(self, name: str) -> Any:
+        """The pool's own attributes (its shards, its limits) stay reachable through the wrapper."""
+        return getattr(self.inner, name)
+
 
 class Metrics:
     """The shim's Prometheus metrics, in this app's own registry (or the multiprocess directory)."""
@@ -315,6 +319,7 @@ class Ops:
 
     async def _until_stopping(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         stop = asyncio.ensure_future(self.stopping.wait())
+        step: asyncio.Future | None = None
         try:
             while True:
                 step = asyncio.ensure_future(chunks.__anext__())
@@ -331,8 +336,10 @@ class Ops:
                 yield sse({"object": self.catalog.objects["legacy_event"], "created_at": int(time.time()),
                            "level": "warn", "message": SHUTDOWN_MESSAGE})
                 return
-        finally:
+        finally:  # also when the client leaves: nothing may go on polling for nobody
             stop.cancel()
+            if step is not None and not step.done():
+                step.cancel()
 
     # -- lifecycle ------------------------------------------------------------
     def started(self) -> None:
