@@ -243,6 +243,53 @@ def _legacy_stream_api() -> Router:
     return router
 
 
+class Balancer:
+    """A TCP load balancer in miniature: each connection goes to the first backend that accepts it
+    (a stopped replica refuses connections, so the next one takes them)."""
+
+    def __init__(self, *backends: str) -> None:
+        self.backends = [(u.rsplit(":", 1)[0].rsplit("/", 1)[-1], int(u.rsplit(":", 1)[1])) for u in backends]
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.taken: list[int] = []  # the index of the backend each connection went to
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            for i, address in enumerate(self.backends):
+                try:
+                    backend = socket.create_connection(address, timeout=5)
+                except OSError:
+                    continue
+                self.taken.append(i)
+                for a, b in ((client, backend), (backend, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+                break
+            else:
+                client.close()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 def test_sigterm_finishes_requests_in_flight_ends_event_streams_cleanly_and_exits_0(tmp_path, v0_venvs):
     router = _legacy_stream_api()
     slow = {"id": "davinci-002", "object": "model", "created": 1, "owned_by": "openai"}
@@ -251,6 +298,9 @@ def test_sigterm_finishes_requests_in_flight_ends_event_streams_cleanly_and_exit
         config = tmp_path / "shim.toml"
         config.write_text("poll_interval = 0.2\n")
         served = Served(tmp_path, upstream.url, "--config", str(config), "--shutdown-timeout", "60")
+        # a second replica behind the balancer, for the old CLI's request after its stream ends
+        replica = serve_asgi(create_app(ShimConfig(upstream=upstream.url, poll_interval=0.2), catalog=load_catalog()))
+        balancer = Balancer(served.url, replica.__enter__())
         results: dict[str, object] = {}
 
         def slow_request() -> None:
@@ -262,7 +312,7 @@ def test_sigterm_finishes_requests_in_flight_ends_event_streams_cleanly_and_exit
                 results["stream_status"] = r.status_code
                 results["stream"] = b"".join(r.iter_raw())  # a cut chunked body raises here instead
 
-        follow = subprocess.Popen([str(v0_venvs["0.28.1"].cli), "-b", f"{served.url}/v1", "-k", "sk-test", "api",
+        follow = subprocess.Popen([str(v0_venvs["0.28.1"].cli), "-b", f"{balancer.url}/v1", "-k", "sk-test", "api",
                                    "fine_tunes.follow", "-i", "ftjob-1"], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         threads = [threading.Thread(target=slow_request), threading.Thread(target=raw_stream)]
@@ -277,6 +327,8 @@ def test_sigterm_finishes_requests_in_flight_ends_event_streams_cleanly_and_exit
         for t in threads:
             t.join(timeout=30)
         out, err = follow.communicate(timeout=60)
+        balancer.close()
+        replica.__exit__(None, None, None)
     assert rc == 0, served.stderr()
     slow_answer = results["slow"]
     assert isinstance(slow_answer, httpx.Response) and slow_answer.status_code == 200
@@ -287,7 +339,11 @@ def test_sigterm_finishes_requests_in_flight_ends_event_streams_cleanly_and_exit
                          "message": "Fine-tuning job started"}
     assert events[-1]["message"] == SHUTDOWN_MESSAGE and events[-1]["level"] == "warn"
     assert isinstance(events[-1]["created_at"], int) and len(events) == 2
-    # the old CLI sees the stream end (no "Stream interrupted"), prints both events and exits 0
+    # the old CLI sees the stream end (no "Stream interrupted"), prints both events, then asks for the
+    # job's status (on its kept-alive connection if the stopping replica still answers it, else through
+    # the balancer to the other replica) and exits 0
+    print(f"connections of the old CLI, by replica: {balancer.taken}")
+    assert balancer.taken[0] == 0
     assert follow.returncode == 0, err
     assert "Fine-tuning job started" in out and SHUTDOWN_MESSAGE in out
     assert "Stream interrupted" not in out + err
