@@ -150,7 +150,7 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         tracked = _CURRENT.get()
         if tracked is None:
             return await self.inner.handle_async_request(request)
-        path = request.url.path
+        path = request.url.raw_path.decode("ascii").partition("?")[0]  # percent-encoded, as the client's
         if self.prefix and path.startswith(self.prefix):
             path = path[len(self.prefix):]
         tracked.saw_upstream(request.method, path)

@@ -116,6 +116,7 @@ def test_metrics_count_requests_by_route_family_translation_and_status(today, sh
     assert httpx.get(f"{url}/v1/files/file-nope", headers=AUTH).status_code == 404
     assert httpx.get(f"{url}/v1/files/file-also-nope", headers=AUTH).status_code == 404
     assert httpx.get(f"{url}/v1/something/else", headers=AUTH).status_code == 404
+    assert httpx.get(f"{url}/v1/models/curie%3Aft-acme-2023", headers=AUTH).status_code == 404  # v0 quotes ids
     assert httpx.get(f"{url}/v1/models").status_code == 401  # no key: passed through, the upstream says 401
     metrics = httpx.get(f"{url}/metrics")
     assert metrics.status_code == 200
@@ -135,6 +136,8 @@ def test_metrics_count_requests_by_route_family_translation_and_status(today, sh
         'status="404",upstream_status="404"} 1.0',
         'ft_migrate_shim_requests_total{handling="passthrough",method="GET",route="/v1/models",'
         'status="401",upstream_status="401"} 1.0',
+        'ft_migrate_shim_requests_total{handling="passthrough",method="GET",route="/v1/models/{id}",'
+        'status="404",upstream_status="404"} 1.0',
     }
     assert _series(metrics.text, "ft_migrate_shim_response_head_seconds_count") == {
         'ft_migrate_shim_response_head_seconds_count{handling="translated",route="/v1/fine-tunes"} 2.0',
@@ -143,9 +146,10 @@ def test_metrics_count_requests_by_route_family_translation_and_status(today, sh
         'ft_migrate_shim_response_head_seconds_count{handling="passthrough",route="/v1/models"} 2.0',
         'ft_migrate_shim_response_head_seconds_count{handling="passthrough",route="/v1/files/{id}"} 2.0',
         'ft_migrate_shim_response_head_seconds_count{handling="passthrough",route="other"} 1.0',
+        'ft_migrate_shim_response_head_seconds_count{handling="passthrough",route="/v1/models/{id}"} 1.0',
     }
     # /healthz and /metrics themselves are not proxied requests; no path with an id becomes a label
-    assert "/healthz" not in metrics.text and "file-nope" not in metrics.text
+    assert "/healthz" not in metrics.text and "file-nope" not in metrics.text and "curie" not in metrics.text
 
 
 def test_metrics_name_an_unreachable_upstream_and_legacy_routes_answered_by_the_shim():
