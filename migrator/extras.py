@@ -13,7 +13,7 @@ import importlib.util
 
 # extra -> the top-level modules it installs that ft-migrate imports.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "shim": ("uvicorn", "sniffio", "aiohttp"),
+    "shim": ("uvicorn", "sniffio", "aiohttp", "prometheus_client"),
     "data": ("tiktoken",),
 }
 

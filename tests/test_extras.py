@@ -16,7 +16,7 @@ LEGACY = 'import openai\nopenai.FineTune.create(training_file="f", model="curie"
 # Runs ft-migrate with the extras' modules made unimportable, as in an install without them.
 RUNNER = textwrap.dedent("""
     import sys
-    for name in ("tiktoken", "tiktoken_ext", "uvicorn", "sniffio", "aiohttp", "starlette"):
+    for name in ("tiktoken", "tiktoken_ext", "uvicorn", "sniffio", "aiohttp", "prometheus_client", "starlette"):
         sys.modules[name] = None  # importing it now raises ImportError
     from migrator.cli import main
     main(sys.argv[1:])
@@ -58,7 +58,7 @@ def test_report_goes_on_and_names_the_training_file_it_could_not_price(project: 
 @pytest.mark.parametrize("args, extra, modules", [
     (["data", "check", "train.jsonl"], "data", "tiktoken"),
     (["data", "--help"], "data", "tiktoken"),
-    (["shim", "serve"], "shim", "uvicorn, sniffio, aiohttp"),
+    (["shim", "serve"], "shim", "uvicorn, sniffio, aiohttp, prometheus_client"),
 ])
 def test_a_command_that_needs_an_extra_names_it(project: Path, args, extra, modules) -> None:
     result = ft_migrate(project, *args)

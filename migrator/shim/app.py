@@ -4,7 +4,8 @@ A thin front over :class:`migrator.shim.transport.AsyncLegacyTransport`: the
 incoming request becomes a :class:`ClientRequest` whose body is the ASGI receive
 stream (so forwarded uploads are never held in memory), the transport answers,
 and its body is streamed back.  The app keeps no state between requests apart
-from the upstream connection pool, so ``--workers N`` and several hosts behind a
+from the upstream connection pool (and, per process, the last health probe and
+the metrics counters of :mod:`migrator.shim.ops`), so ``--workers N`` and several hosts behind a
 load balancer serve the same clients.
 
 It is a bare ASGI callable rather than a framework route, so that every answer,
@@ -18,17 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
-import sys
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import httpx
 
 from migrator.catalog import Catalog
 
+from . import logs
 from .config import ShimConfig
 from .mapping import error_body
+from .ops import ObservedTransport, Ops
 from .pool import AiohttpTransport
 from .protocol import ClientBodyTimeout, ClientRequest
 from .transport import AsyncLegacyTransport
@@ -82,12 +83,16 @@ class _Connection(httpx.AsyncByteStream):
 class ShimApp:
     """The ASGI application (see the module docstring)."""
 
-    def __init__(self, config: ShimConfig, shim: AsyncLegacyTransport) -> None:
+    def __init__(self, config: ShimConfig, shim: AsyncLegacyTransport, ops: Ops) -> None:
         self.config = config
         self.shim = shim
+        self.ops = ops  # /healthz, /metrics, request records, the clean stop
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self.ops.owns(scope):
+                await self.ops.answer(scope, send)
+                return
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
@@ -96,6 +101,7 @@ class ShimApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.ops.started()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.shim.aclose()
@@ -103,6 +109,7 @@ class ShimApp:
                 return
 
     async def _http(self, scope: dict, receive: Receive, send: Send) -> None:
+        tracked, send = self.ops.track(scope, send)
         conn = _Connection(receive, self.config.client_timeout)
         work = asyncio.ensure_future(self._respond(scope, conn, send))
         pump = asyncio.ensure_future(conn.pump(work))
@@ -113,6 +120,7 @@ class ShimApp:
                 raise
         finally:
             pump.cancel()
+            self.ops.finish(tracked)
 
     async def _respond(self, scope: dict, conn: _Connection, send: Send) -> None:
         target = scope.get("raw_path") or scope["path"].encode()
@@ -141,7 +149,7 @@ class ShimApp:
                 await _send_reply(send, resp.status_code, out, resp.content)
                 return
             await send({"type": "http.response.start", "status": resp.status_code, "headers": out})
-            async for chunk in resp.aiter_raw():
+            async for chunk in self.ops.body(resp):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             conn.answered = True
             await send({"type": "http.response.body", "body": b""})
@@ -158,28 +166,24 @@ def create_app(config: ShimConfig, *, catalog: Catalog | None = None,
                transport: httpx.AsyncBaseTransport | None = None) -> ShimApp:
     """The ASGI app; ``transport`` (default: :class:`AiohttpTransport`) reaches the upstream."""
     inner = transport if transport is not None else AiohttpTransport()
-    return ShimApp(config, AsyncLegacyTransport(inner, config, catalog=catalog))
+    catalog = catalog if catalog is not None else config.catalog()
+    shim = AsyncLegacyTransport(ObservedTransport(inner, config.upstream), config, catalog=catalog)
+    return ShimApp(config, shim, Ops(config, catalog, probe=inner))
 
 
 def app_from_env() -> ShimApp:
     """Factory for uvicorn workers: the settings come from :data:`CONFIG_ENV` (JSON)."""
-    configure_logging()
     settings: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
+    configure_logging(settings.get("log_format", "text"))
     settings["catalog_files"] = tuple(settings.get("catalog_files", ()))
     return create_app(ShimConfig(**settings))
 
 
-def configure_logging() -> None:
+def configure_logging(log_format: str = "text") -> None:
     """One line per request on stderr (the ``migrator.shim`` logger), in every worker.
 
-    The line holds method, path, status, upstream status (or why the upstream
-    gave none) and milliseconds; never headers or the query, hence never an API key.
+    As text, the line holds method, path, status, upstream status (or why the upstream
+    gave none) and milliseconds; as JSON, see :mod:`migrator.shim.logs`.  Never
+    headers or the query, hence never an API key.
     """
-    logger = logging.getLogger("migrator.shim")
-    if logger.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    logs.configure(log_format)

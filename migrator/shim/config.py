@@ -30,6 +30,7 @@ CONVERSIONS = ("chat",)
 # that JSON-decode every non-empty line after stripping "data: "; "comment" (": keepalive")
 # is standard SSE but throws in those; "none" sends nothing.
 KEEPALIVES = {"blank-line": b"\n", "comment": b": keepalive\n\n", "none": b""}
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -63,6 +64,10 @@ class ShimConfig:
     as_of: str | None = None  # YYYY-MM-DD the replacements are chosen for; None: the day the shim starts
     target: str | None = None  # the user's explicit replacement for shut-down models
     live: bool = True  # layer the dates saved by `ft-migrate models sync`
+    # -- running it as a service (migrator.shim.ops, migrator.shim.logs) --
+    health_cache: float = 10.0  # seconds GET /healthz reuses its last probe of the upstream
+    shutdown_timeout: float = 25.0  # seconds requests in flight may take to finish once the server is stopping
+    log_format: str = "text"  # one of LOG_FORMATS
 
     def __post_init__(self) -> None:
         if self.as_of is not None:
@@ -82,12 +87,15 @@ class ShimConfig:
             raise ConfigError(f"convert_uploads must be one of {', '.join(CONVERSIONS)}, got {self.convert_uploads!r}")
         if self.keepalive not in KEEPALIVES:
             raise ConfigError(f"keepalive must be one of {', '.join(KEEPALIVES)}, got {self.keepalive!r}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
         for name in ("max_body_bytes", "timeout", "keepalive_interval", "page_size", "max_pages",
-                     "max_paging_seconds", "client_timeout"):
+                     "max_paging_seconds", "client_timeout", "shutdown_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
-        if self.poll_interval < 0:
-            raise ConfigError(f"poll_interval cannot be negative, got {self.poll_interval!r}")
+        for name in ("poll_interval", "health_cache"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} cannot be negative, got {getattr(self, name)!r}")
         for old, new in self.model_map.items():
             if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
                 raise ConfigError(f"model_map entries must be non-empty strings, got {old!r} = {new!r}")
