@@ -29,6 +29,10 @@ no_live_option = click.option(
     "--no-live", is_flag=True,
     help="Ignore the shutdown dates saved by `ft-migrate models sync`; use the built-in catalog only.")
 
+catalog_option = click.option(
+    "--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    help="Extra catalog TOML layered over the built-in one (repeatable).")
+
 
 def lifecycle_options(func: Callable) -> Callable:
     """``--as-of``, ``--target`` and ``--no-live`` on a command."""

@@ -16,7 +16,7 @@ import sys
 import click
 
 from migrator import live, settings
-from migrator.cli_lifecycle import lifecycle_options, open_catalog
+from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, write_output
 from migrator.lifecycle import resolve, status
 
@@ -28,8 +28,7 @@ def models() -> None:
 
 @models.command("list")
 @lifecycle_options
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra catalog TOML merged over the built-in one (repeatable).")
+@catalog_option
 @click.option("--all", "show_all", is_flag=True, help="Also list models with no known shutdown.")
 @click.pass_context
 def list_models(ctx: click.Context, as_of: dt.date, target: str | None, no_live: bool, catalogs: tuple[str, ...],

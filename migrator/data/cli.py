@@ -17,7 +17,7 @@ import click
 import orjson
 
 from migrator import progress, settings
-from migrator.cli_lifecycle import as_of_option, no_live_option, open_catalog
+from migrator.cli_lifecycle import as_of_option, catalog_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
 from migrator.data.check import candidates as candidate_models
@@ -27,8 +27,6 @@ from migrator.data.source import DataError, Source
 from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
 
-catalog_option = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
-                              help="Extra catalog TOML merged over the built-in one (repeatable).")
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                              show_default=True, help="Output format.")
 

@@ -18,7 +18,7 @@ import click
 
 from codemods import REGISTRY
 from migrator import atomic, progress, settings, terminal
-from migrator.cli_lifecycle import lifecycle_options, open_catalog
+from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
 from migrator.output.paths import git_path, printable
@@ -89,8 +89,7 @@ def _plural(n: int, word: str) -> str:
               help="Import generated helpers from ft_migrate_compat.py, written beside the code, "
                    "instead of writing them into each module.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB.")
-@click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Extra catalog TOML layered over the built-in one.")
+@catalog_option
 @lifecycle_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
@@ -100,7 +99,7 @@ def _plural(n: int, word: str) -> str:
 def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], compat_module: bool,
         exclude: tuple[str, ...],
-        catalog_files: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
+        catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
         exit_zero_even_if_changed: bool, verbose: bool) -> None:
     """Rewrite legacy fine-tuning code (SDK calls, models, CLI lines, pins) to today's API.
 
@@ -112,7 +111,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
     check_paths(paths)
     project = settings.load(paths)
     as_of, exclude, target = project.date(ctx, as_of), exclude or project.exclude, target or project.target
-    catalog_files = catalog_files or project.catalog
+    catalogs = catalogs or project.catalog
     known = set(REGISTRY) | {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     for name in (*only, *skip):
         if name not in known:
@@ -121,7 +120,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
     if model_map_file:
         pairs = _read_map_file(model_map_file) + pairs
     pairs = list(project.model_map.items()) + pairs  # a pair given on the command line wins
-    catalog = open_catalog(tuple(os.path.abspath(c) for c in catalog_files), as_of, target, no_live,
+    catalog = open_catalog(tuple(os.path.abspath(c) for c in catalogs), as_of, target, no_live,
                            checked=dict(pairs).values())
     if verbose:
         click.echo(f"Catalog files: {', '.join(catalog.files)}; answers as of {as_of.isoformat()}", err=True)

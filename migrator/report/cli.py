@@ -9,7 +9,7 @@ import sys
 import click
 
 from migrator import progress, settings, terminal
-from migrator.cli_lifecycle import lifecycle_options, open_catalog
+from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
 from migrator.output.paths import json_text, printable
 
@@ -27,8 +27,7 @@ from migrator.output.paths import json_text, printable
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Parallel processes for parsing [default: all cores].")
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra catalog TOML merged over the built-in one (repeatable).")
+@catalog_option
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 even when something was found or a file could not be read (report-only runs).")
 @no_cache_option

@@ -19,6 +19,7 @@ import click
 
 from migrator import extras
 from migrator.catalog import CatalogError
+from migrator.cli_lifecycle import catalog_option
 from migrator.lifecycle import target_warnings
 
 from .app import CONFIG_ENV
@@ -42,8 +43,7 @@ def shim() -> None:
               help="Use NEW for the legacy (fine-tuned) model OLD; repeatable.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="TOML file with shim settings (command-line options win).")
-@click.option("--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Extra catalog TOML merged over the built-in one; repeatable.")
+@catalog_option
 @click.option("--strict", is_flag=True, default=None,
               help="Reject (400) legacy create fields that have no equivalent instead of dropping them.")
 @click.option("--lenient", is_flag=True, default=None,
@@ -68,7 +68,7 @@ def shim() -> None:
 @click.option("--shutdown-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="On SIGTERM, how long requests in flight may take to finish [default: 25].")
 def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
-          catalog_files: tuple[str, ...], strict: bool | None, lenient: bool | None, convert_uploads: str | None,
+          catalogs: tuple[str, ...], strict: bool | None, lenient: bool | None, convert_uploads: str | None,
           keepalive: str | None, as_of: str | None, target: str | None, no_live: bool, workers: int,
           log_format: str | None, health_cache: float | None, shutdown_timeout: float | None) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
@@ -79,7 +79,7 @@ def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...]
                                keepalive=keepalive, model_map=mapping, as_of=as_of, target=target,
                                live=False if no_live else None, log_format=log_format,
                                health_cache=health_cache, shutdown_timeout=shutdown_timeout,
-                               catalog_files=(*config.catalog_files, *catalog_files) or None)
+                               catalog_files=(*config.catalog_files, *catalogs) or None)
         catalog = config.catalog()  # a bad catalog file fails now, with its name, not on the first request
     except (ConfigError, CatalogError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
