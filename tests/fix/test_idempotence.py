@@ -228,3 +228,13 @@ def test_a_notebook_cell_starting_with_legacy_ids_is_migrated_once() -> None:
     sources = ["".join(c["source"]) for c in json.loads(once)["cells"]]
     assert [s.count("TODO(ft-migrate FT021)") for s in sources] == [2, 1]
     assert fix_notebook(once, DATES[0]) == once
+
+
+def test_a_command_line_marker_is_found_above_the_users_own_comments() -> None:
+    from migrator.fix.cli_lines import transform_text
+
+    todo = ("# TODO(ft-migrate FT040): `openai api fine_tunes.follow` has no equivalent: poll "
+            "`openai api fine_tuning.job.get -i ID` instead\r\n")
+    script = f"#!/bin/sh\r\n{todo}# wait for the job\r\n# (takes an hour)\r\nopenai api fine_tunes.follow -i ft-abc\r\n"
+    out, _ = transform_text(script.encode(), "shell", _catalog(DATES[0]), {})
+    assert out.decode() == script
