@@ -80,6 +80,7 @@ def patterns(catalog: Catalog) -> dict[str, re.Pattern[bytes]]:
 NEEDS: dict[str, tuple[str, ...]] = {
     "python": ("code",),
     "javascript": ("code",),
+    "source-lines": ("code",),
     "setup-py": ("code", "deps"),
     "pyproject": ("text", "deps"),
     "setup-cfg": ("text", "deps"),

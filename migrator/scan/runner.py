@@ -220,4 +220,7 @@ SCANNERS: dict[str, Callable[[str, str, Catalog, list[ScanError]], list[Finding]
     "ini": _with("config", "scan_config", "ini"),
     "env": _with("config", "scan_config", "env"),
     "javascript": _with("javascript", "scan_javascript"),
+    "powershell": _with("otherlines", "scan_powershell"),
+    "batch": _with("otherlines", "scan_batch"),
+    "source-lines": _with("otherlines", "scan_source_lines"),
 }
