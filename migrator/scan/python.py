@@ -22,12 +22,14 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    QualifiedNameSource,
     ScopeProvider,
 )
 
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 from migrator.findings import Finding
+from migrator.scan import links
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
 from migrator.scan.reduce import reduce_source
 
@@ -49,12 +51,15 @@ ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum"})
 PLACEHOLDER = "\uFFFC"  # stands for a non-literal piece of a command or URL
 
 
-def scan_python(source: str, path: str, catalog: Catalog) -> list[Finding]:
-    """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse."""
+def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False) -> list[Finding]:
+    """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse.
+
+    With ``links``, the findings also hold the records :func:`migrator.scan.links.resolve`
+    joins across modules (models imported from another module into ``model=``)."""
     reduced, origin = reduce_source(source, catalog)
     module = cst.parse_module(reduced)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    visitor = _Visitor(path, catalog, module, origin)
+    visitor = _Visitor(path, catalog, module, origin, links)
     wrapper.visit(visitor)
     return visitor.final
 
@@ -113,8 +118,12 @@ def _call_finding(path: str, span: Span, rule: str, legacy: str, gen: dict, repl
 class _Visitor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider, ParentNodeProvider)
 
-    def __init__(self, path: str, catalog: Catalog, module: cst.Module, origin: list[int] | None = None):
+    def __init__(self, path: str, catalog: Catalog, module: cst.Module, origin: list[int] | None = None,
+                 links: bool = False):
         super().__init__()
+        self.links = links
+        self.exports: list[tuple[str, cst.SimpleString]] = []  # module-level constants and Enum members
+        self.imports: list[tuple[str, cst.CSTNode]] = []  # imported names used as a model
         self.path = path
         self.origin = origin  # line of the parsed (reduced) module -> line of the file
         self.catalog = catalog
@@ -165,6 +174,8 @@ class _Visitor(cst.CSTVisitor):
                     self.v1_call(node)
         self.resolve_model_names()
         self.resolve_model_attributes()
+        if self.links:
+            self.link_records()
         for rule, node in self.deferred:
             if rule == "response" and self.uses_legacy_api:
                 self.response_field(node)
@@ -320,6 +331,8 @@ class _Visitor(cst.CSTVisitor):
         is a model, to fine-tune when the command creates a fine-tune."""
         creates = re.search(r"\bfine_tunes\.create\b", command) is not None
         self.model_names.append((name, "fine-tuning" if creates else "inference", False, "-m"))
+        if self.links:
+            self.imported_model(name)
 
     # -- models ------------------------------------------------------------------
     def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str, fixable: bool,
@@ -330,6 +343,8 @@ class _Visitor(cst.CSTVisitor):
             self.model_names.append((value, purpose, moves, "model="))
         elif isinstance(value, cst.Attribute):
             self.model_attributes.append((value, purpose, moves))
+        if self.links and isinstance(value, (cst.Name, cst.Attribute)):
+            self.imported_model(value)
 
     def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference",
                       fixable: bool = True, moves: bool = False) -> None:
@@ -384,6 +399,40 @@ class _Visitor(cst.CSTVisitor):
             if value is not None:
                 self.model_literal(value, context, purpose, fixable=False, moves=moves)
 
+    def imported_model(self, node: cst.CSTNode) -> None:
+        """A name imported from another module used as a model: an import record."""
+        for q in self.get_metadata(QualifiedNameProvider, node, set()):
+            if q.source is QualifiedNameSource.IMPORT and not q.name.startswith("openai"):
+                self.imports.append((q.name.removesuffix(".value"), node))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for line in node.body:
+            if isinstance(line, cst.SimpleStatementLine):
+                for stmt in line.body:
+                    if (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1
+                            and isinstance(stmt.targets[0].target, cst.Name)
+                            and isinstance(stmt.value, cst.SimpleString)):
+                        self.exports.append((stmt.targets[0].target.value, stmt.value))
+
+    def link_records(self) -> None:
+        """Export records for module-level models nothing here uses as one; import records."""
+        for name, node in self.exports:
+            text = node.evaluated_value
+            if not isinstance(text, str) or self.catalog.legacy_model(text) is None:
+                continue
+            # fix (FX002) rewrites a constant named for a model; its name says what the model is for
+            short = name.rpartition(".")[2].lower()
+            named = "." not in name and (short in ("model", "engine") or short.endswith(("_model", "_engine")))
+            purpose = "fine-tuning" if any(k in short for k in ("base_model", "fine_tun", "finetun")) else "inference"
+            f = model_finding(text, self.path, self.span(node), self.catalog, context=f"imported as {name}",
+                              fixable=named, purpose=purpose)
+            if f is not None and not any(k[:3] == (f.rule, f.line, f.column) for k in self.found):
+                self.found[("export", f.line, f.column, name)] = links.export_record(f, name)
+        for qualified, node in self.imports:
+            span = self.span(node)
+            self.found[("import", span.line, span.column, qualified)] = links.import_record(
+                self.path, qualified, span.line, span.column)
+
     # -- command-line options and Enum members holding a model --------------------------
     def option_default(self, names: list[str], dest: str | None, default: cst.BaseExpression | None) -> None:
         """An argparse/click/typer option: remember its default by destination; report it at
@@ -410,6 +459,8 @@ class _Visitor(cst.CSTVisitor):
                         and isinstance(stmt.targets[0].target, cst.Name) and isinstance(stmt.value, cst.SimpleString)):
                     member = stmt.targets[0].target.value
                     self.enum_members[(node.name.value, member)] = stmt.value
+                    if not model_named:
+                        self.exports.append((f"{node.name.value}.{member}", stmt.value))
                     if model_named:
                         self.model_literal(stmt.value, f"member {node.name.value}.{member}")
 
