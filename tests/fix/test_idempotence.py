@@ -108,6 +108,9 @@ other_statements = st.sampled_from((
     ['subprocess.run(["openai", "api", "fine_tunes.follow", "-i", "ft-abc"])'],
     ['params = {"model": "ada", "n_epochs": 2}', 'openai.FineTune.create(training_file="f", **params)'],
     ["# a comment of the user's", "x = 2"],
+    ['parser.add_argument("--model", "-m", default="text-curie-001")'],
+    ['@click.option("--engine", default="davinci")', "def cli(engine):", "    return engine"],
+    ["class Engine(str, enum.Enum):", '    FAST = "ada"', '    GOOD = "text-davinci-003"'],
     ["x = 1"],
 ))
 
@@ -151,7 +154,7 @@ def blocks(draw, depth: int = 0):
 
 @st.composite
 def modules(draw):
-    head = draw(st.sampled_from(([], ["import openai"], ["import openai, requests, subprocess", ""],
+    head = draw(st.sampled_from(([], ["import openai"], ["import openai, requests, subprocess, enum, click", ""],
                                  ['"""Doc."""', "import openai"], ["# header comment", "import openai"])))
     lines = [*head, *draw(blocks())]
     newline = draw(st.sampled_from(("\n", "\r\n")))
