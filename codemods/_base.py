@@ -50,6 +50,27 @@ def todo_text(rule: str, message: str) -> str:
     return f"{TODO_PREFIX}{rule}): {message}"
 
 
+_TARGET_RE = re.compile(r"'([^']+)'|`([^`]+)`")
+
+
+def todo_key(text: str) -> tuple[str, str] | None:
+    """What a TODO marker is about: ``(rule, target)``, or None for any other comment.
+
+    The target is the first quoted name in the message (the model, the command, the
+    field), else the message up to its first colon.  A marker is recognised by this
+    key, not by its exact words: a second run sees code the first run already
+    rewrote (a completion call now on chat), so its message for the same model can
+    differ, and it must not add a second marker for the same thing.
+    """
+    m = TODO_RE.search(text)
+    if m is None:
+        return None
+    message = m.group(2).strip()
+    quoted = _TARGET_RE.search(message)
+    target = next(g for g in quoted.groups() if g is not None) if quoted else message.split(":", 1)[0]
+    return m.group(1), " ".join(target.split())
+
+
 def string_value(node: cst.CSTNode) -> str | None:
     """The value of a plain (non-f, non-bytes) string literal, else None."""
     if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
@@ -114,6 +135,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         self.catalog = catalog
         self.model_map = dict(model_map or {})
         self._statements: list[list[str]] = []
+        self._attached: dict[cst.CSTNode, set[tuple[str, str]]] = {}
         self._alias_values: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._kept_names: set[str] = set()
         self._self_attributes: dict | None = None
@@ -135,6 +157,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         if isinstance(node, cst.Module):
             self._v1_client = None
             self._collect_aliases(node)
+            self._attached = attached_todos(node)
         if isinstance(node, cst.BaseStatement):
             self._statements.append([])
         return super().on_visit(node)
@@ -144,15 +167,18 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         if isinstance(original_node, cst.BaseStatement):
             todos = self._statements.pop()
             if todos and isinstance(result, cst.BaseStatement):
-                result = self._with_todos(result, todos)
+                result = self._with_todos(result, todos, self._attached.get(original_node, set()))
         return result
 
     @staticmethod
-    def _with_todos(stmt: cst.BaseStatement, todos: list[str]) -> cst.BaseStatement:
+    def _with_todos(stmt: cst.BaseStatement, todos: list[str],
+                    present: set[tuple[str, str]]) -> cst.BaseStatement:
+        """``stmt`` with the markers in ``todos`` whose key is not ``present`` yet
+        (already above it in the source, or added by an earlier codemod)."""
         lines = list(stmt.leading_lines)
-        present = {line.comment.value for line in lines if line.comment is not None}
+        present = present | _comment_keys(lines)
         added = [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(t))
-                 for t in todos if t not in present]
+                 for t in todos if todo_key(t) not in present]
         if not added:
             return stmt
         return stmt.with_changes(leading_lines=[*lines, *added])
@@ -384,6 +410,71 @@ class MigrationCommand(VisitorBasedCodemodCommand):
                 if len(s.quote) == 1:
                     return s.quote
         return '"'
+
+
+def attached_todos(module: cst.Module) -> dict[cst.CSTNode, set[tuple[str, str]]]:
+    """The keys of the TODO markers above each statement of ``module``, wherever
+    LibCST filed the comment lines.
+
+    A marker written above a statement does not always come back from the parser
+    in that statement's ``leading_lines``: above a module's (or a notebook's first
+    cell's) first statement it is part of ``Module.header``, and after a block whose
+    last lines are comments it can be in that block's ``footer``.  Every comment
+    line between the end of the previous statement's code and this statement's
+    first line counts as above it.
+    """
+    out: dict[cst.CSTNode, set[tuple[str, str]]] = {}
+
+    def body(statements, pending: set[tuple[str, str]]) -> None:
+        for stmt in statements:
+            out[stmt] = pending | _comment_keys(stmt.leading_lines)
+            for block in _blocks(stmt):
+                body(block.body, set())
+            elif_ = stmt
+            while isinstance(elif_, cst.If) and isinstance(elif_.orelse, cst.If):
+                # ``elif``: an If statement of its own, its marker above the ``elif`` line
+                previous, elif_ = elif_, elif_.orelse
+                out[elif_] = _comment_keys(previous.body.footer) | _comment_keys(elif_.leading_lines)
+            pending = _tail_footers(stmt)
+
+    body(module.body, _comment_keys(module.header))
+    return out
+
+
+def _comment_keys(lines) -> set[tuple[str, str]]:
+    keys = (todo_key(line.comment.value) for line in lines if line.comment is not None)
+    return {k for k in keys if k is not None}
+
+
+def _blocks(stmt: cst.CSTNode) -> list[cst.IndentedBlock]:
+    """The indented blocks directly under ``stmt`` (its body, else, except, finally ...), in source order."""
+    found: list[cst.IndentedBlock] = []
+
+    class Blocks(cst.CSTVisitor):
+        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+            found.append(node)
+            return False
+
+    for child in stmt.children:
+        child.visit(Blocks())
+    return found
+
+
+def _last_block(stmt: cst.CSTNode) -> cst.IndentedBlock | None:
+    blocks = _blocks(stmt)
+    return blocks[-1] if blocks else None
+
+
+def _tail_footers(stmt: cst.CSTNode) -> set[tuple[str, str]]:
+    """Markers in the footers of the innermost blocks ``stmt`` ends with: the
+    lines just above whatever follows it."""
+    keys: set[tuple[str, str]] = set()
+    block = _last_block(stmt)
+    while block is not None:
+        keys |= _comment_keys(block.footer)
+        last = block.body[-1] if block.body else None
+        block = _last_block(last) if isinstance(last, cst.BaseCompoundStatement) else None
+    return keys
 
 
 def merge_hyperparameters(existing: cst.BaseExpression | None,

@@ -26,7 +26,7 @@ import libcst as cst
 
 from codemods._base import HOLE_RE, TODO_RE, MigrationCommand, hole, new_string, string_value
 from migrator.catalog import Catalog
-from migrator.fix.cli_lines import rewrite_argv
+from migrator.fix import cli_lines  # a module object: cli_lines imports codemods._base in turn
 
 RUNNERS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
            "subprocess.Popen"}
@@ -52,7 +52,7 @@ class CliArgvToJobsCommand(MigrationCommand):
             return updated_node  # a starred element: the words are not all known
         values = [string_value(e.value) for e in argv.elements]
         words = [v if v is not None else hole(i) for i, v in enumerate(values)]
-        new_words, todos, sites = rewrite_argv(words, self.catalog, self.model_map)
+        new_words, todos, sites = cli_lines.rewrite_argv(words, self.catalog, self.model_map)
         for line in todos:
             m = TODO_RE.match(line)
             self.todo(m.group(2), m.group(1))

@@ -48,18 +48,17 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 
 from codemods._base import V0_MIGRATED, MigrationCommand, string_value
 from migrator.catalog import Catalog
+from migrator.code_shapes import EVENT_HELPER, EVENT_ID_KEYWORDS
 
-HELPER = "_ft_migrate_follow_events"
 COMPAT_MODULE = "ft_migrate_compat"
 COMPAT_NAME = "follow_events"
 # context.scratch key: the runner asks for the compat module (``fix --compat-module``).
 COMPAT = "ft_migrate.compat_module"
 # Keyword names the job id is passed under (v0 ``id``, v1 ``fine_tune_id``).
-ID_KEYWORDS = ("id", "fine_tune_id")
 POLL_SECONDS = 5
 
 
-def helper_source(catalog: Catalog, name: str = HELPER) -> str:
+def helper_source(catalog: Catalog, name: str = EVENT_HELPER) -> str:
     """The helper function's source (with ``import time`` expected at module level)."""
     terminal = ", ".join(f'"{s}"' for s in catalog.statuses["terminal"])
     return f'''def {name}(jobs, job_id, poll_seconds={POLL_SECONDS}):
@@ -101,7 +100,7 @@ def compat_source(catalog: Catalog) -> str:
 
 class EventStreamsToPollingCommand(MigrationCommand):
     ID = "FX009"
-    VISIBLE = (HELPER,)
+    VISIBLE = (EVENT_HELPER,)
     RULE = "FT010"
     DESCRIPTION = "Loop over a generated helper that polls list_events where the code streamed events."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
@@ -223,18 +222,18 @@ class EventStreamsToPollingCommand(MigrationCommand):
         self.count_site()
         if generation == "v0":
             self.context.scratch[V0_MIGRATED] = True
-        return cst.Call(cst.Name(HELPER), args=[
+        return cst.Call(cst.Name(EVENT_HELPER), args=[
             cst.Arg(jobs, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
             cst.Arg(job_id.value)])
 
     # -- the helper -----------------------------------------------------------------
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if not self._used or _defines(updated_node, HELPER):
+        if not self._used or _defines(updated_node, EVENT_HELPER):
             return updated_node
         if self.compat_module:
             package = (self.context.filename is not None and os.path.exists(
                 os.path.join(os.path.dirname(os.path.abspath(self.context.filename)), "__init__.py")))
-            line = cst.parse_statement(f"from {'.' if package else ''}{COMPAT_MODULE} import {COMPAT_NAME} as {HELPER}\n",
+            line = cst.parse_statement(f"from {'.' if package else ''}{COMPAT_MODULE} import {COMPAT_NAME} as {EVENT_HELPER}\n",
                                        config=updated_node.config_for_parsing)
             return _with_import(updated_node, line)
         AddImportsVisitor.add_needed_import(self.context, "time")
@@ -273,7 +272,7 @@ def _uses(stmt: cst.CSTNode) -> bool:
 
     class Find(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:
-            if node.value == HELPER:
+            if node.value == EVENT_HELPER:
                 found.append(node)
 
     stmt.visit(Find())
@@ -286,7 +285,7 @@ def _only_id(args) -> cst.Arg | None:
     if len(args) != 1 or args[0].star:
         return None
     arg = args[0]
-    if arg.keyword is not None and arg.keyword.value not in ID_KEYWORDS:
+    if arg.keyword is not None and arg.keyword.value not in EVENT_ID_KEYWORDS:
         return None
     return arg
 

@@ -18,8 +18,10 @@ After::
 
 A legacy model id is replaced where it is used as a model: a ``model=``/``engine=``
 argument, a constant or default argument that flows into one in the same module,
-or a config dict value under a model-like key (``model``, ``engine``,
-``base_model``...).  On ``openai.*`` calls ``engine=`` becomes ``model=`` (the
+a config dict value under a model-like key (``model``, ``engine``,
+``base_model``...), the default of a command-line option named for a model
+(argparse ``add_argument("--model", default=...)``, ``click.option("-m", ...)``) or
+a member of an Enum named for models (``class Engine(Enum)``).  On ``openai.*`` calls ``engine=`` becomes ``model=`` (the
 ``/v1/engines`` routes are gone).  A legacy fine-tuned model (``curie:ft-...``) is
 replaced only from the user's ``--model-map``; otherwise it gets a TODO saying it
 must be re-trained.  Ordinary words ("Ada Lovelace", a ``davinci_config``
@@ -36,6 +38,7 @@ from codemods._base import MigrationCommand, string_value, with_string_value
 from codemods.completions_to_chat import Planner
 from migrator.catalog import Catalog
 from migrator.scan import prefilter
+from migrator.code_shapes import MODEL_OPTION, model_named_enum
 
 MODEL_ARGS = ("model", "engine")
 CHAT = "chat"  # the purpose of a call whose model FX008 writes (completions_to_chat)
@@ -65,6 +68,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         they are passed to a fine-tuning create, else to run."""
         self._flows: dict[str, str] = {}
         self._calls: list[str] = []  # the purpose of each call being visited, innermost last
+        self._enums: list[bool] = []  # per enclosing class or function: an Enum named for models
         self._chat = Planner(self)
         flows, purpose_of = self._flows, self._purpose
 
@@ -136,6 +140,11 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         purpose = self._calls.pop()
         if purpose == CHAT:  # FX008 moved this call to chat, or says why it could not
             return updated_node
+        option = self._model_option(original_node)
+        if option is not None:
+            return updated_node.with_changes(args=[
+                a.with_changes(value=self._replace(a.value, option))
+                if a.keyword is not None and a.keyword.value == "default" else a for a in updated_node.args])
         keywords = [a.keyword.value if a.keyword is not None else None for a in original_node.args]
         if not any(k in MODEL_ARGS for k in keywords):
             return updated_node
@@ -168,6 +177,37 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
             args.append(a)
         return updated_node.with_changes(args=args)
 
+    @staticmethod
+    def _model_option(call: cst.Call) -> str | None:
+        """The purpose of the model an option holds, for ``add_argument``/``option`` calls
+        declaring an option named for a model (``--model``, ``-m``, ``--base-model``); else None."""
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if name not in ("add_argument", "option"):
+            return None
+        flags = [v for a in call.args if a.keyword is None and (v := string_value(a.value)) and v.startswith("-")]
+        if not any(MODEL_OPTION.match(f) for f in flags):
+            return None
+        return "fine-tuning" if any(_tuning_key(f.lower()) for f in flags) else "inference"
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._enums.append(model_named_enum(node.name.value, [self.qualified(b.value) for b in node.bases]))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self._enums.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._enums.append(False)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self._enums.pop()
+        return updated_node
+
+    def _enum_member(self, node: cst.Assign) -> bool:
+        """An assignment directly in the body of an Enum named for models."""
+        return bool(self._enums) and self._enums[-1] and len(node.targets) == 1
+
     def _shut_down(self, name: str | None) -> bool:
         return name is not None and (name in self.model_map or self.catalog.legacy_model(name) is not None
                                      or self.catalog.fine_tuned_base(name) is not None)
@@ -184,7 +224,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         targets = [t.target for t in original_node.targets]
         if any(isinstance(t, cst.Name) and (t.value in self._flows or _model_key(t.value.lower()))
-               for t in targets) or self._legacy_fine_tuned(original_node.value):
+               for t in targets) or self._legacy_fine_tuned(original_node.value) or self._enum_member(original_node):
             return updated_node.with_changes(value=self._replace(updated_node.value, self._flow(targets)))
         return updated_node
 

@@ -26,7 +26,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
-from codemods._base import todo_text
+from codemods._base import todo_key, todo_text
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 
@@ -84,15 +84,29 @@ def rewrite_lines(text: str, catalog: Catalog, model_map: Mapping[str, str], *, 
             if rewrite.sites or rewrite.todos:
                 indent = "" if makefile else re.match(r"[ \t]*", line).group(0)
                 newline = "\r\n" if line.endswith("\r\n") else "\n"
-                previous = {o.strip() for o in out[-len(rewrite.todos) - 1:]} if rewrite.todos else set()
+                previous = _markers_above(out)
                 for todo in rewrite.todos:
-                    if todo not in previous:
+                    if todo_key(todo) not in previous:
                         out.append(f"{indent}{todo}{newline}")
                 sites += rewrite.sites
                 logical = rewrite.text
         out.append(logical)
         i = j + 1
     return "".join(out), sites
+
+
+def _markers_above(out: list[str]) -> set[tuple[str, str]]:
+    """The keys of the TODO markers in the comment lines just above the next line
+    (a marker is recognised by rule and target, whatever other comments sit between)."""
+    keys = set()
+    for line in reversed(out):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        key = todo_key(stripped)
+        if key is not None:
+            keys.add(key)
+    return keys
 
 
 def rewrite_argv(words: list[str], catalog: Catalog, model_map: Mapping[str, str]

@@ -36,6 +36,12 @@ _BY_SUFFIX: dict[str, str] = {
     ".toml": "toml", ".json": "json", ".ini": "ini", ".cfg": "ini", ".conf": "ini",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
     ".ts": "javascript", ".tsx": "javascript", ".mts": "javascript", ".cts": "javascript",
+    ".ps1": "powershell", ".psm1": "powershell",
+    ".bat": "batch", ".cmd": "batch",
+    # Read line by line (migrator.scan.otherlines): endpoint URLs and model-valued keys.
+    ".rb": "source-lines", ".php": "source-lines", ".go": "source-lines", ".java": "source-lines",
+    ".kt": "source-lines", ".kts": "source-lines", ".cs": "source-lines", ".rs": "source-lines",
+    ".swift": "source-lines", ".scala": "source-lines",
 }
 
 SHELL_SHEBANG = (b"#!/bin/sh", b"#!/bin/bash", b"#!/usr/bin/env bash", b"#!/usr/bin/env sh",

@@ -62,6 +62,9 @@ def matchers(catalog: Catalog) -> dict[str, Matcher]:
         # In text and config files it may stand bare (YAML `model: curie`, `-m curie`).
         "text": Matcher(words, re.compile(rf"(?<![\w.-])(?:{models})(?![\w.-])".encode())),
         "deps": Matcher((), re.compile(rb"(?i)openai")),
+        # A name passed as a model (model=DEFAULT): it may be imported from a module that
+        # holds a legacy model (migrator.scan.links), so the file is read for that record.
+        "flow": Matcher((), re.compile(rb"\b(?:model|engine)[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*[,)]")),
     }
 
 
@@ -78,8 +81,9 @@ def patterns(catalog: Catalog) -> dict[str, re.Pattern[bytes]]:
 
 # Which pattern each scanner kind needs; a kind with several needs any of them.
 NEEDS: dict[str, tuple[str, ...]] = {
-    "python": ("code",),
+    "python": ("code", "flow"),
     "javascript": ("code",),
+    "source-lines": ("code",),
     "setup-py": ("code", "deps"),
     "pyproject": ("text", "deps"),
     "setup-cfg": ("text", "deps"),

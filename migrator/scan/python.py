@@ -22,14 +22,16 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    QualifiedNameSource,
     ScopeProvider,
 )
 
 from migrator.advice import for_model as advise
-from codemods.event_streams_to_polling import HELPER, ID_KEYWORDS
+from migrator.code_shapes import ENUM_BASES, EVENT_HELPER, EVENT_ID_KEYWORDS, MODEL_OPTION, model_named_enum
 from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog
 from migrator.findings import Finding
+from migrator.scan import links
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, finding, model_finding
 from migrator.scan.reduce import reduce_source
 
@@ -42,15 +44,22 @@ SUBPROCESS_CALLS = frozenset({
     "subprocess.Popen", "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
 })
 CLI_HINT = re.compile(r"\bopenai\b.*\bfine_tunes\.")
+# Command-line options whose value is a model (argparse, click, typer; `python train.py -m curie`).
+OPTION_DECORATORS = frozenset({"click.option", "typer.Option"})
+# In a command line built in an f-string: the expression right after a model flag.
+CLI_MODEL_FLAG = re.compile(r"(?:^|\s)(?:-m|--model|-e|--engine)[ =]$")
 PLACEHOLDER = "\uFFFC"  # stands for a non-literal piece of a command or URL
 
 
-def scan_python(source: str, path: str, catalog: Catalog) -> list[Finding]:
-    """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse."""
+def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False) -> list[Finding]:
+    """Findings for one Python source; raises ``cst.ParserSyntaxError`` if it does not parse.
+
+    With ``links``, the findings also hold the records :func:`migrator.scan.links.resolve`
+    joins across modules (models imported from another module into ``model=``)."""
     reduced, origin = reduce_source(source, catalog)
     module = cst.parse_module(reduced)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    visitor = _Visitor(path, catalog, module, origin)
+    visitor = _Visitor(path, catalog, module, origin, links)
     wrapper.visit(visitor)
     return visitor.final
 
@@ -109,8 +118,12 @@ def _call_finding(path: str, span: Span, rule: str, legacy: str, gen: dict, repl
 class _Visitor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider, ParentNodeProvider)
 
-    def __init__(self, path: str, catalog: Catalog, module: cst.Module, origin: list[int] | None = None):
+    def __init__(self, path: str, catalog: Catalog, module: cst.Module, origin: list[int] | None = None,
+                 links: bool = False):
         super().__init__()
+        self.links = links
+        self.exports: list[tuple[str, cst.SimpleString]] = []  # module-level constants and Enum members
+        self.imports: list[tuple[str, cst.CSTNode]] = []  # imported names used as a model
         self.path = path
         self.origin = origin  # line of the parsed (reduced) module -> line of the file
         self.catalog = catalog
@@ -123,7 +136,12 @@ class _Visitor(cst.CSTVisitor):
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune
         self.self_attributes: dict | None = None  # self.<attr> = ... in each class, built when needed
-        self.model_names: list[tuple[cst.Name, str, bool]] = []  # names passed as model=/engine=: purpose, moves
+        # names whose value is a model: purpose, moves to chat, how it is passed ("model=", "-m")
+        self.model_names: list[tuple[cst.Name, str, bool, str]] = []
+        # Defaults of command-line options by destination (args.<dest>, a click parameter).
+        self.option_defaults: dict[str, cst.SimpleString] = {}
+        self.model_attributes: list[tuple[cst.Attribute, str, bool]] = []  # args.model / Engine.X passed as model=
+        self.enum_members: dict[tuple[str, str], cst.SimpleString] = {}  # (class, member) -> value
         self.uses_openai = False
         self.uses_client = False
         self.uses_legacy_api = False
@@ -156,6 +174,9 @@ class _Visitor(cst.CSTVisitor):
                 if rule == "v1":
                     self.v1_call(node)
         self.resolve_model_names()
+        self.resolve_model_attributes()
+        if self.links:
+            self.link_records()
         for rule, node in self.deferred:
             if rule == "response" and self.uses_legacy_api:
                 self.response_field(node)
@@ -229,6 +250,12 @@ class _Visitor(cst.CSTVisitor):
                 else:
                     self.deferred.append(("v1", node))
         names = self.qnames(func)
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
+            flags = [_literal_text(a.value) for a in node.args if a.keyword is None]
+            keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+            dest = keywords.get("dest")
+            self.option_default([f for f in flags if f.startswith("-")],
+                                _literal_text(dest) if dest is not None else None, keywords.get("default"))
         if names & SUBPROCESS_CALLS and node.args:
             self.subprocess_call(node.args[0].value)
         # The model of a legacy create is one to fine-tune, not to run.
@@ -292,7 +319,7 @@ class _Visitor(cst.CSTVisitor):
             note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
         if (method == "stream_events" or streamed) and self.loop_over_stream(node):
             note = " (stream has no equivalent: fix loops over a generated helper that polls list_events instead)"
-            return finding(self.path, self.span(node), rule, "sdk-call", legacy, HELPER, True,
+            return finding(self.path, self.span(node), rule, "sdk-call", legacy, EVENT_HELPER, True,
                            f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04{note}")
         return _call_finding(self.path, self.span(node), rule, legacy, gen, repl, note, blocked)
 
@@ -306,7 +333,7 @@ class _Visitor(cst.CSTVisitor):
                 if not (a.keyword is not None and a.keyword.value == "stream" and m.matches(a.value, m.Name("True")))]
         if len(node.args) - len(args) != (node.func.attr.value == "list_events"):  # type: ignore[attr-defined]
             return False
-        if len(args) != 1 or args[0].star or args[0].keyword is not None and args[0].keyword.value not in ID_KEYWORDS:
+        if len(args) != 1 or args[0].star or args[0].keyword is not None and args[0].keyword.value not in EVENT_ID_KEYWORDS:
             return False
         receiver = node.func.value  # type: ignore[attr-defined]
         return self.is_resource(receiver) or isinstance(receiver.value, (cst.Name, cst.Attribute))
@@ -314,6 +341,10 @@ class _Visitor(cst.CSTVisitor):
     def subprocess_call(self, arg: cst.BaseExpression) -> None:
         if isinstance(arg, (cst.List, cst.Tuple)):
             argv = [_literal_text(e.value) for e in arg.elements]
+            if CLI_HINT.search(" ".join(argv)):
+                for flag, e in zip(argv, arg.elements[1:]):
+                    if CLI_MODEL_FLAG.search(" " + flag + " ") and isinstance(e.value, cst.Name):
+                        self.cli_model_name(e.value, " ".join(argv))
             if argv and any(isinstance(e.value, cst.SimpleString) for e in arg.elements):
                 from migrator.scan import cli_lines
 
@@ -324,13 +355,25 @@ class _Visitor(cst.CSTVisitor):
                     for sub in _strings(e.value):
                         self.handled.add(id(sub))
 
+    def cli_model_name(self, name: cst.Name, command: str) -> None:
+        """A name passed as ``-m``/``--model`` to the legacy CLI: the constant or default it holds
+        is a model, to fine-tune when the command creates a fine-tune."""
+        creates = re.search(r"\bfine_tunes\.create\b", command) is not None
+        self.model_names.append((name, "fine-tuning" if creates else "inference", False, "-m"))
+        if self.links:
+            self.imported_model(name)
+
     # -- models ------------------------------------------------------------------
     def model_argument(self, keyword: str, value: cst.BaseExpression, purpose: str, fixable: bool,
                        moves: bool) -> None:
         if isinstance(value, cst.SimpleString):
             self.model_literal(value, f"passed as {keyword}=", purpose, fixable, moves)
         elif isinstance(value, cst.Name):
-            self.model_names.append((value, purpose, moves))
+            self.model_names.append((value, purpose, moves, "model="))
+        elif isinstance(value, cst.Attribute):
+            self.model_attributes.append((value, purpose, moves))
+        if self.links and isinstance(value, (cst.Name, cst.Attribute)):
+            self.imported_model(value)
 
     def model_literal(self, node: cst.SimpleString, context: str = "", purpose: str = "inference",
                       fixable: bool = True, moves: bool = False) -> None:
@@ -341,8 +384,13 @@ class _Visitor(cst.CSTVisitor):
                                    purpose=purpose, fixable=fixable, moves_to_chat=moves))
 
     def resolve_model_names(self) -> None:
-        """Follow names passed as model=/engine= to the constant or default they hold."""
-        for name, purpose, moves in self.model_names:
+        """Follow names passed as model=/engine= (or -m) to the constant or default they hold.
+
+        ``fix`` rewrites such a value where the name is passed as model=/engine= or is
+        itself named for a model; a value only passed on a command line, or held by a
+        click option's default, is reported for a person to change."""
+        for name, purpose, moves, via in self.model_names:
+            named = name.value.lower() in ("model", "engine") or name.value.lower().endswith(("_model", "_engine"))
             scope = self.get_metadata(ScopeProvider, name, None)
             if scope is None:
                 continue
@@ -351,6 +399,9 @@ class _Visitor(cst.CSTVisitor):
                 value = None
                 if isinstance(target, cst.Param) and isinstance(target.default, cst.SimpleString):
                     value = target.default
+                elif isinstance(target, cst.Param) and target.default is None:
+                    value = self.option_defaults.get(target.name.value)
+                    via = "an option's default"
                 elif isinstance(target, cst.Name):
                     parent = self.get_metadata(ParentNodeProvider, target, None)
                     owner = self.get_metadata(ParentNodeProvider, parent, None) if parent is not None else None
@@ -359,7 +410,98 @@ class _Visitor(cst.CSTVisitor):
                     elif isinstance(parent, cst.AnnAssign) and isinstance(parent.value, cst.SimpleString):
                         value = parent.value
                 if value is not None:
-                    self.model_literal(value, f"flows into model= as {name.value}", purpose, moves=moves)
+                    fixable = via.endswith("=") or (via == "-m" and named)
+                    self.model_literal(value, f"flows into {via} as {name.value}", purpose, fixable, moves)
+
+    def resolve_model_attributes(self) -> None:
+        """``args.model`` (an argparse option's default) and ``Engine.GOOD[.value]`` (an Enum
+        member) passed as model=/engine=: the literal they hold."""
+        for node, purpose, moves in self.model_attributes:
+            value, context = None, ""
+            inner = node.value if node.attr.value == "value" and isinstance(node.value, cst.Attribute) else node
+            if isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name):
+                value = self.enum_members.get((inner.value.value, inner.attr.value))
+                context = f"flows into model= as {inner.value.value}.{inner.attr.value}"
+            if value is None and node.attr.value in self.option_defaults:
+                value = self.option_defaults[node.attr.value]
+                context = f"default of the option {node.attr.value!r}, flows into model="
+            if value is not None:
+                self.model_literal(value, context, purpose, fixable=False, moves=moves)
+
+    def imported_model(self, node: cst.CSTNode) -> None:
+        """A name imported from another module used as a model: an import record."""
+        for q in self.get_metadata(QualifiedNameProvider, node, set()):
+            if q.source is QualifiedNameSource.IMPORT and not q.name.startswith("openai"):
+                self.imports.append((q.name.removesuffix(".value"), node))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for line in node.body:
+            if isinstance(line, cst.SimpleStatementLine):
+                for stmt in line.body:
+                    if (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1
+                            and isinstance(stmt.targets[0].target, cst.Name)
+                            and isinstance(stmt.value, cst.SimpleString)):
+                        self.exports.append((stmt.targets[0].target.value, stmt.value))
+
+    def link_records(self) -> None:
+        """Export records for module-level models nothing here uses as one; import records."""
+        for name, node in self.exports:
+            text = node.evaluated_value
+            if not isinstance(text, str) or self.catalog.legacy_model(text) is None:
+                continue
+            # fix (FX002) rewrites a constant named for a model; its name says what the model is for
+            short = name.rpartition(".")[2].lower()
+            named = "." not in name and (short in ("model", "engine") or short.endswith(("_model", "_engine")))
+            purpose = "fine-tuning" if any(k in short for k in ("base_model", "fine_tun", "finetun")) else "inference"
+            f = model_finding(text, self.path, self.span(node), self.catalog, context=f"imported as {name}",
+                              fixable=named, purpose=purpose)
+            if f is not None and not any(k[:3] == (f.rule, f.line, f.column) for k in self.found):
+                self.found[("export", f.line, f.column, name)] = links.export_record(f, name)
+        for qualified, node in self.imports:
+            span = self.span(node)
+            self.found[("import", span.line, span.column, qualified)] = links.import_record(
+                self.path, qualified, span.line, span.column)
+
+    # -- command-line options and Enum members holding a model --------------------------
+    def option_default(self, names: list[str], dest: str | None, default: cst.BaseExpression | None) -> None:
+        """An argparse/click/typer option: remember its default by destination; report it at
+        once when the option itself is named for a model (``--model``, ``-m``, ``--engine``)."""
+        if not isinstance(default, cst.SimpleString) or not isinstance(default.evaluated_value, str):
+            return
+        longs = [n for n in names if n.startswith("--")]
+        dest = dest or (longs[0] if longs else names[0] if names else "").lstrip("-").replace("-", "_")
+        if dest:
+            self.option_defaults[dest] = default
+        model_named = [n for n in names if MODEL_OPTION.match(n)]
+        if model_named:
+            self.model_literal(default, f"default of the option {model_named[0]}")
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not any(self.qnames(b.value) & ENUM_BASES for b in node.bases):
+            return
+        model_named = model_named_enum(node.name.value, [self.qnames(b.value) for b in node.bases])
+        for line in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for stmt in line.body:
+                if (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0].target, cst.Name) and isinstance(stmt.value, cst.SimpleString)):
+                    member = stmt.targets[0].target.value
+                    self.enum_members[(node.name.value, member)] = stmt.value
+                    if not model_named:
+                        self.exports.append((f"{node.name.value}.{member}", stmt.value))
+                    if model_named:
+                        self.model_literal(stmt.value, f"member {node.name.value}.{member}")
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        call = node.decorator
+        if isinstance(call, cst.Call) and self.qnames(call.func) & OPTION_DECORATORS:
+            names = [v for a in call.args if a.keyword is None and isinstance(v := _literal_text(a.value), str)
+                     and v.startswith("-")]
+            params = [v for a in call.args if a.keyword is None and isinstance(a.value, cst.SimpleString)
+                      and not (v := _literal_text(a.value)).startswith("-")]
+            default = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "default"), None)
+            self.option_default(names, params[0] if params else None, default)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for el in node.elements:
@@ -441,6 +583,16 @@ class _Visitor(cst.CSTVisitor):
         if id(node) in self.handled:
             return
         text = "".join(p.value if isinstance(p, cst.FormattedStringText) else PLACEHOLDER for p in node.parts)
+        if CLI_HINT.search(text):
+            # f"openai api fine_tunes.create -m {model}": the name's value is a model
+            before = ""
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    before += part.value
+                elif isinstance(part.expression, cst.Name) and CLI_MODEL_FLAG.search(before):
+                    self.cli_model_name(part.expression, text)
+                else:
+                    before += PLACEHOLDER
         self.string_text(node, text)
 
     def string_text(self, node: cst.CSTNode, text: str) -> None:

@@ -21,7 +21,7 @@ from typing import Callable
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
 from migrator.nesting import too_deep
-from migrator.scan import prefilter
+from migrator.scan import links, prefilter
 from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
 from migrator.sources import Source, display_path, read_sources, run_pool
@@ -82,6 +82,7 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
             cache.put(path, entry)
     if cache is not None:
         cache.save()
+    result.findings = links.resolve(result.findings)
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
@@ -96,7 +97,7 @@ def scan_sources(sources: list[Source], catalog: Catalog, jobs: int | None = Non
     for found, failed in run_pool(_scan_one, candidates, catalog.spec, jobs, _crashed):
         findings.extend(found)
         errors.extend(failed)
-    return sorted(findings, key=Finding.sort_key), sorted(errors)
+    return sorted(links.resolve(findings), key=Finding.sort_key), sorted(errors)
 
 
 def _count(result: ScanResult, entry: Entry) -> None:
@@ -167,7 +168,7 @@ def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> 
         errors.append(ScanError(path, f"{deep}; not parsed, only line-level rules applied"))
         return scan_python_lines(text, path, catalog)
     try:
-        return scan_python(text, path, catalog)
+        return scan_python(text, path, catalog, links=True)
     except ParserSyntaxError as exc:
         errors.append(ScanError(path, f"line {exc.raw_line}: does not parse as Python 3 "
                                       f"({exc.message}); only line-level rules applied"))
@@ -220,4 +221,7 @@ SCANNERS: dict[str, Callable[[str, str, Catalog, list[ScanError]], list[Finding]
     "ini": _with("config", "scan_config", "ini"),
     "env": _with("config", "scan_config", "env"),
     "javascript": _with("javascript", "scan_javascript"),
+    "powershell": _with("otherlines", "scan_powershell"),
+    "batch": _with("otherlines", "scan_batch"),
+    "source-lines": _with("otherlines", "scan_source_lines"),
 }

@@ -7,9 +7,10 @@ per format is only where commands are and what else the format can say:
 - a Makefile expands ``$(VAR)`` before the shell sees the recipe, and assigns
   variables with ``:=``/``?=``;
 - a Dockerfile has ``ENV NAME value`` and the JSON exec form ``RUN ["openai", ...]``;
-- in Markdown only code (fenced or indented blocks, inline code spans) holds
-  commands, while a legacy endpoint URL matters anywhere; findings there are
-  documentation, never rewritten by ``fix``;
+- in Markdown, code (fenced or indented blocks, inline code spans) holds
+  commands, and so do list items and ``$ `` prompt lines written as plain text;
+  a legacy endpoint URL matters anywhere; findings there are documentation,
+  never rewritten by ``fix``;
 - CI YAML is a config file whose string values may be command lines
   (:func:`migrator.scan.config.scan_config` does both).
 """
@@ -105,6 +106,13 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^
 _INLINE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _PYTHON_INFO = frozenset({"python", "py", "python3", "ipython", "pycon", "ipython3"})
+# A command written as plain text where a reader would run it: a list item that is (or
+# ends in) the command, or a line starting with a `$ ` prompt.  Prose that only names
+# the commands ("we used the openai api fine_tunes commands") has no `fine_tunes.<verb>`.
+_PROSE_COMMAND = re.compile(
+    r"^[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+(?:[^\n`]*?[:>][ \t]*|[^\n`]*?\b(?:with|run|use)[ \t]+)?|\$[ \t]+)"
+    r"(?P<command>openai[ \t]+(?:api[ \t]+fine_tunes\.\w+|tools[ \t]+fine_tunes\.prepare_data)\b[^\n]*)$",
+    re.MULTILINE)
 _JS_INFO = frozenset({"js", "javascript", "ts", "typescript", "jsx", "tsx", "node", "mjs"})
 
 
@@ -125,6 +133,9 @@ def scan_markdown(text: str, path: str, catalog: Catalog) -> list[Finding]:
     outside = "".join(code_mask)
     for mt in _INLINE.finditer(outside):
         add(cli_lines.region_findings(prose, mt.start(2), mt.end(2), index, path, catalog))
+    plain = _INLINE.sub(lambda m: " " * len(m.group()), outside)
+    for mt in _PROSE_COMMAND.finditer(plain):
+        add(cli_lines.region_findings(prose, mt.start("command"), mt.end("command"), index, path, catalog))
     for start, end, url in endpoint_matches(outside, catalog):
         add([f for f in [endpoint_finding(url, path, index.span(start, end), catalog, fixable=False)] if f])
     return sorted(found.values(), key=Finding.sort_key)

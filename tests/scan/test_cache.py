@@ -49,7 +49,7 @@ def no_reading(monkeypatch):
 
 def test_second_run_is_identical_and_reads_nothing(app, monkeypatch):
     first = scan_json()
-    assert first[0] == 1 and len(first[1]["findings"]) == 27
+    assert first[0] == 1 and len(first[1]["findings"]) == 28
     assert list(cache_dir().glob("scan-*.json"))
     no_reading(monkeypatch)
     assert scan_json() == first

@@ -41,6 +41,9 @@ EXPECTED = [
      'training_file', True),
     ('app/finetune.py', None, 33, 43, 'FT010', 'openai.FineTune.list_events',
      'openai.FineTuningJob.list_events', True),
+    # BASE_MODEL is imported by app/finetune.py and passed as model= (migrator.scan.links)
+    ('app/settings.py', None, 3, 14, 'FT020', 'curie',
+     'davinci-002', True),
     ('app/settings.py', None, 4, 14, 'FT021', 'curie:ft-acme-2023-03-01-12-00-00',
      None, False),
     ('app/status_page.py', None, 7, 33, 'FT001', '/fine-tunes',
@@ -84,11 +87,11 @@ def test_legacy_app_findings(monkeypatch):
             f["legacy"], f["replacement"], f["fixable"]) for f in doc["findings"]]
     assert got == EXPECTED
     assert doc["errors"] == []
-    assert doc["summary"]["by_rule"] == {"FT001": 2, "FT010": 5, "FT013": 1, "FT020": 7, "FT021": 2, "FT030": 2,
+    assert doc["summary"]["by_rule"] == {"FT001": 2, "FT010": 5, "FT013": 1, "FT020": 8, "FT021": 2, "FT030": 2,
                                          "FT031": 1, "FT040": 4, "FT041": 1, "FT050": 2}
     assert result.stderr == ""  # machine formats are quiet; the text format ends with the summary line
     text = CliRunner().invoke(cli, ["scan", "fixtures/legacy_app", "--as-of", "2023-12-01"])
-    assert text.stderr == "27 findings in 10 files (19 fixable, 8 manual), will break on 2024-01-04 (in 34 days).\n"
+    assert text.stderr == "28 findings in 10 files (20 fixable, 8 manual), will break on 2024-01-04 (in 34 days).\n"
 
 
 # What changes after the 2023 replacements retired: (path, line, rule, legacy, replacement, fixable).
@@ -96,6 +99,7 @@ LATE_MODELS = {
     "2026-08-01": [
         ("Makefile", 9, "FT020", "davinci", "davinci-002", True),
         ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", True),
+        ("app/settings.py", 3, "FT020", "curie", "davinci-002", True),
         ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", False),
         ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),
         ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-3.5-turbo-instruct", True),
@@ -106,6 +110,7 @@ LATE_MODELS = {
         ("Makefile", 9, "FT020", "davinci", "gpt-4.1-mini", True),
         # fix moves these completion calls to chat (FX008); a config value it cannot.
         ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-4.1-mini", True),
+        ("app/settings.py", 3, "FT020", "curie", "gpt-4.1-mini", True),
         ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
         ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),
         ("notebooks/experiments.ipynb", 4, "FT020", "text-davinci-002", "gpt-4.1-mini", True),

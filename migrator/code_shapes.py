@@ -1,0 +1,24 @@
+"""Shapes of Python code that scan and fix both recognise, defined once for both.
+
+Scan reports a site as fixable exactly when a codemod rewrites it, so the two must
+agree on what a model-named option or Enum is and on the event helper fix writes.
+Kept here, apart from both, so that neither imports the other.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An option whose value is a model: ``-m``, ``--model``, ``--base-model``, ``--engine-id``...
+MODEL_OPTION = re.compile(r"^(?:-m|--?(?:[\w-]*[-_])?(?:model|engine)(?:[-_](?:name|id))?)$", re.IGNORECASE)
+ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum"})
+
+# The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
+EVENT_HELPER = "_ft_migrate_follow_events"
+EVENT_ID_KEYWORDS = ("id", "fine_tune_id")
+
+
+def model_named_enum(name: str, base_names: list[set[str]]) -> bool:
+    """An Enum whose name says its members are models (``Model``, ``Engine``, ``ChatModels``);
+    ``base_names`` holds the qualified names of each of its bases."""
+    return re.search(r"(?i)model|engine", name) is not None and any(q & ENUM_BASES for q in base_names)
