@@ -8,16 +8,16 @@ before FX001 renames those calls; import edits run after each codemod.
 
 from __future__ import annotations
 
-from codemods._base import MigrationCommand
-from codemods.cli_argv_to_jobs import CliArgvToJobsCommand
-from codemods.completions_to_chat import CompletionsToChatCommand
-from codemods.event_streams_to_polling import EventStreamsToPollingCommand
-from codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
-from codemods.kwargs_dicts_to_jobs import KwargsDictsToJobsCommand
-from codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
-from codemods.no_equivalent_calls_todo import NoEquivalentCallsTodoCommand
-from codemods.raw_http_to_jobs import RawHttpToJobsCommand
-from codemods.response_fields_to_jobs import ResponseFieldsToJobsCommand
+from ft_migrate_codemods._base import MigrationCommand
+from ft_migrate_codemods.cli_argv_to_jobs import CliArgvToJobsCommand
+from ft_migrate_codemods.completions_to_chat import CompletionsToChatCommand
+from ft_migrate_codemods.event_streams_to_polling import EventStreamsToPollingCommand
+from ft_migrate_codemods.fine_tune_calls_to_jobs import FineTuneCallsToJobsCommand
+from ft_migrate_codemods.kwargs_dicts_to_jobs import KwargsDictsToJobsCommand
+from ft_migrate_codemods.legacy_models_to_replacements import LegacyModelsToReplacementsCommand
+from ft_migrate_codemods.no_equivalent_calls_todo import NoEquivalentCallsTodoCommand
+from ft_migrate_codemods.raw_http_to_jobs import RawHttpToJobsCommand
+from ft_migrate_codemods.response_fields_to_jobs import ResponseFieldsToJobsCommand
 
 REGISTRY: dict[str, type[MigrationCommand]] = {
     cls.ID: cls

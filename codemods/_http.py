@@ -12,7 +12,7 @@ import re
 import libcst as cst
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
-from codemods._base import MigrationCommand, hole, string_value
+from ft_migrate_codemods._base import MigrationCommand, hole, string_value
 from migrator.catalog import Endpoint
 
 LIBRARIES = ("requests", "httpx", "aiohttp")

@@ -24,7 +24,7 @@ from typing import Callable
 import libcst as cst
 from libcst.metadata import Assignment, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from codemods._base import MigrationCommand, merge_hyperparameters, new_string, string_value
+from ft_migrate_codemods._base import MigrationCommand, merge_hyperparameters, new_string, string_value
 from migrator.advice import for_model as advise
 
 HYPERPARAMETERS = "hyperparameters"

@@ -50,7 +50,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import (Assignment, ParentNodeProvider, QualifiedNameProvider, QualifiedNameSource,
                              ScopeProvider)
 
-from codemods._base import MigrationCommand, string_value, with_string_value
+from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
 from migrator.advice import for_model as advise, moved
 from migrator.data.conventions import split_ending
 from migrator.lifecycle import resolve, status, target_warnings

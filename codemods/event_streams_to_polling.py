@@ -46,7 +46,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from codemods._base import V0_MIGRATED, MigrationCommand, string_value
+from ft_migrate_codemods._base import V0_MIGRATED, MigrationCommand, string_value
 from migrator.catalog import Catalog
 from migrator.code_shapes import EVENT_HELPER, EVENT_ID_KEYWORDS
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
+from ft_migrate_codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
                             string_value, with_string_value)
 
 

@@ -19,7 +19,7 @@ FX001 can only see the keyword arguments written in the call; a request built as
 a dict would reach the jobs API with flat ``n_epochs`` and no ``model`` and be
 rejected.  A dict literal bound once in the same scope, used only as ``**name``
 of legacy creates and by ``name["key"] = value`` statements, is rewritten (see
-:mod:`codemods._request_body`); any other ``**`` argument of a legacy create
+:mod:`ft_migrate_codemods._request_body`); any other ``**`` argument of a legacy create
 gets a TODO, because its shape cannot be known here.  Runs before FX001, which
 renames the calls this codemod recognises.
 """
@@ -30,8 +30,8 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._base import string_value
-from codemods._request_body import HYPERPARAMETERS, RequestBodyCommand, follow_dict, manual_message, parent
+from ft_migrate_codemods._base import string_value
+from ft_migrate_codemods._request_body import HYPERPARAMETERS, RequestBodyCommand, follow_dict, manual_message, parent
 from migrator.catalog import Catalog
 
 CREATE = ("create", "acreate")

@@ -34,8 +34,8 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._base import MigrationCommand, string_value, with_string_value
-from codemods.completions_to_chat import Planner
+from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
+from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.catalog import Catalog
 from migrator.scan import prefilter
 from migrator.code_shapes import MODEL_OPTION, model_named_enum

@@ -25,7 +25,7 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._base import MigrationCommand
+from ft_migrate_codemods._base import MigrationCommand
 from migrator.catalog import Catalog
 
 WHY = {

@@ -17,7 +17,7 @@ joined with a placeholder for every interpolated expression, mapped through the
 catalog's endpoint table for the call's HTTP method, and split back, so only the
 literal text changes and every expression stays where it was.  The JSON body of
 a ``POST /v1/fine-tunes`` (``json={...}`` or a followed dict, see
-:mod:`codemods._request_body`) is rewritten like the SDK's keyword arguments.  A
+:mod:`ft_migrate_codemods._request_body`) is rewritten like the SDK's keyword arguments.  A
 method with no equivalent (``DELETE``) or a URL that cannot be taken apart gets a
 TODO.
 """
@@ -28,10 +28,10 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._base import HOLE_RE, with_string_value
-from codemods._http import LEGACY_RE, LIBRARIES, http_call, imports_library
-from codemods._http import joined as url_text
-from codemods._request_body import RequestBodyCommand, follow_dict, manual_message, parent
+from ft_migrate_codemods._base import HOLE_RE, with_string_value
+from ft_migrate_codemods._http import LEGACY_RE, LIBRARIES, http_call, imports_library
+from ft_migrate_codemods._http import joined as url_text
+from ft_migrate_codemods._request_body import RequestBodyCommand, follow_dict, manual_message, parent
 from migrator.catalog import Catalog
 
 def _split_back(pieces: list[cst.CSTNode], texts: list[str | None], old: str,

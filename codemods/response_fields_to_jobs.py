@@ -40,8 +40,8 @@ from typing import Mapping
 
 import libcst as cst
 
-from codemods._base import MigrationCommand, string_value, with_string_value
-from codemods._http import imports_library, legacy_endpoint
+from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
+from ft_migrate_codemods._http import imports_library, legacy_endpoint
 from migrator.catalog import Catalog
 
 

@@ -20,7 +20,7 @@ import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
 
-from codemods import REGISTRY
+from ft_migrate_codemods import REGISTRY
 from migrator.catalog import load_catalog
 from migrator.fix.transform import transform_python
 

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from codemods import REGISTRY
+from ft_migrate_codemods import REGISTRY
 from migrator import atomic, progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import Fatal, check_paths

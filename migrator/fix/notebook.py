@@ -22,7 +22,7 @@ import json
 import re
 from typing import Mapping, Sequence
 
-from codemods._base import TODO_RE, MigrationCommand
+from ft_migrate_codemods._base import TODO_RE, MigrationCommand
 from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.fix import cli_lines, pins

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from codemods import gather_codemods
-from codemods._base import TODO_RE
+from ft_migrate_codemods import gather_codemods
+from ft_migrate_codemods._base import TODO_RE
 from migrator import atomic
 from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
@@ -156,7 +156,7 @@ def _compat_modules(code: list[tuple[str, str, bytes]], catalog) -> list[FileRes
     """``ft_migrate_compat.py`` beside every Python file that imports the helper from it
     (this run's rewrites and earlier ones), where it is missing.  One that exists with other
     contents is the user's: left alone, and said so."""
-    from codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
+    from ft_migrate_codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
 
     wanted = compat_source(catalog).encode()
     out: dict[str, FileResult] = {}

@@ -20,8 +20,8 @@ from typing import Callable, Mapping, Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from codemods._base import SITES, V0_MIGRATED, MigrationCommand
-from codemods.event_streams_to_polling import COMPAT
+from ft_migrate_codemods._base import SITES, V0_MIGRATED, MigrationCommand
+from ft_migrate_codemods.event_streams_to_polling import COMPAT
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
 from migrator.nesting import may_be_too_deep, too_deep

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codemods import REGISTRY
+from ft_migrate_codemods import REGISTRY
 from migrator.fix.cli import fix
 from tests.test_codemod_fixtures import as_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codemods.event_streams_to_polling import compat_source
+from ft_migrate_codemods.event_streams_to_polling import compat_source
 from migrator.catalog import load_catalog
 from migrator.fix.cli import fix
 

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from codemods import gather_codemods
+from ft_migrate_codemods import gather_codemods
 from migrator.catalog import load_catalog
 from migrator.fix.holes import _Hints, _names, punch
 from migrator.fix.transform import transform_python

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemods import gather_codemods
+from ft_migrate_codemods import gather_codemods
 from migrator.catalog import load_catalog
 from migrator.fix.notebook import transform_notebook
 from migrator.fix.transform import transform_python

@@ -7,7 +7,7 @@ import datetime as dt
 
 import libcst as cst
 
-from codemods import gather_codemods
+from ft_migrate_codemods import gather_codemods
 from migrator.catalog import load_catalog
 from migrator.fix.transform import transform_python
 
