@@ -233,7 +233,7 @@ class Planner:
         a fine-tune only through ``--model-map`` (swapping it for a base model would lose it)."""
         mapped = self.command.model_map.get(name)
         if mapped is not None:
-            if self.format_of(mapped) != CHANGED[1]:
+            if self.catalog.format_of(mapped) != CHANGED[1]:
                 raise _Declined  # the user's own choice, not a chat model: FX002 writes it
             plan.todos.extend((plan.rule, f"--model-map {name}={mapped}: {p}")
                               for p in target_warnings(self.catalog, mapped))
@@ -251,18 +251,9 @@ class Planner:
             plan.until = moved(self.catalog, res)
         return res.target
 
-    def format_of(self, name: str) -> str | None:
-        """The format of a model or fine-tune, a dated snapshot (``gpt-4.1-mini-2025-04-14``) as its alias."""
-        base = self.catalog.base_of(name) or name
-        entry = self.catalog.model(base) or next(
-            (m for m in sorted(self.catalog.models.values(), key=lambda m: -len(m.id))
-             if base.startswith(m.id + "-")), None)
-        return entry.format if entry is not None else None
-
     def no_completion_model(self) -> bool:
         """No completion-format model is usable on the catalog's date."""
-        day = self.catalog.as_of
-        return not any(m.format == CHANGED[0] and m.alive_on(day) for m in self.catalog.models.values())
+        return not self.catalog.format_alive(CHANGED[0])
 
     def unknown_model(self, arg: cst.Arg | None, name: str | None) -> tuple[str, str]:
         """The TODO of a call that moves while its model stays: a fine-tune or a model not read here."""

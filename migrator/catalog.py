@@ -217,6 +217,18 @@ class Catalog:
     def model(self, name: str) -> Model | None:
         return self.models.get(name)
 
+    def format_of(self, name: str) -> str | None:
+        """The format of a model, of a fine-tune (its base's), or of a dated snapshot
+        (``gpt-4.1-mini-2025-04-14`` is ``gpt-4.1-mini``); None when the catalog does not know it."""
+        base = self.base_of(name) or name
+        entry = self.models.get(base) or next(
+            (m for m in sorted(self.models.values(), key=lambda m: -len(m.id)) if base.startswith(m.id + "-")), None)
+        return entry.format if entry is not None else None
+
+    def format_alive(self, fmt: str) -> bool:
+        """Some model of format ``fmt`` answers on the as-of date."""
+        return any(m.format == fmt and m.alive_on(self.as_of) for m in self.models.values())
+
     def legacy_model(self, name: str) -> Model | None:
         m = self.models.get(name)
         return m if m is not None and m.legacy else None

@@ -35,15 +35,6 @@ USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 FORMATS = ("completion", "chat")
 
 
-def format_of(cat: Catalog, name: str) -> str | None:
-    """The format of a model, of a fine-tune (its base's), or of a dated snapshot
-    (``gpt-4.1-mini-2025-04-14`` is ``gpt-4.1-mini``); None when the catalog does not know it."""
-    base = cat.base_of(name) or name
-    entry = cat.model(base) or next(
-        (m for m in sorted(cat.models.values(), key=lambda m: -len(m.id)) if base.startswith(m.id + "-")), None)
-    return entry.format if entry is not None else None
-
-
 def chat_route(name: str, cat: Catalog, model_map: Mapping[str, str]) -> ModelChoice | None:
     """The chat model a completions call on ``name`` goes to on the catalog's date, or
     None when the call stays on completions.
@@ -59,8 +50,8 @@ def chat_route(name: str, cat: Catalog, model_map: Mapping[str, str]) -> ModelCh
     if name in model_map:
         mapped = model_map[name]
         return ModelChoice(mapped, f"--model-map {name}={mapped}", chat=True) \
-            if format_of(cat, mapped) == FORMATS[1] else None
-    fmt = format_of(cat, name)
+            if cat.format_of(mapped) == FORMATS[1] else None
+    fmt = cat.format_of(name)
     if fmt == FORMATS[1]:
         return ModelChoice(name, "a chat model", chat=True)
     if cat.base_of(name) is not None:
@@ -73,7 +64,7 @@ def chat_route(name: str, cat: Catalog, model_map: Mapping[str, str]) -> ModelCh
                 f"shim with --model-map '{name}=<new ft: model>'.", param="model", code="model_not_found", status=404)
         return None
     if fmt is None:
-        if any(m.format == FORMATS[0] and m.alive_on(cat.as_of) for m in cat.models.values()):
+        if cat.format_alive(FORMATS[0]):
             return None
         return ModelChoice(name, f"no completion-format model is left on {cat.as_of.isoformat()}", chat=True)
     res = resolve(cat, name, "inference")
