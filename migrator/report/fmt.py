@@ -65,6 +65,14 @@ def summary_line(doc: dict) -> str:
     return " · ".join(parts)
 
 
+def path_forward(model: dict) -> str:
+    """What to do about one model on the report's date, with the options when OpenAI has none."""
+    text = model["path_forward"]
+    if model["options"]:
+        text += " Options: " + "; ".join(model["options"]) + "."
+    return text
+
+
 def retrain_steps(files: list[dict]) -> list[str]:
     """The shell lines that prepare each training file for re-training: a comment naming the
     file and the model, then its ``data convert`` command (files that need none are left out)."""

@@ -17,7 +17,7 @@ import re
 import jinja2
 from markupsafe import Markup, escape
 
-from migrator.report import fmt
+from migrator.report import fmt, jinja
 from migrator.report.timeline import render_svg
 
 
@@ -30,27 +30,11 @@ def prose(value: str) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value))))
 
 
-def _path_forward(m: dict) -> str:
-    """What to do about one model on the report's date, with the options when OpenAI has none."""
-    text = m["path_forward"]
-    if m["options"]:
-        text += " Options: " + "; ".join(m["options"]) + "."
-    return text
-
-
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("migrator.report", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update({
-        "prose": prose, "location": fmt.location, "price": fmt.price, "money": fmt.money,
-        "cost_basis": fmt.cost_basis, "examples": fmt.examples, "retrain_steps": fmt.retrain_steps,
-        "repositories_line": fmt.repositories_line, "path_forward": _path_forward,
-        "cost_column": lambda model: (model, "cost"),
+    return jinja.environment(autoescape=True, filters={
+        "prose": prose, "money": fmt.money, "cost_basis": fmt.cost_basis, "cost_column": lambda model: (model, "cost"),
     })
-    return env
 
 
 def render(doc: dict) -> str:

@@ -16,7 +16,7 @@ import re
 
 import jinja2
 
-from migrator.report import fmt
+from migrator.report import fmt, jinja
 
 # Characters that would start emphasis, code, a link, strike-through, HTML or an entity,
 # or split a table cell.
@@ -53,26 +53,16 @@ def fenced(lines: list[str], lang: str = "sh") -> Md:
     return Md("\n".join([fence + lang, *lines, fence]))
 
 
-def _path_forward(m: dict) -> str:
-    return m["path_forward"] + (" Options: " + "; ".join(m["options"]) + "." if m["options"] else "")
-
-
 def _shim_lines(shim: dict) -> list[str]:
     return [shim["command"], *(f"export {k}={v}" for k, v in shim["environment"].items())]
 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("migrator.report", "templates"),
-        autoescape=False, finalize=escape, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update({
-        "prose": prose, "fenced": fenced, "location": fmt.location, "price": fmt.price, "cost": fmt.cost,
-        "examples": fmt.examples, "summary_line": fmt.summary_line, "retrain_steps": fmt.retrain_steps,
-        "repositories_line": fmt.repositories_line, "path_forward": _path_forward, "shim_lines": _shim_lines,
+    return jinja.environment(autoescape=False, finalize=escape, filters={
+        "prose": prose, "fenced": fenced, "cost": fmt.cost, "summary_line": fmt.summary_line,
+        "shim_lines": _shim_lines,
     })
-    return env
 
 
 def render(doc: dict) -> str:
