@@ -44,6 +44,11 @@ def training_format(path: str) -> str | None:
 
 def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> list[str]:
     """Training files under ``paths`` by the discovery rule, sorted."""
+    return [path for path, _ in discover_formats(paths, excludes)]
+
+
+def discover_formats(paths: list[str], excludes: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(path, format) of each training file under ``paths`` by the discovery rule, sorted."""
     found = []
     for path in walk(paths, excludes).files:
         spath = str(path)
@@ -54,6 +59,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> list[str]:
                 continue
         except OSError:
             continue
-        if training_format(spath) is not None:
-            found.append(spath)
+        fmt = training_format(spath)
+        if fmt is not None:
+            found.append((spath, fmt))
     return found

@@ -173,14 +173,11 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
 def _retraining(paths: list[str], exclude: tuple[str, ...], catalog) -> list[str]:
     """For each legacy (prompt/completion) training file in the tree: the model to re-train on
     and the ``data convert`` command that makes its file, as ``report`` shows them."""
-    from migrator.data.discover import discover, training_format
+    from migrator.data.discover import discover_formats
     from migrator.data.retrain import plan
 
-    out = []
-    for path in discover(paths, exclude):
-        if training_format(path) == "completion":
-            out.append("Training data: " + plan(printable(path), "completion", catalog).sentence())
-    return out
+    return ["Training data: " + plan(printable(path), fmt, catalog).sentence()
+            for path, fmt in discover_formats(paths, exclude) if fmt == "completion"]
 
 
 def _summary(result: FixResult, changed: list, problems: list, dry: bool) -> str:

@@ -35,6 +35,7 @@ class Repository:
     name: str
     source: str  # the JSON file it was read from
     doc: dict
+    findings: list[Finding]  # the document's findings, checked as they were read
 
 
 def inputs(paths: list[str]) -> list[str]:
@@ -73,9 +74,8 @@ def read(path: str) -> Repository:
     for key in ("errors", "summary"):
         if not isinstance(doc.get(key), (list if key == "errors" else dict)):
             raise MergeError(f"{path}: the document has no valid {key!r}")
-    for n, item in enumerate(doc["findings"]):
-        _finding(item, f"{path}: findings[{n}]")
-    return Repository(Path(path).stem, path, doc)
+    findings = [_finding(item, f"{path}: findings[{n}]") for n, item in enumerate(doc["findings"])]
+    return Repository(Path(path).stem, path, doc, findings)
 
 
 def read_all(paths: list[str]) -> list[Repository]:
@@ -99,9 +99,7 @@ def combined(repos: list[Repository]) -> tuple[ScanResult, list[dict]]:
     training: list[dict] = []
     for repo in repos:
         doc = repo.doc
-        for item in doc["findings"]:
-            f = _finding(item, repo.source)
-            result.findings.append(replace(f, path=_prefixed(repo, f.path)))
+        result.findings.extend(replace(f, path=_prefixed(repo, f.path)) for f in repo.findings)
         for err in doc["errors"]:
             result.errors.append(ScanError(_prefixed(repo, str(err.get("path", "?"))), str(err.get("reason", ""))))
         result.files_scanned += int(doc["summary"].get("files_scanned", 0))
@@ -116,8 +114,8 @@ def repositories_table(repos: list[Repository]) -> list[dict]:
     """One row per repository: its own date, counts, and the legacy fine-tuned models it uses."""
     rows = []
     for repo in repos:
-        findings = repo.doc["findings"]
-        fixable = sum(1 for f in findings if f["fixable"])
+        findings = repo.findings
+        fixable = sum(1 for f in findings if f.fixable)
         rows.append({
             "repository": repo.name,
             "source": repo.source,
@@ -127,7 +125,7 @@ def repositories_table(repos: list[Repository]) -> list[dict]:
             "fixable": fixable,
             "manual": len(findings) - fixable,
             "errors": len(repo.doc["errors"]),
-            "fine_tuned_models": sorted({f["legacy"] for f in findings if f["kind"] == "fine-tuned-model"}),
+            "fine_tuned_models": sorted({f.legacy for f in findings if f.kind == "fine-tuned-model"}),
             "training_files": len((repo.doc.get("training") or {}).get("files", [])),
         })
     return rows
