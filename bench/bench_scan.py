@@ -5,15 +5,17 @@ sites, then times, in the same run and on the same warm page cache, each best of
 - ripgrep searching the tree for the prefilter pattern (the floor: it only matches
   bytes, it understands nothing);
 - `ft-migrate scan --format json --no-cache`: a first scan (walk, read, prefilter,
-  LibCST parse of the candidates);
+  parse of the candidates, rules);
+- the same first scan by the project at ``--baseline`` (a git ref, default the
+  last commit before the scan ran on ``ast``), whose findings must be the same;
 - `ft-migrate scan --format json` with a cache filled by one earlier run: a re-scan
   of an unchanged tree (CI on every push, a pre-commit hook);
 - the same after 1% of the files were rewritten (same bytes, new mtime and ctime):
   a re-scan after a typical change;
-and prints the ratios, whether every planted site was found, and whether the three
-scans reported exactly the same findings.
+and prints the ratios, whether every planted site was found, and whether the
+scans reported exactly the same findings; it ends with one line per target.
 
-    .venv/bin/python bench/bench_scan.py [--lines 1000000] [--sites 200] [--runs 3]
+    .venv/bin/python bench/bench_scan.py [--lines 1000000] [--sites 200] [--runs 3] [--baseline REF]
 """
 
 from __future__ import annotations
@@ -29,10 +31,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tree import best_of, build_tree  # noqa: E402
+from tree import best_of, build_tree, checkout, target  # noqa: E402
 
 from migrator.catalog import load_catalog  # noqa: E402
 from migrator.scan.prefilter import pattern_for_rg  # noqa: E402
+
+
+# The last commit whose scan ran on LibCST: the findings to keep.
+BASELINE = "aaedb13"
 
 
 def main() -> None:
@@ -41,6 +47,8 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=None, help="passed to ft-migrate scan --jobs")
+    ap.add_argument("--baseline", default=BASELINE, help="git ref of the project to compare findings with "
+                                                          "(empty: none)")
     args = ap.parse_args()
     rg = shutil.which("rg")
     if rg is None:
@@ -61,32 +69,62 @@ def main() -> None:
         # cached runs a filled scan cache.
         subprocess.run(scan, cwd=root, capture_output=True, check=False)
         rows = {}
+        baseline = None
+        if args.baseline:
+            env = checkout(args.baseline, Path(tmp) / "baseline")
+            baseline = measure(args.runs, scan + ["--no-cache"], root, out, env=env)
         rows["first scan (--no-cache)"] = measure(args.runs, scan + ["--no-cache"], root, out)
         rows["re-scan, nothing changed"] = measure(args.runs, scan, root, out)
         touched = sorted(root.rglob("*.py"))[::100]
         rows[f"re-scan, {len(touched)} files rewritten"] = measure(args.runs, scan, root, out, touched)
         print(f"ripgrep (prefilter pattern): {rg_time:.3f} s, {rg_files} files match")
         first = None
+        all_found = same = True
         for name, (seconds, doc) in rows.items():
             found = {(f["path"], f["line"], f["rule"]) for f in doc["findings"]}
             missed = [p for p in planted if p not in found]
+            all_found = all_found and not missed
             first = first or doc["findings"]
-            print(f"ft-migrate scan, {name}: {seconds:.3f} s = {seconds / rg_time:.2f}x ripgrep (target <= 2x); "
+            same = same and doc["findings"] == first
+            print(f"ft-migrate scan, {name}: {seconds:.3f} s = {seconds / rg_time:.2f}x ripgrep; "
                   f"{doc['summary']['files_scanned']} files, {len(doc['findings'])} findings, "
                   f"{len(doc['errors'])} errors; planted sites found {len(planted) - len(missed)}/{len(planted)}"
                   + (f", missed: {missed[:5]}" if missed else "")
                   + ("" if doc["findings"] == first else "; FINDINGS DIFFER from the first scan"))
+        if baseline is not None:
+            print(f"ft-migrate scan at {args.baseline}, first scan: {baseline[0]:.3f} s = "
+                  f"{baseline[0] / rg_time:.2f}x ripgrep; {len(baseline[1]['findings'])} findings")
         print(f"jobs={args.jobs or os.cpu_count()}; the other findings are in the real code or a planted "
               f"call's model argument")
+        (first_s, _), (rescan_s, _) = rows["first scan (--no-cache)"], rows["re-scan, nothing changed"]
+        print(target("first scan", f"{first_s / rg_time:.2f}x ripgrep", "<= 3x", first_s <= 3 * rg_time))
+        print(target("re-scan", f"{rescan_s / rg_time:.2f}x ripgrep", "<= 1.5x", rescan_s <= 1.5 * rg_time))
+        print(target("planted sites found", f"{'all' if all_found else 'not all'} of {len(planted)}", "all",
+                     all_found))
+        if baseline is not None:
+            diff = _difference(baseline[1], first)
+            print(target(f"findings as at {args.baseline}", diff or "identical", "identical", not diff))
+        print(target("findings of the three scans", "identical" if same else "different", "identical", same))
 
 
-def measure(runs: int, argv: list[str], root: Path, out: Path, touch: list[Path] = ()) -> tuple[float, dict]:
+def _difference(baseline: dict, findings: list[dict]) -> str:
+    """How the findings differ from the baseline's, by site and rule ("" when they do not)."""
+    def sites(found: list[dict]) -> set:
+        return {(f["path"], f["line"], f["column"], f["rule"], f["legacy"], f["fixable"]) for f in found}
+    old, new = sites(baseline["findings"]), sites(findings)
+    if old == new:
+        return ""
+    return f"{len(old - new)} only at the baseline, {len(new - old)} only now"
+
+
+def measure(runs: int, argv: list[str], root: Path, out: Path, touch: list[Path] = (),
+            env: dict | None = None) -> tuple[float, dict]:
     """Best wall time of ``runs`` runs (each after rewriting ``touch``) and the JSON it wrote."""
     best = float("inf")
     for _ in range(runs):
         for path in touch:
             path.write_bytes(path.read_bytes())
-        seconds, proc = best_of(1, argv, root)
+        seconds, proc = best_of(1, argv, root, env)
         if proc.returncode not in (0, 1):
             sys.exit(f"scan failed ({proc.returncode}): {proc.stderr}")
         best = min(best, seconds)

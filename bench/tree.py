@@ -43,15 +43,32 @@ SNIPPETS: tuple[tuple[str, dict[int, str]], ...] = (
 )
 
 
-def best_of(runs: int, argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+def best_of(runs: int, argv: list[str], cwd: Path, env: dict | None = None
+            ) -> tuple[float, subprocess.CompletedProcess]:
     """The best wall time of ``runs`` runs of a command, and its last result."""
     best = float("inf")
     proc = None
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
         best = min(best, time.perf_counter() - start)
     return best, proc
+
+
+def checkout(ref: str, dest: Path) -> dict:
+    """The project's source at git ``ref`` unpacked in ``dest``; returns the environment that
+    runs it (``python -m migrator`` from there, its codemods importable as installed)."""
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref], capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    (dest / "ft_migrate_codemods").symlink_to("codemods")
+    return {**os.environ, "PYTHONPATH": str(dest)}
+
+
+def target(name: str, figure: str, goal: str, met: bool) -> str:
+    """The last lines of every benchmark: one per target."""
+    return f"target {name}: {figure} (goal {goal}): {'met' if met else 'missed'}"
 
 
 def source_roots() -> list[Path]:

@@ -25,14 +25,20 @@ from migrator.walk import MAX_BYTES
 Source = tuple[str, str, str, bytes]
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 # Below this many candidate files a process pool costs more than it saves.
 POOL_THRESHOLD = 16
+# Files per chunk at least, when workers read their files themselves.
+CHUNK_MIN = 8
 
 
 def display_path(path: str) -> str:
     """Paths in findings are relative to the current directory, with '/' separators."""
-    rel = os.path.relpath(path) if os.path.isabs(path) or not path.startswith("..") else path
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+    else:  # what relpath gives for a relative path, without asking the OS for the cwd each time
+        rel = path if path.startswith("..") else os.path.normpath(path)
     return rel.replace(os.sep, "/")
 
 
@@ -92,6 +98,36 @@ def run_pool(func: Callable[[Source, T], R], sources: list[Source], arg: T, jobs
             progress.expect(len(sources))
             return list(_counted(_alone(func, source, arg, crashed) for source in sources))
     return list(_counted(func(source, arg) for source in sources))
+
+
+def run_chunks(func: Callable[[list[T], A], R], items: list[T], arg: A, jobs: int | None) -> Iterator[R]:
+    """``func(chunk, arg)`` for consecutive chunks of ``items``, in order; in processes when it pays.
+
+    Scan sends file paths, not their bytes: each worker reads, prefilters and scans
+    its own chunk, so the reading is spread over the cores too.  Chunks are small
+    enough for the workers to stay evenly busy.  ``func`` raises nothing a file can
+    cause, so a broken pool (a worker killed from outside) means running the chunks
+    here instead.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    progress.expect(len(items))
+    size = max(CHUNK_MIN, len(items) // (jobs * 8) + 1)
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    done = 0
+    if jobs > 1 and len(chunks) > 1 and len(items) >= POOL_THRESHOLD * CHUNK_MIN:
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
+                for chunk, result in zip(chunks, pool.map(func, chunks, [arg] * len(chunks))):
+                    progress.advance(len(chunk))
+                    done += 1
+                    yield result
+                return
+        except BrokenProcessPool:
+            pass
+    for chunk in chunks[done:]:
+        result = func(chunk, arg)
+        progress.advance(len(chunk))
+        yield result
 
 
 def _counted(results: Iterable[R]) -> Iterator[R]:

@@ -12,10 +12,12 @@ renderer asks :func:`console` for its stream instead of forcing rich either way.
 from __future__ import annotations
 
 import os
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 COLOR_CHOICES = ("auto", "always", "never")
 _META_KEY = "ft-migrate.color"
@@ -62,5 +64,7 @@ def console(stream: TextIO, *, color: bool | None = None) -> Console:
     (or ``color`` overrides it: a report file is never coloured) and never reads markup,
     so a message holding ``[...]`` prints as is."""
     on = wants_color(stream) if color is None else color
+    from rich.console import Console  # here, not at the top: JSON output never needs rich (start-up speed)
+
     return Console(file=stream, highlight=False, soft_wrap=True, emoji=False, force_terminal=on,
                    no_color=not on, color_system="standard" if on else None)

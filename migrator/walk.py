@@ -15,11 +15,12 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
-
-import pathspec
+from typing import TYPE_CHECKING, Iterator
 
 from migrator.atomic import is_temp_name
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Directory names never descended into.
 SKIP_DIRS = frozenset({
@@ -74,6 +75,8 @@ class _Ignore:
         except OSError:
             lines = []
         if lines:
+            import pathspec  # here, not at the top: most directories have no .gitignore (start-up speed)
+
             self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def ignored(self, path: str, is_dir: bool) -> bool:

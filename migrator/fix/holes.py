@@ -2,7 +2,7 @@
 
 Each codemod resolves LibCST scope and qualified-name metadata over the whole
 module, which costs seconds on a large file whose one legacy call sits in one
-function.  The statements the scan would not even parse (migrator/scan/reduce.py:
+function.  The dull statements (migrator/fix/dull.py:
 no catalog word, client, response field, status or model argument in them) cannot
 be changed by a codemod either, so each run of them is replaced by a one-line
 placeholder before the codemods run and restored byte for byte afterwards.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from migrator.catalog import Catalog
-from migrator.scan.reduce import LINE, dull_statements, statement_span
+from migrator.fix.dull import LINE, dull_statements, statement_span
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -68,7 +68,7 @@ def punch(source: str, catalog: Catalog, extra: tuple[str, ...] = ()) -> Punched
     ``extra``: more interesting words (the old names of ``--model-map``).
     """
     lines = LINE.findall(source)
-    dull = dull_statements(source, lines, catalog, extra, assignments=False)
+    dull = dull_statements(source, lines, catalog, extra)
     if dull is None:
         return None
     tree, found = dull

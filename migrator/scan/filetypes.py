@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 
 # Ordered: the first match wins.  Values are scanner kinds understood by runner.SCANNERS.
 _BY_NAME: tuple[tuple[str, str], ...] = (
@@ -49,12 +50,16 @@ SHELL_SHEBANG = (b"#!/bin/sh", b"#!/bin/bash", b"#!/usr/bin/env bash", b"#!/usr/
 PYTHON_SHEBANG = (b"#!/usr/bin/env python", b"#!/usr/bin/python")
 
 
+# The name patterns as one regex, tried in order: the first alternative that matches wins.
+_NAME_RX = re.compile("|".join(f"({fnmatch.translate(pattern)})" for pattern, _ in _BY_NAME))
+
+
 def kind_of(path: str) -> str | None:
     """The scanner kind for ``path`` from its name, or None (decided later by shebang)."""
     name = os.path.basename(path)
-    for pattern, kind in _BY_NAME:
-        if fnmatch.fnmatchcase(name, pattern):
-            return kind
+    m = _NAME_RX.match(name)
+    if m is not None:
+        return _BY_NAME[m.lastindex - 1][1]
     return _BY_SUFFIX.get(os.path.splitext(name)[1].lower())
 
 

@@ -20,7 +20,6 @@ import re
 from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.findings import Finding, ScanError
-from migrator.nesting import too_deep
 from migrator.scan import cli_lines, deps
 from migrator.scan.common import ScanFailure, Span, unsuppressed
 
@@ -67,24 +66,21 @@ def scan_notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError
 def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
                       errors: list[ScanError]) -> dict[int, list[Finding]]:
     """The Python findings of the joined cells, by cell, with lines within the cell."""
-    from libcst import ParserSyntaxError
-
-    from migrator.scan.python import scan_python, scan_python_lines
+    from migrator.scan.python import scan_python, scan_python_lines, unparsable
 
     out: dict[int, list[Finding]] = {}
     if not cells:
         return out
     program = nbp.Program(cells)
     joined = None
-    if not too_deep(program.text):
-        try:
-            joined = scan_python(program.text, path, catalog)
-        except (ParserSyntaxError, RecursionError):
-            pass  # some cell does not parse: found below, one cell at a time
+    try:
+        joined = scan_python(program.text, path, catalog)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # some cell does not parse: found below, one cell at a time
     if joined is None:
         good = []
         for cell in cells:
-            reason = nbp.unparsable(cell.python)
+            reason = unparsable(cell.python)
             if reason is None:
                 good.append(cell)
                 continue
@@ -142,13 +138,11 @@ def _file_body(name: str, body: str, path: str, catalog: Catalog) -> list[Findin
 
     kind = kind_of(name)
     if kind == "python":
-        from libcst import ParserSyntaxError
-
         from migrator.scan.python import scan_python, scan_python_lines
 
         try:
-            return scan_python_lines(body, path, catalog) if too_deep(body) else scan_python(body, path, catalog)
-        except (ParserSyntaxError, RecursionError):
+            return scan_python(body, path, catalog)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return scan_python_lines(body, path, catalog)
     if kind == "requirements":
         return deps.scan_requirements(body, path, catalog)

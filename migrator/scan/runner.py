@@ -1,9 +1,9 @@
 """Scanning a tree: walk, prefilter, decode, dispatch, in parallel.
 
-The main process walks the tree, reads each file once and runs the byte
-prefilter; only the files that may hold something are decoded and handed to
-their scanner, in a process pool when there are enough of them to pay for it
-(LibCST parsing is the expensive part).  Every problem with a file (unreadable,
+The main process walks the tree; chunks of the files go to a process pool
+when there are enough of them to pay for it, where each file is read once and
+run through the byte prefilter, and only the files that may hold something are
+decoded and handed to their scanner.  Every problem with a file (unreadable,
 invalid UTF-8, unparsable) becomes a :class:`ScanError` and the scan goes on: a
 scanner's unexpected exception is reported as an internal error for that file,
 never as a traceback.  With a :class:`~migrator.scan.cache.ScanCache`, files
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import os
 import tokenize
+from pathlib import Path
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Callable
 
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
-from migrator.nesting import too_deep
 from migrator.scan import links, prefilter
 from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
-from migrator.sources import Source, display_path, read_sources, run_pool
+from migrator.sources import Source, display_path, read_sources, run_chunks, run_pool
 from migrator.walk import walk
 
 
@@ -59,21 +59,15 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
             else:
                 _count(result, entry)
                 result.files_cached += 1
-    candidates: list[Source] = []
     entries: dict[str, Entry] = {str(p): Entry(False, False, [], []) for p in to_read}  # skipped unless read
     unread: set[str] = set()
-    for source in read_sources(to_read, named=paths):
-        if isinstance(source, ScanError):
-            result.errors.append(source)
-            unread.add(source.path)
-            continue
-        parsed = prefilter.needs_scan(source[2], source[3], catalog)
-        entries[source[0]] = Entry(True, parsed, [], [])
-        if parsed:
-            candidates.append(source)
-    for source, (findings, errors) in zip(candidates, run_pool(_scan_one, candidates, catalog.spec, jobs,
-                                                                            _crashed)):
-        entries[source[0]] = Entry(True, True, findings, errors)
+    for chunk in run_chunks(_scan_files, to_read, (catalog.spec, tuple(paths)), jobs):
+        for item in chunk:
+            if isinstance(item, ScanError):
+                result.errors.append(item)
+                unread.add(item.path)
+            else:
+                entries[item[0]] = item[1]
     if unread:  # not cached: tried again next run
         entries = {path: entry for path, entry in entries.items() if display_path(path) not in unread}
     for path, entry in entries.items():
@@ -98,6 +92,21 @@ def scan_sources(sources: list[Source], catalog: Catalog, jobs: int | None = Non
         findings.extend(found)
         errors.extend(failed)
     return sorted(links.resolve(findings), key=Finding.sort_key), sorted(errors)
+
+
+def _scan_files(files: list[Path], arg: tuple[tuple, tuple[str, ...]]) -> list[tuple[str, Entry] | ScanError]:
+    """Read, prefilter and scan ``files``: each file's cache entry, or the error that kept it unread."""
+    spec, named = arg
+    catalog = load_catalog(*spec)
+    out: list[tuple[str, Entry] | ScanError] = []
+    for source in read_sources(files, named=named):
+        if isinstance(source, ScanError):
+            out.append(source)
+        elif prefilter.needs_scan(source[2], source[3], catalog):
+            out.append((source[0], Entry(True, True, *_scan_one(source, spec))))
+        else:
+            out.append((source[0], Entry(True, False, [], [])))
+    return out
 
 
 def _count(result: ScanResult, entry: Entry) -> None:
@@ -159,22 +168,14 @@ def decode(data: bytes, kind: str) -> str:
 
 
 def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
-    from libcst import ParserSyntaxError
+    from migrator.scan.python import parse_failure, scan_python, scan_python_lines
 
-    from migrator.scan.python import scan_python, scan_python_lines
-
-    deep = too_deep(text)
-    if deep:
-        errors.append(ScanError(path, f"{deep}; not parsed, only line-level rules applied"))
-        return scan_python_lines(text, path, catalog)
     try:
         return scan_python(text, path, catalog, links=True)
-    except ParserSyntaxError as exc:
-        errors.append(ScanError(path, f"line {exc.raw_line}: does not parse as Python 3 "
-                                      f"({exc.message}); only line-level rules applied"))
-        return scan_python_lines(text, path, catalog)
-    except RecursionError:
-        errors.append(ScanError(path, "too deeply nested to parse; only line-level rules applied"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason, nested = parse_failure(text, exc)
+        done = "not parsed, only" if nested else "only"
+        errors.append(ScanError(path, f"{reason}; {done} line-level rules applied"))
         return scan_python_lines(text, path, catalog)
 
 

@@ -122,7 +122,8 @@ def test_bad_input_becomes_errors_and_the_scan_goes_on(tree):
         {"path": "latin.py", "reason": "line 1: not valid utf-8 (invalid start byte); file skipped"},
         {"path": "py2.py", "reason": doc["errors"][2]["reason"]},
     ]
-    assert doc["errors"][2]["reason"].startswith("line 2: does not parse as Python 3 (")
+    assert doc["errors"][2]["reason"] == ("line 1: does not parse as Python 3 (Missing parentheses in call to 'print'. "
+                                          "Did you mean print(...)?); only line-level rules applied")
     assert doc["errors"][2]["reason"].endswith("); only line-level rules applied")
 
 

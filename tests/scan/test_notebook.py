@@ -54,9 +54,8 @@ def test_bang_line_inside_triple_quoted_string_is_not_a_magic():
     errors: list[ScanError] = []
     assert scan_notebook(notebook(("code", source)), "nb.ipynb", CAT, errors) == []
     assert program_text(notebook(("code", source))) == source
-    assert errors == [ScanError("nb.ipynb", "cell 1: line 5: does not parse as Python 3 (parser error: error at "
-                                            "5:1: expected one of ), *, +, -, ..., AWAIT, False, NAME, NUMBER, "
-                                            "None, True, lambda, not, ~); only line-level rules applied to it")]
+    assert errors == [ScanError("nb.ipynb", "cell 1: line 5: does not parse as Python 3 (invalid syntax); "
+                                            "only line-level rules applied to it")]
 
 
 def test_python_findings_get_the_cell_number():
@@ -155,4 +154,4 @@ def test_a_cell_that_does_not_parse_is_left_out_of_the_program_and_named():
     found = scan_notebook(text, "nb.ipynb", CAT, errors)
     assert [(f.cell, f.line, f.rule, f.legacy) for f in found] == [
         (2, 2, "FT010", "openai.FineTune.list"), (3, 1, "FT010", "openai.FineTune.cancel")]
-    assert [e.reason.split(" (")[0] for e in errors] == ["cell 2: line 2: does not parse as Python 3"]
+    assert [e.reason.split(" (")[0] for e in errors] == ["cell 2: line 1: does not parse as Python 3"]

@@ -1,0 +1,1 @@
+"""Front ends: what each kind of file says, read once, for the rules that look at it."""
