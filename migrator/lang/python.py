@@ -35,6 +35,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Protocol
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 STRINGS = (ast.Constant, ast.JoinedStr)
+# Load/Store/Del markers and operators: nodes to ast, nothing to a rule or a scope.
+CONTEXTS = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
 # One string token (prefix, quotes and body), to tell it from an implicit concatenation.
 _PREFIX = re.compile(r"[rRbBuUfF]*")
 _BODIES = {q: re.compile(rf"(?:[^{q[0]}\\]|\\.|{q[0]}(?!{q[1:]}))*" if len(q) == 3 else rf"(?:[^{q}\\\n]|\\.)*",
@@ -359,7 +361,7 @@ class Module:
                 scope.redirected[name] = target or self.module_scope
         elif isinstance(node, ast.ExceptHandler) and node.name:
             scope.bind(Binding(node.name, node, scope))
-        return [(child, scope) for child in ast.iter_child_nodes(node)]
+        return [(child, scope) for child in ast.iter_child_nodes(node) if not isinstance(child, CONTEXTS)]
 
     # -- strings ----------------------------------------------------------------------
     def string_parts(self, node: ast.Constant | ast.JoinedStr) -> list[tuple[ast.AST, Span, str]]:

@@ -1,0 +1,264 @@
+"""FT020-FT022: a model shut down by the as-of date, where it is used as one (fixed by FX002, FX008).
+
+A legacy model is followed from where it is written to where it is used as one:
+a literal passed as ``model=``/``engine=`` (or under a model-like key), a constant
+or parameter default passed so, the default of a command-line option named for a
+model (or whose value is passed as ``model=``), an ``Enum`` member, and a
+module-level constant or member another module imports and passes as ``model=``
+(left as records that :mod:`migrator.scan.links` joins across the tree).  A bare
+string naming a legacy model counts only in a module that imports ``openai``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, model_named_enum
+from migrator.rules import Family, rule
+from migrator.rules.facts import Arg, dotted
+from migrator.scan import links
+from migrator.scan.common import model_finding
+
+MODEL_KWARGS = frozenset({"model", "engine"})
+# Dict keys / subscript keys under which a string is a model id.
+MODEL_KEY = re.compile(r"^(?:model|engine|base_model|model_name|model_id|engine_id|fine_tuned_model|"
+                       r"[a-z0-9_]*_model|[a-z0-9_]*_engine)$", re.IGNORECASE)
+# Command-line options whose value is a model (argparse, click, typer; `python train.py -m curie`).
+OPTION_DECORATORS = frozenset({"click.option", "typer.Option"})
+
+
+@rule("FT020", "FT021", "FT022", fixes=("FX002", "FX008"), order=40)
+class LegacyModels(Family):
+    def __init__(self, facts):
+        super().__init__(facts)
+        self.exports: list[tuple[str, ast.Constant]] = []  # module-level constants and Enum members
+        self.imports: list[tuple[str, ast.AST]] = []  # imported names used as a model
+        # names whose value is a model: purpose, moves to chat, how it is passed ("model=", "-m")
+        self.model_names: list[tuple[ast.Name, str, bool, str]] = []
+        # Defaults of command-line options by destination (args.<dest>, a click parameter).
+        self.option_defaults: dict[str, ast.Constant] = {}
+        self.model_attributes: list[tuple[ast.Attribute, str, bool]] = []  # args.model / Engine.X passed as model=
+        self.enum_members: dict[tuple[str, str], ast.Constant] = {}  # (class, member) -> value
+        self.literals: list[ast.Constant] = []  # strings naming a legacy model, if the module imports openai
+
+    # -- hooks -----------------------------------------------------------------------
+    def module(self, node: ast.Module) -> None:
+        for stmt in node.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and self.facts.simple(stmt.value)):
+                self.exports.append((stmt.targets[0].id, stmt.value))
+
+    def assign(self, node: ast.Assign) -> None:
+        # params["model"] = "curie"
+        for t in node.targets:
+            if isinstance(t, ast.Subscript) and self.facts.simple(node.value):
+                key = self.facts.subscript_key(t)
+                if key and MODEL_KEY.match(key):
+                    self.model_literal(node.value)
+
+    def call(self, node: ast.Call, names: set[str], args: list[Arg]) -> None:
+        f = self.facts
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            flags = [f.literal_text(v) for k, v, _ in args if k is None]
+            keywords = {k: v for k, v, _ in args if k is not None}
+            dest = keywords.get("dest")
+            self.option_default([flag for flag in flags if flag.startswith("-")],
+                                f.literal_text(dest) if dest is not None else None, keywords.get("default"))
+        v0, v1 = f.catalog.sdk["v0"], f.catalog.sdk["v1"]
+        # The model of a legacy create is one to fine-tune, not to run.
+        creates = isinstance(func, ast.Attribute) and func.attr in ("create", "acreate") and (
+            f.is_resource(func.value)
+            or isinstance(func.value, ast.Attribute) and func.value.attr == v1["legacy"]
+            or any(n.rpartition(".")[0] == v0["replacement"] for n in names)
+            or dotted(func.value).endswith(v1["replacement"]))
+        purpose = "fine-tuning" if creates else "inference"
+        # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
+        sdk_call = any(n.startswith("openai.") for n in names)
+        moves = self.moves_to_chat(node, names, args)
+        for keyword, value, _ in args:
+            if keyword in MODEL_KWARGS:
+                fixable = keyword != "engine" or sdk_call
+                self.model_argument(keyword, value, purpose, fixable, moves)
+
+    def decorator(self, node: ast.expr) -> None:
+        f = self.facts
+        if isinstance(node, ast.Call) and f.qnames(node.func) & OPTION_DECORATORS:
+            names = [v for a in node.args if (v := f.literal_text(a)).startswith("-")]
+            params = [v for a in node.args if f.simple(a) and not (v := f.literal_text(a)).startswith("-")]
+            default = next((k.value for k in node.keywords if k.arg == "default"), None)
+            self.option_default(names, params[0] if params else None, default)
+
+    def class_def(self, node: ast.ClassDef) -> None:
+        bases = [self.facts.qnames(b) for b in node.bases]
+        if not any(q & ENUM_BASES for q in bases):
+            return
+        model_named = model_named_enum(node.name, bases)
+        for stmt in node.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and self.facts.simple(stmt.value)):
+                member = stmt.targets[0].id
+                self.enum_members[(node.name, member)] = stmt.value
+                if model_named:
+                    self.model_literal(stmt.value, f"member {node.name}.{member}")
+                else:
+                    self.exports.append((f"{node.name}.{member}", stmt.value))
+
+    def dict(self, node: ast.Dict) -> None:
+        f = self.facts
+        for key, value in zip(node.keys, node.values):
+            if f.simple(key):
+                f.handled.add(id(key))
+                if isinstance(key.value, str) and MODEL_KEY.match(key.value) and f.simple(value):
+                    self.model_literal(value, f'under key "{key.value}"')
+
+    def literal(self, node: ast.Constant, text: str) -> None:
+        if text in self.facts.catalog.legacy_models:
+            self.literals.append(node)
+        elif self.facts.catalog.fine_tuned_base(text):
+            self.model_literal(node)
+
+    def finish(self) -> None:
+        f = self.facts
+        self.resolve_model_names()
+        self.resolve_model_attributes()
+        if f.links:
+            self.link_records()
+        if f.uses_openai:
+            for node in self.literals:
+                if id(node) not in f.handled:
+                    text = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+                    f.add(model_finding(text, f.path, f.span(node), f.catalog))
+
+    # -- what flows into model= ---------------------------------------------------------
+    def moves_to_chat(self, node: ast.Call, names: set[str], args: list[Arg]) -> bool:
+        """Whether ``fix`` (FX008) can move this completions call to chat completions when its
+        model's target is a chat model: an SDK completions create with keyword arguments
+        only, one prompt, and none of the parameters chat has no equal for."""
+        func = node.func
+        comp = self.facts.catalog.completions
+        if not isinstance(func, ast.Attribute) or func.attr not in comp["methods"]:
+            return False
+        v0 = any(n == f"{comp['v0_legacy']}.{func.attr}" for n in names)
+        v1 = (isinstance(func.value, ast.Attribute) and func.value.attr == comp["v1_legacy"]
+              and self.facts.v1_target(func.value.value))
+        if not (v0 or v1):
+            return False
+        for keyword, value, _ in args:
+            if keyword is None or keyword in comp["no_equal"]:
+                return False
+            if keyword == "prompt" and isinstance(value, (ast.List, ast.Tuple)):
+                return False
+        return True
+
+    def cli_model_name(self, name: ast.Name, command: str) -> None:
+        """A name passed as ``-m``/``--model`` to the legacy CLI: the constant or default it holds
+        is a model, to fine-tune when the command creates a fine-tune."""
+        creates = re.search(r"\bfine_tunes\.create\b", command) is not None
+        self.model_names.append((name, "fine-tuning" if creates else "inference", False, "-m"))
+        if self.facts.links:
+            self.imported_model(name)
+
+    def model_argument(self, keyword: str, value: ast.expr, purpose: str, fixable: bool, moves: bool) -> None:
+        if self.facts.simple(value):
+            self.model_literal(value, f"passed as {keyword}=", purpose, fixable, moves)
+        elif isinstance(value, ast.Name):
+            self.model_names.append((value, purpose, moves, "model="))
+        elif isinstance(value, ast.Attribute):
+            self.model_attributes.append((value, purpose, moves))
+        if self.facts.links and isinstance(value, (ast.Name, ast.Attribute)):
+            self.imported_model(value)
+
+    def model_literal(self, node: ast.Constant, context: str = "", purpose: str = "inference",
+                      fixable: bool = True, moves: bool = False) -> None:
+        f = self.facts
+        if isinstance(node.value, str):
+            f.handled.add(id(node))
+            f.add(model_finding(node.value, f.path, f.span(node), f.catalog, context=context,
+                                purpose=purpose, fixable=fixable, moves_to_chat=moves))
+
+    def resolve_model_names(self) -> None:
+        """Follow names passed as model=/engine= (or -m) to the constant or default they hold.
+
+        ``fix`` rewrites such a value where the name is passed as model=/engine= or is
+        itself named for a model; a value only passed on a command line, or held by a
+        click option's default, is reported for a person to change."""
+        m = self.facts.m
+        for name, purpose, moves, via in self.model_names:
+            named = name.id.lower() in ("model", "engine") or name.id.lower().endswith(("_model", "_engine"))
+            for b in m.lookup(name, name.id):
+                target = b.node
+                value = None
+                if isinstance(target, ast.arg):
+                    default = m.default_of(target)
+                    if self.facts.simple(default):
+                        value = default
+                    elif default is None:
+                        value = self.option_defaults.get(target.arg)
+                        via = "an option's default"
+                elif isinstance(target, ast.Name):
+                    parent = m.parent(target)
+                    if isinstance(parent, ast.Assign) and target in parent.targets and self.facts.simple(parent.value):
+                        value = parent.value
+                    elif (isinstance(parent, ast.AnnAssign) and parent.target is target
+                          and self.facts.simple(parent.value)):
+                        value = parent.value
+                if value is not None:
+                    fixable = via.endswith("=") or (via == "-m" and named)
+                    self.model_literal(value, f"flows into {via} as {name.id}", purpose, fixable, moves)
+
+    def resolve_model_attributes(self) -> None:
+        """``args.model`` (an argparse option's default) and ``Engine.GOOD[.value]`` (an Enum
+        member) passed as model=/engine=: the literal they hold."""
+        for node, purpose, moves in self.model_attributes:
+            value, context = None, ""
+            inner = node.value if node.attr == "value" and isinstance(node.value, ast.Attribute) else node
+            if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name):
+                value = self.enum_members.get((inner.value.id, inner.attr))
+                context = f"flows into model= as {inner.value.id}.{inner.attr}"
+            if value is None and node.attr in self.option_defaults:
+                value = self.option_defaults[node.attr]
+                context = f"default of the option {node.attr!r}, flows into model="
+            if value is not None:
+                self.model_literal(value, context, purpose, fixable=False, moves=moves)
+
+    def option_default(self, names: list[str], dest: str | None, default: ast.expr | None) -> None:
+        """An argparse/click/typer option: remember its default by destination; report it at
+        once when the option itself is named for a model (``--model``, ``-m``, ``--engine``)."""
+        if not self.facts.simple(default) or not isinstance(default.value, str):
+            return
+        longs = [n for n in names if n.startswith("--")]
+        dest = dest or (longs[0] if longs else names[0] if names else "").lstrip("-").replace("-", "_")
+        if dest:
+            self.option_defaults[dest] = default
+        model_named = [n for n in names if MODEL_OPTION.match(n)]
+        if model_named:
+            self.model_literal(default, f"default of the option {model_named[0]}")
+
+    # -- across modules ----------------------------------------------------------------
+    def imported_model(self, node: ast.AST) -> None:
+        """A name imported from another module used as a model: an import record."""
+        for q in self.facts.m.qualified_names(node):
+            if q.imported and not q.name.startswith("openai"):
+                self.imports.append((q.name.removesuffix(".value"), node))
+
+    def link_records(self) -> None:
+        """Export records for module-level models nothing here uses as one; import records."""
+        f = self.facts
+        for name, node in self.exports:
+            text = node.value
+            if not isinstance(text, str) or f.catalog.legacy_model(text) is None:
+                continue
+            # fix (FX002) rewrites a constant named for a model; its name says what the model is for
+            short = name.rpartition(".")[2].lower()
+            named = "." not in name and (short in ("model", "engine") or short.endswith(("_model", "_engine")))
+            purpose = "fine-tuning" if any(k in short for k in ("base_model", "fine_tun", "finetun")) else "inference"
+            found = model_finding(text, f.path, f.span(node), f.catalog, context=f"imported as {name}",
+                                  fixable=named, purpose=purpose)
+            if found is not None and not any(k[:3] == (found.rule, found.line, found.column) for k in f.found):
+                f.found[("export", found.line, found.column, name)] = links.export_record(found, name)
+        for qualified, node in self.imports:
+            span = f.span(node)
+            f.found[("import", span.line, span.column, qualified)] = links.import_record(
+                f.path, qualified, span.line, span.column)
