@@ -385,6 +385,14 @@ class Module:
         return out
 
 
+class Hot(Protocol):
+    """What makes a statement worth reading (:class:`migrator.scan.prefilter.StatementMatcher`)."""
+
+    def search(self, text: str) -> bool: ...
+
+    def offsets(self, text: str) -> Iterable[int]: ...
+
+
 def parse_hot(source: str, hot: Hot) -> Module:
     """``source`` parsed, with only its imports and the top-level statements that match
     ``hot`` (or use a name such a statement or import binds) left in the tree.

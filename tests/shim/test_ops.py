@@ -19,7 +19,7 @@ from migrator.catalog import load_catalog
 from migrator.shim.app import create_app
 from migrator.shim.config import ShimConfig
 from migrator.shim.ops import SHUTDOWN_MESSAGE
-from tests.fakes import FakeResponse, FakeServer, Router, TodayAPI
+from tests.fakes import FakeResponse, FakeServer, Router
 from tests.support.servers import serve_asgi
 
 SECRET = "sk-live-secret-0123456789"
