@@ -17,6 +17,8 @@ parse the source, nothing is dull and LibCST decides.
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import re
 
 from migrator.catalog import Catalog
@@ -50,7 +52,9 @@ def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tupl
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     rx = prefilter.statement_matcher(catalog)
-    hot = {i for i, line in enumerate(lines, 1) if rx.search(line) or any(w in line for w in extra)}
+    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    hot = {bisect.bisect_right(starts, at) for at in rx.offsets(source)}
+    hot |= {i for i, line in enumerate(lines, 1) if any(w in line for w in extra)}
     # A name an interesting statement binds makes its uses interesting: `from openai
     # import FineTune as FT` then `FT.create()`, `ft = openai.FineTune` then
     # `ft.list()`, and so on along a chain of such names.

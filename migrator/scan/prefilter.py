@@ -155,6 +155,10 @@ def needs_scan(kind: str, data: bytes, catalog: Catalog) -> bool:
 OPENAI = re.compile("(?i)openai")
 
 
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 class StatementMatcher:
     """What makes a Python statement worth reading, for scan and fix alike: a catalog word,
     a quoted legacy model, an OpenAI name, a response field, a quoted legacy status, or a
@@ -162,15 +166,15 @@ class StatementMatcher:
 
     One regex alternation of all these tries every branch at every character; here
     each is searched on its own, as a plain substring where it is one (a C search),
-    which reads a module about thirty times faster.  A few matches are wider than the
-    words themselves (``base_model =``, a field name inside a longer word): that only
-    makes a statement worth reading that need not have been."""
+    which reads a module about thirty times faster.  ``base_model =`` matches too: that
+    only makes a statement worth reading that need not have been (a statement read for
+    nothing costs fix a LibCST pass over it, so field names count as whole words only)."""
 
     def __init__(self, catalog: Catalog):
         words = [w.decode() for w in matchers(catalog)["code"].words]
-        words += list(catalog.response_fields)
         words += [f"{q}{status}{q}" for status in catalog.statuses["legacy_only"] for q in "\"'"]
         self.words = tuple(dict.fromkeys(words))
+        self.fields = tuple(catalog.response_fields)  # whole words only: "events" is not "prevents"
         self.models = re.compile(matchers(catalog)["code"].rest.pattern.decode())
         self.arguments = re.compile(r"(?:model|engine)\s*=")
 
@@ -184,6 +188,13 @@ class StatementMatcher:
             while at >= 0:
                 yield at
                 at = text.find(word, at + 1)
+        for field in self.fields:
+            at = text.find(field)
+            while at >= 0:
+                end = at + len(field)
+                if not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end])):
+                    yield at
+                at = text.find(field, end)
         if text.isascii():  # lower() keeps every offset
             lower = text.lower()
             at = lower.find("openai")
