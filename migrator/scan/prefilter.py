@@ -176,7 +176,8 @@ class StatementMatcher:
         self.words = tuple(dict.fromkeys(words))
         self.fields = tuple(catalog.response_fields)  # whole words only: "events" is not "prevents"
         self.models = re.compile(matchers(catalog)["code"].rest.pattern.decode())
-        self.arguments = re.compile(r"(?:model|engine)\s*=")
+        # two patterns that each start with a literal, not one that starts with an alternation
+        self.arguments = (re.compile(r"model\s*="), re.compile(r"engine\s*="))
 
     def search(self, text: str) -> bool:
         return next(self.offsets(text), None) is not None
@@ -203,7 +204,7 @@ class StatementMatcher:
                 at = lower.find("openai", at + 1)
         else:
             yield from (m.start() for m in OPENAI.finditer(text))
-        for rx in (self.models, self.arguments):
+        for rx in (self.models, *self.arguments):
             for m in rx.finditer(text):
                 yield m.start()
 
