@@ -93,7 +93,7 @@ class Plan:
 
     generation: str  # "v0" or "v1"
     move: bool  # False: left as it is, the TODOs say why
-    rule: str  # FT020, or FT022 for a model that retired after the legacy API
+    rule: str  # the rule of the call's model: FT020, FT021 for a legacy fine-tune, FT022 retired later
     todos: list[tuple[str, str]] = field(default_factory=list)  # (rule, text)
     until: str | None = None  # said when the call moves: until when its new model holds
     stream: bool | None = False  # None: ``stream=`` is not a literal
@@ -179,7 +179,7 @@ class Planner:
         args = {_keyword(a): a for a in call.args if a.keyword is not None}
         model_arg = next((args[k] for k in MODEL_ARGS if k in args), None)
         name, literal = self.model_name(model_arg.value) if model_arg is not None else (None, None)
-        plan = Plan(generation, move=True, rule=self.command.RULE if name is None else self.catalog.model_rule(name))
+        plan = Plan(generation, move=True, rule=self.rule_of(name))
         entry = self.catalog.model(name) if name is not None else None
         target = self.chat_target(name, plan) if name is not None else None
         if target is not None:
@@ -211,6 +211,13 @@ class Planner:
                                    "choices[i][\"message\"][\"content\"], a streamed chunk choices[i][\"delta\"]"
                                    ".get(\"content\", \"\"): update the reads of this response"))
         return plan
+
+    def rule_of(self, name: str | None) -> str:
+        """The rule scan reports the call's model under, which its TODO markers carry:
+        FT021 for a legacy fine-tune, FT022 for a model retired after the legacy API."""
+        if name is None:
+            return self.command.RULE
+        return "FT021" if self.catalog.fine_tuned_base(name) is not None else self.catalog.model_rule(name)
 
     def model_name(self, value: cst.BaseExpression) -> tuple[str | None, cst.SimpleString | None]:
         """The model a call names and the literal holding it: in the call, or in the
@@ -547,10 +554,11 @@ class CompletionsToChatCommand(MigrationCommand):
             return updated_node
         if self._returned(original_node):
             self.todo("the response is returned: code that reads choices[i][\"text\"] from it must read "
-                      "choices[i][\"message\"][\"content\"] (a streamed chunk: choices[i][\"delta\"])")
+                      "choices[i][\"message\"][\"content\"] (a streamed chunk: choices[i][\"delta\"])", plan.rule)
         func = self._chat_func(original_node.func, updated_node.func, plan.generation)
         if func is None:
-            self.todo("the call goes through a local alias of openai.Completion: move it to chat completions by hand")
+            self.todo("the call goes through a local alias of openai.Completion: move it to chat completions by hand",
+                      plan.rule)
             return updated_node
         self.count_site()
         quote = self.string_quote(original_node)
