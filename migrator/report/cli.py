@@ -10,7 +10,8 @@ import click
 
 from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
+from migrator.cli_support import (Fatal, check_paths, exclude_option, exit_zero_option, jobs_option, no_cache_option,
+                                  output_option, write_output)
 from migrator.output.paths import json_text, printable
 
 
@@ -18,18 +19,15 @@ from migrator.output.paths import json_text, printable
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html",
               show_default=True, help="html: one self-contained page; markdown: for pull requests; json: for machines.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of stdout.")
+@output_option
 @lifecycle_options
 @click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="FILE", help="A training file to price for re-training (repeatable); "
                                    "*.jsonl training files in the scanned tree are found too.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes for parsing [default: all cores].")
+@exclude_option
+@jobs_option
 @catalog_option
-@click.option("--exit-zero", is_flag=True,
-              help="Exit 0 even when something was found or a file could not be read (report-only runs).")
+@exit_zero_option
 @no_cache_option
 @click.option("--merge", is_flag=True,
               help="PATHS are scan or report JSON documents, one per repository (or directories holding "

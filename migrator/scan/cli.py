@@ -9,22 +9,20 @@ import click
 
 from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
+from migrator.cli_support import (Fatal, check_paths, exclude_option, exit_zero_option, jobs_option, no_cache_option,
+                                  output_option, write_output)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="Output format; github: workflow-command annotations for GitHub Actions.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of stdout.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes for parsing [default: all cores].")
+@output_option
+@exclude_option
+@jobs_option
 @catalog_option
 @lifecycle_options
-@click.option("--exit-zero", is_flag=True,
-              help="Exit 0 even when something was found or a file could not be scanned (report-only runs).")
+@exit_zero_option
 @no_cache_option
 @progress.quiet_option
 @click.pass_context
