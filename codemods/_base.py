@@ -28,9 +28,7 @@ from migrator.advice import for_model as advise
 from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog, load_catalog
 from migrator.lifecycle import target_warnings
-
-TODO_PREFIX = "# TODO(ft-migrate "
-TODO_RE = re.compile(r"#\s*TODO\(ft-migrate (FT\d{3})\):\s*(.*)")
+from migrator.todo_markers import todo_key, todo_text
 
 # Keys of ``context.scratch`` shared with the runner.
 SITES = "ft_migrate.sites"  # int: call sites and references migrated
@@ -44,31 +42,6 @@ HOLE_RE = re.compile("\ue000\\d+\ue001")
 
 def hole(i: int) -> str:
     return f"\ue000{i}\ue001"
-
-
-def todo_text(rule: str, message: str) -> str:
-    return f"{TODO_PREFIX}{rule}): {message}"
-
-
-_TARGET_RE = re.compile(r"'([^']+)'|`([^`]+)`")
-
-
-def todo_key(text: str) -> tuple[str, str] | None:
-    """What a TODO marker is about: ``(rule, target)``, or None for any other comment.
-
-    The target is the first quoted name in the message (the model, the command, the
-    field), else the message up to its first colon.  A marker is recognised by this
-    key, not by its exact words: a second run sees code the first run already
-    rewrote (a completion call now on chat), so its message for the same model can
-    differ, and it must not add a second marker for the same thing.
-    """
-    m = TODO_RE.search(text)
-    if m is None:
-        return None
-    message = m.group(2).strip()
-    quoted = _TARGET_RE.search(message)
-    target = next(g for g in quoted.groups() if g is not None) if quoted else message.split(":", 1)[0]
-    return m.group(1), " ".join(target.split())
 
 
 def string_value(node: cst.CSTNode) -> str | None:

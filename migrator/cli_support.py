@@ -20,6 +20,7 @@ def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """Click callback for ``--as-of``: a YYYY-MM-DD date; when not given, today (or
     ``$FT_MIGRATE_AS_OF``)."""
     if value is None:
+        # loaded on use, so that `ft-migrate --help` does not import the catalog
         from migrator.catalog import CatalogError, default_as_of
 
         try:

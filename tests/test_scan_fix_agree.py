@@ -39,11 +39,11 @@ from pathlib import Path
 
 import pytest
 
-from ft_migrate_codemods._base import TODO_RE
 from migrator.catalog import load_catalog
 from migrator.findings import Finding
 from migrator.fix.runner import Options, fix_paths
 from migrator.scan.runner import scan_paths
+from migrator.todo_markers import TODO_RE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXTURE_DATE = dt.date(2023, 12, 1)

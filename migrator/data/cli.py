@@ -112,6 +112,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     Exits 0 when every example was written, 1 when lines were rejected, 2 on a
     usage error or an unreadable file (OUTPUT is then left untouched).
     """
+    # loaded on use: `data check` does not need the converter
     from migrator.data.convert import convert_and_analyze
 
     check_paths([file])

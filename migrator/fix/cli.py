@@ -153,6 +153,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
 def _retraining(paths: list[str], exclude: tuple[str, ...], catalog) -> list[str]:
     """For each legacy (prompt/completion) training file in the tree: the model to re-train on
     and the ``data convert`` command that makes its file, as ``report`` shows them."""
+    # loaded on use: only when something was migrated or left to do
     from migrator.data.discover import discover_formats
     from migrator.data.retrain import plan
 

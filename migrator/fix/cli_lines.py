@@ -26,7 +26,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
-from ft_migrate_codemods._base import todo_key, todo_text
+from migrator.todo_markers import todo_key, todo_text
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 

@@ -27,14 +27,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from libcst import ParserSyntaxError
+
 from ft_migrate_codemods import gather_codemods
-from ft_migrate_codemods._base import TODO_RE
+from ft_migrate_codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
 from migrator import atomic
 from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
+from migrator.fix import cli_lines, notebook, pins
+from migrator.fix.transform import TooDeep, transform_python
 from migrator.scan import prefilter
 from migrator.scan.filetypes import kind_of
+from migrator.scan.runner import scan_sources
 from migrator.sources import Source, display_path, read_sources, run_pool
+from migrator.todo_markers import TODO_RE
 from migrator.walk import walk
 
 
@@ -156,8 +162,6 @@ def _compat_modules(code: list[tuple[str, str, bytes]], catalog) -> list[FileRes
     """``ft_migrate_compat.py`` beside every Python file that imports the helper from it
     (this run's rewrites and earlier ones), where it is missing.  One that exists with other
     contents is the user's: left alone, and said so."""
-    from ft_migrate_codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
-
     wanted = compat_source(catalog).encode()
     out: dict[str, FileResult] = {}
     for importer, importer_shown, data in code:
@@ -192,8 +196,6 @@ def _fixed_kind(kind: str | None) -> bool:
 
 def _manual_after(sources: list[Source], result: FixResult, options: Options, jobs: int | None) -> list[Finding]:
     """What scan reports in the files as fixed: the same list, whatever the file kind."""
-    from migrator.scan.runner import scan_sources
-
     new = {f.path: f.new for f in result.files if f.status == "changed"}
     fixed = [(path, shown, kind, new.get(path, data)) for path, shown, kind, data in sources]
     findings, _ = scan_sources(fixed, load_catalog(options.catalog_files, options.as_of, options.target), jobs)
@@ -213,11 +215,6 @@ def _crashed(entry: Source) -> FileResult:
 
 def _fix_one(entry: Source, options: Options) -> FileResult:
     """One file through its fixer; every failure becomes a result, never an exception."""
-    from libcst import ParserSyntaxError
-
-    from migrator.fix import cli_lines, notebook, pins
-    from migrator.fix.transform import TooDeep, transform_python
-
     path, shown, kind, data = entry
     catalog = load_catalog(options.catalog_files, options.as_of, options.target)
     model_map: Mapping[str, str] = dict(options.model_map)

@@ -45,6 +45,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     not be (fully) scanned or priced (0 with --exit-zero), 2 usage or internal error (a path
     that does not exist, HTML asked for on a terminal).
     """
+    # loaded on use, so that `report --help` and usage errors stay fast
     from migrator.report import figures, training
 
     if fmt == "html" and output in (None, "-") and terminal.is_terminal(sys.stdout):
@@ -57,6 +58,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     if merge:
         result, priced, errors, repositories = _merged(paths, data_files, exclude, jobs, no_cache)
     else:
+        # loaded on use, for start-up speed
         from migrator.scan.cache import open_cache
         from migrator.scan.runner import scan_paths
 
@@ -74,10 +76,12 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     if fmt == "json":
         text = json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     elif fmt == "markdown":
+        # only the chosen format's renderer is loaded
         from migrator.report import markdown
 
         text = printable(markdown.render(doc))  # file names that are not UTF-8: \xNN
     else:
+        # only the chosen format's renderer is loaded (Jinja2)
         from migrator.report import html
 
         text = printable(html.render(doc))
@@ -92,6 +96,7 @@ def _merged(paths: tuple[str, ...], data_files: tuple[str, ...], exclude: tuple[
             no_cache: bool):
     """``--merge``: the repositories' documents as one scan result, their training files, and the
     per-repository rows."""
+    # loaded on use: only with --merge
     from migrator.report import merge
 
     given = [name for name, value in (("--data", data_files), ("--exclude", exclude), ("--jobs", jobs),

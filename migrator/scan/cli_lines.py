@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import LineIndex, Span, endpoint_finding, endpoint_matches, finding, model_finding
+from migrator.scan.deps import requirement_finding
 
 PLACEHOLDER = "\uFFFC"  # a character standing for text not known statically ($VAR, $(...))
 
@@ -411,8 +412,6 @@ class _Analysis:
 
     # -- pip install ---------------------------------------------------------------------
     def pip(self, words: list[Word], k: int) -> set[int]:
-        from migrator.scan.deps import requirement_finding
-
         rest = words[k + 1:]
         if not rest or rest[0].value != "install":
             return set()
@@ -504,3 +503,19 @@ def _http_method(words: list[Word], k: int) -> str:
             return v
     after = [w.value for w in words[k + 1:]]
     return "POST" if any(re.match(r"^[\w.-]+(?::?=|@)", v) for v in after) else "GET"
+
+
+# -- notebook %pip lines ---------------------------------------------------------------------------------
+
+
+def pip_install_findings(line_text: str, path: str, span: Span, catalog: Catalog) -> list[Finding]:
+    """FT050 for a notebook ``%pip install ...`` line; ``span`` is where ``line_text`` sits (one line)."""
+    if "openai" not in line_text.lower():
+        return []
+    command = re.sub(r"^(\s*)[%!]", r"\1 ", line_text, count=1)
+    shifted = []
+    for f in scan_command_text(command, path, catalog, line_offset=span.line - 1):
+        if f.rule == "FT050":
+            shifted.append(Finding(**{**f.__dict__, "column": f.column + span.column - 1,
+                                      "end_column": f.end_column + span.column - 1, "cell": span.cell}))
+    return shifted

@@ -21,8 +21,7 @@ from email.policy import HTTP
 from typing import TYPE_CHECKING
 
 from .mapping import MappingError
-from .protocol import ClientRequest, Forward, Handler, Upstream
-from .translate import warning_header
+from .protocol import ClientRequest, Forward, Handler, Upstream, warning_header
 
 if TYPE_CHECKING:
     from .translate import Shim
@@ -88,6 +87,8 @@ def _is_chat(data: bytes) -> bool:
 
 
 def convert_upload(shim: "Shim", req: ClientRequest, path: str) -> Handler:
+    # Imported here for start-up speed: the data part (and its tokenizer) loads only when a
+    # shim converts uploads, and its extra need not be installed otherwise.
     from migrator.data.convert import convert_bytes
     from migrator.data.source import DataError
 
