@@ -41,7 +41,7 @@ import pytest
 
 from migrator.catalog import load_catalog
 from migrator.findings import Finding
-from migrator.fix.runner import Options, fix_paths
+from migrator.fix.runner import Changed, Options, Unchanged, fix_paths
 from migrator.scan.runner import scan_paths
 from migrator.todo_markers import TODO_RE
 
@@ -194,7 +194,7 @@ def disagreements(case: Case) -> tuple[str, ...]:
         by_text.setdefault((f.path, f.cell), []).append(f)
     out = []
     for result in fixed.files:
-        assert result.status in ("changed", "unchanged"), (result.shown, result.reason)
+        assert isinstance(result, (Changed, Unchanged)), (result.shown, result.reason)
         old_texts, new_texts = _texts(result.shown, result.old), _texts(result.shown, result.new)
         for cell, old in old_texts.items():
             where = f"{result.shown}" + (f" cell {cell}" if cell else "")

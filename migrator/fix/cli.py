@@ -21,14 +21,14 @@ from migrator import atomic, progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import (Fatal, check_paths, exclude_option, jobs_option, model_map_option,
                                   read_model_map_file)
-from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
+from migrator.fix.runner import Changed, Failed, FixResult, Options, Skipped, fix_paths, write_fixed
 from migrator.output.paths import git_path, printable
 from migrator.output.text import location
 
 
 def _diff(result: FixResult) -> str:
     chunks = []
-    for f in result.by_status("changed"):
+    for f in result.of(Changed):
         old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
         new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
         before = "/dev/null" if f.created else git_path(f"a/{f.shown}")
@@ -109,7 +109,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
     with progress.display("fix"):
         result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 
-    changed = result.by_status("changed")
+    changed = result.of(Changed)
     if show_diff:
         sys.stdout.write(_colored(_diff(result)) if terminal.wants_color(sys.stdout) else _diff(result))
         sys.stdout.flush()
@@ -120,13 +120,13 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
         for stale in atomic.remove_stale(result.temps):
             if verbose:
                 click.echo(f"Removed {stale}, a temporary file left by an interrupted run", err=True)
-        for f in changed:
-            write_fixed(f)
-            if verbose and f.status == "changed":
+        result.files = [write_fixed(f) if isinstance(f, Changed) else f for f in result.files]
+        changed = result.of(Changed)
+        if verbose:
+            for f in changed:
                 click.echo(f"{'Writing' if f.created else 'Rewriting'} {printable(f.shown)}", err=True)
-        changed = result.by_status("changed")
 
-    problems = [f for f in result.files if f.status in ("skipped", "failed")]
+    problems = result.of(Skipped, Failed)
     for missing in result.missing:
         click.echo(f"{printable(missing)}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
