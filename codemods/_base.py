@@ -163,7 +163,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         naming the legacy resource."""
         values = self._alias_values
         kept = self._kept_names = set()
-        none = {m for m, new in self.catalog.sdk["v0"]["methods"].items() if not new}
+        none = {m for m, new in self.catalog.sdk.v0.methods.items() if not new}
 
         class Collect(cst.CSTVisitor):
             def visit_Assign(self, node: cst.Assign) -> None:
@@ -251,18 +251,18 @@ class MigrationCommand(VisitorBasedCodemodCommand):
             return None
         method = func.attr.value
         sdk = self.catalog.sdk
-        if method in sdk["v0"]["methods"] and sdk["v0"]["legacy"] in self.qualified(func.value):
+        if method in sdk.v0.methods and sdk.v0.legacy in self.qualified(func.value):
             return "v0", method
         receiver = func.value
-        if (method in sdk["v1"]["methods"] and isinstance(receiver, cst.Attribute)
-                and receiver.attr.value == sdk["v1"]["legacy"]
+        if (method in sdk.v1.methods and isinstance(receiver, cst.Attribute)
+                and receiver.attr.value == sdk.v1.legacy
                 and ("openai" in self.qualified(receiver.value) or self.uses_v1_client())):
             return "v1", method
         return None
 
     def uses_v1_client(self) -> bool:
         if self._v1_client is None:
-            clients = set(self.catalog.sdk["v1"]["clients"])
+            clients = set(self.catalog.sdk.v1.clients)
             provider = self.metadata.get(QualifiedNameProvider, {})
             self._v1_client = any(q.name in clients for node, names in provider.items()
                                   if isinstance(node, (cst.Name, cst.Attribute))
@@ -274,13 +274,13 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         """``updated`` naming the v0 replacement resource (``openai.FineTuningJob``)
         where ``original`` names the legacy one directly (``oa.FineTune`` or an
         imported ``FineTune``/``FT``), scheduling the import edits; None otherwise."""
-        legacy = self.catalog.sdk["v0"]["legacy"]
+        legacy = self.catalog.sdk.v0.legacy
         module, _, old_attr = legacy.rpartition(".")
         if isinstance(original, cst.Attribute) and original.attr.value != old_attr:
             return None  # cheap test first: this runs for every name and attribute
         if legacy not in self.qualified(original):
             return None
-        new_module, _, new_attr = self.catalog.sdk["v0"]["replacement"].rpartition(".")
+        new_module, _, new_attr = self.catalog.sdk.v0.replacement.rpartition(".")
         if isinstance(original, cst.Attribute) and original.attr.value == old_attr:
             if "openai" not in self.qualified(original.value) or new_module != module:
                 return None

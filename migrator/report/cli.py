@@ -12,6 +12,7 @@ from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
 from migrator.cli_support import (Fatal, check_paths, exclude_option, exit_zero_option, jobs_option, no_cache_option,
                                   output_option, write_output)
+from migrator.lifecycle import fine_tunable_models
 from migrator.output.paths import json_text, printable
 
 
@@ -68,7 +69,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
             result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
                                 cache=open_cache(no_cache, catalog))
             files = training.training_files(roots, data_files, exclude)
-            priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+            priced, errors = training.price_files(files, catalog, [m.id for m in fine_tunable_models(catalog)])
         repositories = None
     doc = figures.build(result, catalog, as_of, priced, errors)
     if repositories is not None:

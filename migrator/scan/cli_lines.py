@@ -353,26 +353,26 @@ class _Analysis:
         tail = self.loc.span(cmd_word)
         span = Span(head.line, head.column, tail.end_line, tail.end_column, head.cell)
         if group == "tools":
-            if cmd in self.catalog.cli["tools"]:
+            if cmd in self.catalog.cli.tools:
                 self.add(self.tool_finding(cmd, span))
         else:
-            if cmd in self.catalog.cli["commands"]:
+            if cmd in self.catalog.cli.commands:
                 self.add(self.command_finding(cmd, args, span))
             self.model_flags(cmd, args)
         return set(range(k, len(words)))
 
     def command_finding(self, cmd: str, args: list[Word], span: Span) -> Finding:
         cli = self.catalog.cli
-        repl = cli["commands"][cmd]
+        repl = cli.commands[cmd]
         shut = self.catalog.shutdown.isoformat()
         msg = f"`openai api {cmd}` calls the legacy /v1/fine-tunes endpoint, shut down on {shut}"
         if repl:
             msg += f"; use `openai api {repl}` (openai>={self.catalog.dependency['v0_minimum']})"
         else:
-            msg += f"; it has no equivalent: {cli['notes'].get(cmd, 'remove it')}"
-        dropped = set(cli["create_flags"]["dropped"]) if cmd.endswith(".create") else set()
+            msg += f"; it has no equivalent: {cli.notes.get(cmd, 'remove it')}"
+        dropped = set(cli.create_flags.dropped) if cmd.endswith(".create") else set()
         if cmd.endswith(".events"):
-            dropped |= set(cli["create_flags"]["events_dropped"])
+            dropped |= set(cli.create_flags.events_dropped)
         present = [a.value.split("=", 1)[0] for a in args if a.value.split("=", 1)[0] in dropped]
         if repl and present:
             present = list(dict.fromkeys(present))
@@ -383,9 +383,9 @@ class _Analysis:
 
     def tool_finding(self, cmd: str, span: Span) -> Finding:
         cli = self.catalog.cli
-        repl = cli["tools"][cmd]
+        repl = cli.tools[cmd]
         msg = f"`openai tools {cmd}` prepares data for the legacy fine-tunes endpoint only"
-        note = cli.get("tools_notes", {}).get(cmd)
+        note = cli.tools_notes.get(cmd)
         msg += f"; {note}" if note else ""
         return finding(self.path, span, "FT041", "cli", f"openai tools {cmd}",
                        f"openai tools {repl}" if repl else None, False, msg)

@@ -134,7 +134,7 @@ class Shim:
     def __init__(self, config: ShimConfig, catalog: Catalog | None = None) -> None:
         self.config = config
         self.cat = catalog if catalog is not None else config.catalog()
-        self.terminal = frozenset(self.cat.statuses["terminal"])
+        self.terminal = frozenset(self.cat.statuses.terminal)
         self.jobs_path = self._endpoint_target("fine-tunes")
         self.file_fields = tuple(self.cat.response_fields[k]["replacement"]
                                  for k in ("training_files", "validation_files", "result_files"))
