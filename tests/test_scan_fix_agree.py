@@ -47,6 +47,7 @@ from migrator.todo_markers import TODO_RE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXTURE_DATE = dt.date(2023, 12, 1)
+TODAY = dt.date(2026, 11, 28)  # the trees are compared on this date too: no completion model is left
 TREES = ("legacy_app", "real_patterns", "notebooks", "data")
 MAGIC_RE = re.compile(r"^\s*[!%]")
 
@@ -61,6 +62,7 @@ class Case:
 
 def _cases() -> list[Case]:
     cases = [Case(tree, FIXTURES / tree, FIXTURE_DATE, ()) for tree in TREES]
+    cases += [Case(f"{tree}@{TODAY}", FIXTURES / tree, TODAY, ()) for tree in TREES]
     for path in sorted(FIXTURES.glob("*/*.input.py")):
         stem = path.name.removesuffix(".input.py")
         side = path.with_name(f"{stem}.as-of")
@@ -128,7 +130,8 @@ class _Program:
         for node in ast.walk(tree):
             if not isinstance(node, ast.stmt):
                 continue
-            end = node.end_lineno or node.lineno
+            start, end = node.lineno, node.end_lineno or node.lineno
+            start = min([start, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # decorators first
             body = getattr(node, "body", None)
             if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
                 end = max(node.lineno, body[0].lineno - 1)  # the header of a compound statement
@@ -142,7 +145,7 @@ class _Program:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 imports = {(a.asname or a.name).split(".")[0] for a in node.names}
             self.variables |= stores
-            self.statements.append(_Statement(range(node.lineno, end + 1), {n.id for n in names} - stores,
+            self.statements.append(_Statement(range(start, end + 1), {n.id for n in names} - stores,
                                               stores | imports, imports))
 
     def statement(self, line: int) -> _Statement | None:
@@ -232,6 +235,9 @@ SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
     "real_patterns": (
         "a shell command string (f-string, shell=True) is called fixable; FX007 rewrites argv lists only",
         ("t/py/train.py:30 FT040 'openai api fine_tunes.create' is fixable but fix leaves it",)),
+    f"real_patterns@{TODAY}": (
+        "a shell command string (f-string, shell=True) is called fixable; FX007 rewrites argv lists only",
+        ("t/py/train.py:30 FT040 'openai api fine_tunes.create' is fixable but fix leaves it",)),
     "cli_argv_to_jobs/noop_other_commands": (
         "text handed to `echo` is reported as a fixable CLI command",
         ("t/case.py:10 FT040 'openai api fine_tunes.list' is fixable but fix leaves it",)),
@@ -290,7 +296,7 @@ def test_every_fixture_is_compared() -> None:
     """Every tree and codemod case is a case here (notebooks and shell scripts included)."""
     names = {c.name for c in CASES}
     assert set(SCANNER_WRONG) <= names
-    assert {*TREES, *(f"{p.parent.name}/{p.name.removesuffix('.input.py')}"
+    assert {*TREES, *(f"{tree}@{TODAY}" for tree in TREES), *(f"{p.parent.name}/{p.name.removesuffix('.input.py')}"
                       for p in FIXTURES.glob("*/*.input.py"))} == names
     assert any(p.suffix == ".ipynb" for c in CASES if c.source.is_dir() for p in c.source.rglob("*"))
     assert any(p.suffix == ".sh" for c in CASES if c.source.is_dir() for p in c.source.rglob("*"))

@@ -19,8 +19,8 @@ def test_each_file_has_the_result_of_its_kind(tmp_path, monkeypatch):
     result = fix_paths(["."], Options(as_of=dt.date(2023, 12, 1)), jobs=1)
     kinds = {f.shown: (type(f).__name__, f.reason) for f in result.files}
     assert kinds == {
-        "broken.py": ("Skipped", "line 2: does not parse as Python 3 (parser error: error at 3:0: expected one of +, -, ..., "
-                              "AWAIT, False, NAME, NUMBER, None, True, ~); left alone"),
+        "broken.py": ("Skipped", "line 2: does not parse as Python 3 (parser error: error at 3:0: expected one of "
+                                 "+, -, ..., AWAIT, False, NAME, NUMBER, None, True, ~); left alone"),
         "current.py": ("Unchanged", ""),
         "latin.py": ("Skipped", "line 2: not valid utf-8 (invalid continuation byte); left alone"),
         "legacy.py": ("Changed", ""),
