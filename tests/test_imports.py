@@ -142,3 +142,21 @@ def test_an_import_inside_a_function_says_why():
                 if "#" not in lines[node.lineno - 1] and not lines[above].strip().startswith("#"):
                     bare.add(f"{shown}:{node.lineno}")
     assert sorted(bare) == []
+
+
+# The modules of the data part others may read: its package (the tokenizer-backed API,
+# loaded on first use) and the helpers that need no extra.
+DATA_FACE = {"migrator.data", "migrator.data.conventions", "migrator.data.target", "migrator.data.discover",
+             "migrator.data.retrain"}
+
+
+def test_other_parts_reach_the_data_part_through_its_face():
+    reaching = []
+    for name, path in MODULES.items():
+        if name.startswith("migrator.data"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in _run_imports(tree):
+            inside = {t for t in _targets(name, path, node) if t.startswith("migrator.data.")} - DATA_FACE
+            reaching += [f"{name} -> {t}" for t in sorted(inside)]
+    assert reaching == []

@@ -89,8 +89,7 @@ def _is_chat(data: bytes) -> bool:
 def convert_upload(shim: "Shim", req: ClientRequest, path: str) -> Handler:
     # Imported here for start-up speed: the data part (and its tokenizer) loads only when a
     # shim converts uploads, and its extra need not be installed otherwise.
-    from migrator.data.convert import convert_bytes
-    from migrator.data.source import DataError
+    from migrator.data import DataError, convert_bytes
 
     ctype = req.header("content-type") or ""
     if not ctype.lower().startswith("multipart/form-data"):
