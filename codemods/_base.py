@@ -28,9 +28,7 @@ from migrator.advice import for_model as advise
 from migrator.attribute_aliases import self_attribute_value, self_attributes
 from migrator.catalog import Catalog, load_catalog
 from migrator.lifecycle import target_warnings
-
-TODO_PREFIX = "# TODO(ft-migrate "
-TODO_RE = re.compile(r"#\s*TODO\(ft-migrate (FT\d{3})\):\s*(.*)")
+from migrator.todo_markers import todo_key, todo_text
 
 # Keys of ``context.scratch`` shared with the runner.
 SITES = "ft_migrate.sites"  # int: call sites and references migrated
@@ -44,31 +42,6 @@ HOLE_RE = re.compile("\ue000\\d+\ue001")
 
 def hole(i: int) -> str:
     return f"\ue000{i}\ue001"
-
-
-def todo_text(rule: str, message: str) -> str:
-    return f"{TODO_PREFIX}{rule}): {message}"
-
-
-_TARGET_RE = re.compile(r"'([^']+)'|`([^`]+)`")
-
-
-def todo_key(text: str) -> tuple[str, str] | None:
-    """What a TODO marker is about: ``(rule, target)``, or None for any other comment.
-
-    The target is the first quoted name in the message (the model, the command, the
-    field), else the message up to its first colon.  A marker is recognised by this
-    key, not by its exact words: a second run sees code the first run already
-    rewrote (a completion call now on chat), so its message for the same model can
-    differ, and it must not add a second marker for the same thing.
-    """
-    m = TODO_RE.search(text)
-    if m is None:
-        return None
-    message = m.group(2).strip()
-    quoted = _TARGET_RE.search(message)
-    target = next(g for g in quoted.groups() if g is not None) if quoted else message.split(":", 1)[0]
-    return m.group(1), " ".join(target.split())
 
 
 def string_value(node: cst.CSTNode) -> str | None:
@@ -190,7 +163,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         naming the legacy resource."""
         values = self._alias_values
         kept = self._kept_names = set()
-        none = {m for m, new in self.catalog.sdk["v0"]["methods"].items() if not new}
+        none = {m for m, new in self.catalog.sdk.v0.methods.items() if not new}
 
         class Collect(cst.CSTVisitor):
             def visit_Assign(self, node: cst.Assign) -> None:
@@ -278,18 +251,18 @@ class MigrationCommand(VisitorBasedCodemodCommand):
             return None
         method = func.attr.value
         sdk = self.catalog.sdk
-        if method in sdk["v0"]["methods"] and sdk["v0"]["legacy"] in self.qualified(func.value):
+        if method in sdk.v0.methods and sdk.v0.legacy in self.qualified(func.value):
             return "v0", method
         receiver = func.value
-        if (method in sdk["v1"]["methods"] and isinstance(receiver, cst.Attribute)
-                and receiver.attr.value == sdk["v1"]["legacy"]
+        if (method in sdk.v1.methods and isinstance(receiver, cst.Attribute)
+                and receiver.attr.value == sdk.v1.legacy
                 and ("openai" in self.qualified(receiver.value) or self.uses_v1_client())):
             return "v1", method
         return None
 
     def uses_v1_client(self) -> bool:
         if self._v1_client is None:
-            clients = set(self.catalog.sdk["v1"]["clients"])
+            clients = set(self.catalog.sdk.v1.clients)
             provider = self.metadata.get(QualifiedNameProvider, {})
             self._v1_client = any(q.name in clients for node, names in provider.items()
                                   if isinstance(node, (cst.Name, cst.Attribute))
@@ -301,13 +274,13 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         """``updated`` naming the v0 replacement resource (``openai.FineTuningJob``)
         where ``original`` names the legacy one directly (``oa.FineTune`` or an
         imported ``FineTune``/``FT``), scheduling the import edits; None otherwise."""
-        legacy = self.catalog.sdk["v0"]["legacy"]
+        legacy = self.catalog.sdk.v0.legacy
         module, _, old_attr = legacy.rpartition(".")
         if isinstance(original, cst.Attribute) and original.attr.value != old_attr:
             return None  # cheap test first: this runs for every name and attribute
         if legacy not in self.qualified(original):
             return None
-        new_module, _, new_attr = self.catalog.sdk["v0"]["replacement"].rpartition(".")
+        new_module, _, new_attr = self.catalog.sdk.v0.replacement.rpartition(".")
         if isinstance(original, cst.Attribute) and original.attr.value == old_attr:
             if "openai" not in self.qualified(original.value) or new_module != module:
                 return None
@@ -343,8 +316,10 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         """
         if name in self.model_map:
             chosen = self.model_map[name]
+            # scan reports a legacy fine-tune under FT021 whatever the call: the marker says the same
+            mapped_rule = "FT021" if self.catalog.fine_tuned_base(name) is not None else rule
             for problem in target_warnings(self.catalog, chosen):
-                self.todo(f"--model-map {name}={chosen}: {problem}", rule)
+                self.todo(f"--model-map {name}={chosen}: {problem}", mapped_rule)
             return chosen
         model = self.catalog.legacy_model(name)
         if model is None:

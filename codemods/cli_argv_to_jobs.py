@@ -24,9 +24,10 @@ from typing import Mapping
 
 import libcst as cst
 
-from ft_migrate_codemods._base import HOLE_RE, TODO_RE, MigrationCommand, hole, new_string, string_value
+from ft_migrate_codemods._base import HOLE_RE, MigrationCommand, hole, new_string, string_value
 from migrator.catalog import Catalog
-from migrator.fix import cli_lines  # a module object: cli_lines imports ft_migrate_codemods._base in turn
+from migrator.fix import cli_lines
+from migrator.todo_markers import TODO_RE
 
 RUNNERS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
            "subprocess.Popen"}

@@ -93,7 +93,7 @@ class Plan:
 
     generation: str  # "v0" or "v1"
     move: bool  # False: left as it is, the TODOs say why
-    rule: str  # FT020, or FT022 for a model that retired after the legacy API
+    rule: str  # the rule of the call's model: FT020, FT021 for a legacy fine-tune, FT022 retired later
     todos: list[tuple[str, str]] = field(default_factory=list)  # (rule, text)
     until: str | None = None  # said when the call moves: until when its new model holds
     stream: bool | None = False  # None: ``stream=`` is not a literal
@@ -119,10 +119,10 @@ class Planner:
     def generation(self, call: cst.Call) -> str | None:
         """"v0"/"v1" when ``call`` is a legacy completions create (not already chat)."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in self.spec["methods"]:
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.spec.methods:
             return None
         receiver = func.value
-        if isinstance(receiver, cst.Attribute) and receiver.attr.value == self.spec["v1_legacy"]:
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value == self.spec.v1_legacy:
             if self.chat_call(call):
                 return None
             # The v1 client has no ``acreate``: an AsyncOpenAI client's ``create`` is awaited.
@@ -130,22 +130,22 @@ class Planner:
             if func.attr.value == "create" and (self.v1_receiver(base) or self.command.uses_v1_client()):
                 return "v1"
             return None
-        if self.spec["v0_legacy"] in self.command.qualified(receiver):
+        if self.spec.v0_legacy in self.command.qualified(receiver):
             return "v0"
         return None
 
     def chat_call(self, call: cst.Call) -> bool:
         """A chat completions create (what this codemod writes)."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in self.spec["methods"]:
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.spec.methods:
             return False
-        if self.spec["v0_replacement"] in self.command.qualified(func.value):
+        if self.spec.v0_replacement in self.command.qualified(func.value):
             return True
         dotted, node = [], func.value
         while isinstance(node, cst.Attribute):
             dotted.insert(0, node.attr.value)
             node = node.value
-        return ".".join(dotted).endswith(self.spec["v1_replacement"])
+        return ".".join(dotted).endswith(self.spec.v1_replacement)
 
     def v1_receiver(self, node: cst.BaseExpression) -> bool:
         """``node`` is the ``openai`` module or a name bound to one of the catalog's clients."""
@@ -154,7 +154,7 @@ class Planner:
         if isinstance(node, cst.Name):
             value = self.command.alias_value(node)
             if isinstance(value, cst.Call):
-                return bool(self.command.qualified(value.func) & set(self.catalog.sdk["v1"]["clients"]))
+                return bool(self.command.qualified(value.func) & set(self.catalog.sdk.v1.clients))
         return False
 
     def owns_model(self, call: cst.Call) -> bool:
@@ -179,7 +179,7 @@ class Planner:
         args = {_keyword(a): a for a in call.args if a.keyword is not None}
         model_arg = next((args[k] for k in MODEL_ARGS if k in args), None)
         name, literal = self.model_name(model_arg.value) if model_arg is not None else (None, None)
-        plan = Plan(generation, move=True, rule=self.command.RULE if name is None else self.catalog.model_rule(name))
+        plan = Plan(generation, move=True, rule=self.rule_of(name))
         entry = self.catalog.model(name) if name is not None else None
         target = self.chat_target(name, plan) if name is not None else None
         if target is not None:
@@ -211,6 +211,13 @@ class Planner:
                                    "choices[i][\"message\"][\"content\"], a streamed chunk choices[i][\"delta\"]"
                                    ".get(\"content\", \"\"): update the reads of this response"))
         return plan
+
+    def rule_of(self, name: str | None) -> str:
+        """The rule scan reports the call's model under, which its TODO markers carry:
+        FT021 for a legacy fine-tune, FT022 for a model retired after the legacy API."""
+        if name is None:
+            return self.command.RULE
+        return "FT021" if self.catalog.fine_tuned_base(name) is not None else self.catalog.model_rule(name)
 
     def model_name(self, value: cst.BaseExpression) -> tuple[str | None, cst.SimpleString | None]:
         """The model a call names and the literal holding it: in the call, or in the
@@ -282,8 +289,8 @@ class Planner:
         if any(a.keyword is None for a in call.args):
             hidden = [_code(a).rstrip(", ") for a in call.args if a.keyword is None]
             out.append(f"{', '.join(hidden)} may hold fields chat completions do not take")
-        no_equal = [k for k in self.spec["no_equal"] if k in args]
-        out.extend(f"{k}= has no equal ({self.spec['no_equal'][k]})" for k in no_equal)
+        no_equal = [k for k in self.spec.no_equal if k in args]
+        out.extend(f"{k}= has no equal ({self.spec.no_equal[k]})" for k in no_equal)
         if "prompt" not in args:
             if not any(a.keyword is None for a in call.args):
                 out.append("no prompt= is given")
@@ -547,10 +554,11 @@ class CompletionsToChatCommand(MigrationCommand):
             return updated_node
         if self._returned(original_node):
             self.todo("the response is returned: code that reads choices[i][\"text\"] from it must read "
-                      "choices[i][\"message\"][\"content\"] (a streamed chunk: choices[i][\"delta\"])")
+                      "choices[i][\"message\"][\"content\"] (a streamed chunk: choices[i][\"delta\"])", plan.rule)
         func = self._chat_func(original_node.func, updated_node.func, plan.generation)
         if func is None:
-            self.todo("the call goes through a local alias of openai.Completion: move it to chat completions by hand")
+            self.todo("the call goes through a local alias of openai.Completion: move it to chat completions by hand",
+                      plan.rule)
             return updated_node
         self.count_site()
         quote = self.string_quote(original_node)
@@ -595,18 +603,18 @@ class CompletionsToChatCommand(MigrationCommand):
         spec = self.catalog.completions
         if generation == "v1":
             receiver = updated.value
-            for part in spec["v1_replacement"].split(".")[:-1]:
+            for part in spec.v1_replacement.split(".")[:-1]:
                 receiver = receiver.with_changes(value=cst.Attribute(receiver.value, cst.Name(part)))
             return updated.with_changes(value=receiver)
-        module, _, old = spec["v0_legacy"].rpartition(".")
-        new_module, _, new = spec["v0_replacement"].rpartition(".")
+        module, _, old = spec.v0_legacy.rpartition(".")
+        new_module, _, new = spec.v0_replacement.rpartition(".")
         receiver = original.value
         if isinstance(receiver, cst.Attribute) and receiver.attr.value == old and module == new_module \
                 and module in self.qualified(receiver.value):
             return updated.with_changes(value=updated.value.with_changes(attr=cst.Name(new)))
         if isinstance(receiver, cst.Name):
             names = self.get_metadata(QualifiedNameProvider, receiver, set())
-            if any(q.source is QualifiedNameSource.IMPORT and q.name == spec["v0_legacy"] for q in names):
+            if any(q.source is QualifiedNameSource.IMPORT and q.name == spec.v0_legacy for q in names):
                 asname = None if receiver.value == old else receiver.value
                 AddImportsVisitor.add_needed_import(self.context, new_module, new)
                 RemoveImportsVisitor.remove_unused_import(self.context, module, old, asname=asname)

@@ -60,7 +60,7 @@ POLL_SECONDS = 5
 
 def helper_source(catalog: Catalog, name: str = EVENT_HELPER) -> str:
     """The helper function's source (with ``import time`` expected at module level)."""
-    terminal = ", ".join(f'"{s}"' for s in catalog.statuses["terminal"])
+    terminal = ", ".join(f'"{s}"' for s in catalog.statuses.terminal)
     return f'''def {name}(jobs, job_id, poll_seconds={POLL_SECONDS}):
     """The events of fine-tuning job ``job_id``, oldest first, until the job has finished.
 
@@ -132,7 +132,7 @@ class EventStreamsToPollingCommand(MigrationCommand):
             return None
         method = func.attr.value
         if method == "stream_events":
-            if self.catalog.sdk["v0"]["legacy"] not in self.qualified(func.value):
+            if self.catalog.sdk.v0.legacy not in self.qualified(func.value):
                 return None
             generation, rest = "v0", list(call.args)
         else:
@@ -207,7 +207,7 @@ class EventStreamsToPollingCommand(MigrationCommand):
             if not isinstance(client, (cst.Name, cst.Attribute)):
                 return None  # evaluated on every poll: only a plain name or attribute
             jobs: cst.BaseExpression = client
-            for part in self.catalog.sdk["v1"]["replacement"].split("."):
+            for part in self.catalog.sdk.v1.replacement.split("."):
                 jobs = cst.Attribute(jobs, cst.Name(part))
             return jobs
         renamed = self.rename_resource(original, updated)

@@ -56,7 +56,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             args = _without(args, stream)
         if method in ("create", "acreate"):
             args = self._create_args(original_node, args, rule)
-        renames = self.catalog.sdk[generation].get("arguments", {})
+        renames = getattr(self.catalog.sdk, generation).arguments
         args = [a.with_changes(keyword=cst.Name(renames[a.keyword.value]))
                 if a.keyword is not None and a.keyword.value in renames else a for a in args]
         func = self._new_func(original_node.func, updated_node.func, generation, new_method)
@@ -87,8 +87,8 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
     def leave_ImportAlias(self, original_node: cst.ImportAlias, updated_node: cst.ImportAlias) -> cst.ImportAlias:
         """``from openai import FineTune as FT`` → ``from openai import FineTuningJob as FT``:
         the alias is the name the code uses, so it stays."""
-        module, _, old_attr = self.catalog.sdk["v0"]["legacy"].rpartition(".")
-        new_module, _, new_attr = self.catalog.sdk["v0"]["replacement"].rpartition(".")
+        module, _, old_attr = self.catalog.sdk.v0.legacy.rpartition(".")
+        new_module, _, new_attr = self.catalog.sdk.v0.replacement.rpartition(".")
         asname = original_node.asname
         if (not self._in_import or new_module != module or not isinstance(original_node.name, cst.Name)
                 or original_node.name.value != old_attr or asname is None
@@ -108,8 +108,8 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             self._receivers.add(node.func.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if (self.catalog.sdk["v0"]["methods"].get(node.attr.value) == ""
-                and self.catalog.sdk["v0"]["legacy"] in self.qualified(node.value)):
+        if (self.catalog.sdk.v0.methods.get(node.attr.value) == ""
+                and self.catalog.sdk.v0.legacy in self.qualified(node.value)):
             self._keep.add(node.value)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
@@ -135,14 +135,14 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
                            updated_node: cst.SimpleString) -> cst.SimpleString:
         """``"openai.FineTune.create"`` (a ``mock.patch`` target) names the new method."""
         value = string_value(original_node)
-        legacy = self.catalog.sdk["v0"]["legacy"]
+        legacy = self.catalog.sdk.v0.legacy
         if value is None or not (value == legacy or value.startswith(legacy + ".")):
             return updated_node
         method = value[len(legacy) + 1:]
         new_method = self.catalog.sdk_method("v0", method) if method else None
         if method and not new_method:
             return updated_node
-        new = self.catalog.sdk["v0"]["replacement"] + (f".{new_method}" if method else "")
+        new = self.catalog.sdk.v0.replacement + (f".{new_method}" if method else "")
         self.count_site()
         return with_string_value(updated_node, new)
 
@@ -158,7 +158,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
         else:
             client = updated.value.value  # <client>.fine_tunes
             receiver = client
-            for part in self.catalog.sdk["v1"]["replacement"].split("."):
+            for part in self.catalog.sdk.v1.replacement.split("."):
                 receiver = cst.Attribute(value=receiver, attr=cst.Name(part), dot=updated.value.dot)
         return updated.with_changes(value=receiver, attr=cst.Name(new_method))
 

@@ -100,7 +100,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in ("create", "acreate"):
             return "inference"
-        owners = {self.catalog.sdk["v0"]["legacy"], self.catalog.sdk["v0"]["replacement"]}
+        owners = {self.catalog.sdk.v0.legacy, self.catalog.sdk.v0.replacement}
         if any(q.rpartition(".")[0] in owners for q in self.qualified(func)):
             return "fine-tuning"
         chain = []
@@ -109,7 +109,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
             chain.insert(0, node.attr.value)
             node = node.value
         dotted = ".".join(chain)
-        v1 = (self.catalog.sdk["v1"]["legacy"], self.catalog.sdk["v1"]["replacement"])
+        v1 = (self.catalog.sdk.v1.legacy, self.catalog.sdk.v1.replacement)
         return "fine-tuning" if any(dotted == p or dotted.endswith("." + p) for p in v1) else "inference"
 
     def _replace(self, node: cst.BaseExpression, purpose: str = "inference") -> cst.BaseExpression:
@@ -219,7 +219,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         receiver = func.value
         name = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", None)
         sdk = self.catalog.sdk
-        return name in (sdk["v0"]["legacy"].rpartition(".")[2], sdk["v1"]["legacy"])
+        return name in (sdk.v0.legacy.rpartition(".")[2], sdk.v1.legacy)
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         targets = [t.target for t in original_node.targets]

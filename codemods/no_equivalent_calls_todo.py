@@ -43,7 +43,7 @@ class NoEquivalentCallsTodoCommand(MigrationCommand):
     @classmethod
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
         """Only a module that names one of these methods (each ``a*`` twin contains its name)."""
-        methods = {m for gen in catalog.sdk.values() for m, new in gen["methods"].items() if not new}
+        methods = {m for gen in catalog.sdk.generations() for m in gen.without_equivalent}
         return super().applies(code, catalog, model_map) and any(m in code for m in (*WHY, *methods))
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -51,7 +51,7 @@ class NoEquivalentCallsTodoCommand(MigrationCommand):
         if match is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
                 "stream_events", "astream_events", "delete", "adelete"):
             # legacy_call() only knows methods that exist on the v1 client too.
-            if self.catalog.sdk["v0"]["legacy"] in self.qualified(node.func.value):
+            if self.catalog.sdk.v0.legacy in self.qualified(node.func.value):
                 match = ("v0", node.func.attr.value)
         if match is None:
             return

@@ -89,7 +89,7 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
     @classmethod
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
         """Only a module that names a legacy field, a legacy status or an events listing."""
-        words = (*catalog.response_fields, *catalog.statuses["legacy_only"], "list_events")
+        words = (*catalog.response_fields, *catalog.statuses.legacy_only, "list_events")
         legacy = super().applies(code, catalog, model_map) or "fine-tunes" in code  # SDK or raw HTTP
         return legacy and any(w in code for w in words)
 
@@ -320,7 +320,7 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         if acc is None or acc[1] != "status" or not self._is_job(acc[0]) or len(original_node.comparisons) != 1:
             return updated_node
         statuses = self.catalog.statuses
-        legacy, new = statuses["legacy_only"], statuses["new_for_legacy"]
+        legacy, new = statuses.legacy_only, statuses.new_for_legacy
         target = updated_node.comparisons[0]
         op, right = target.operator, target.comparator
         quote = self.string_quote(original_node.comparisons[0].comparator, original_node)

@@ -153,6 +153,95 @@ class Endpoint:
         return out
 
 
+class _Keyed:
+    """``answer["key"]``, the reading of the raw tables these answers replace, kept for the
+    scanner modules that still read them that way; new code reads the attributes."""
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class SdkGeneration(_Keyed):
+    """One generation of the SDK's fine-tuning surface and what replaces it: the v0
+    resource ``openai.FineTune``, the v1 ``client.fine_tunes``, or openai-node v3."""
+
+    legacy: str  # "openai.FineTune", "fine_tunes" (an attribute of a client)
+    replacement: str  # "openai.FineTuningJob", "fine_tuning.jobs"
+    methods: Mapping[str, str]  # legacy method -> its replacement; "" where there is none
+    arguments: Mapping[str, str]  # keyword arguments renamed between the two
+    clients: tuple[str, ...]  # the classes whose instances carry ``legacy`` (v1)
+    source: str
+
+    def new_method(self, method: str) -> str | None:
+        """What replaces ``method``: a name, "" where nothing does, None if it is not a legacy method."""
+        return self.methods.get(method)
+
+    @property
+    def without_equivalent(self) -> frozenset[str]:
+        """The legacy methods nothing replaces (``stream_events``, ``deleteFineTune``)."""
+        return frozenset(m for m, new in self.methods.items() if not new)
+
+
+@dataclass(frozen=True)
+class Sdk(_Keyed):
+    v0: SdkGeneration  # openai<1
+    v1: SdkGeneration  # openai>=1
+    js: SdkGeneration  # openai-node v3
+
+    def generations(self) -> tuple[SdkGeneration, ...]:
+        return self.v0, self.v1, self.js
+
+
+@dataclass(frozen=True)
+class Statuses(_Keyed):
+    """Job statuses of the two APIs."""
+
+    legacy_only: tuple[str, ...]  # never reported by a new job ("pending", "created")
+    new_for_legacy: tuple[str, ...]  # what a new job reports where a legacy one said pending
+    legacy_for_new: str  # what a legacy client is shown for those
+    terminal: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Completions(_Keyed):
+    """Moving completions calls to chat completions."""
+
+    v0_legacy: str  # "openai.Completion"
+    v0_replacement: str
+    v1_legacy: str  # "completions", an attribute of a client
+    v1_replacement: str
+    methods: tuple[str, ...]
+    no_equal: Mapping[str, str]  # request field chat has no equal for -> why
+
+
+@dataclass(frozen=True)
+class CreateFlags(_Keyed):
+    """The flags of ``openai api fine_tunes.create`` and what becomes of them."""
+
+    kept: tuple[str, ...]
+    dropped: tuple[str, ...]
+    events_dropped: tuple[str, ...]
+    boolean: tuple[str, ...]
+    multiple: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cli(_Keyed):
+    """The ``openai`` command line (0.27/0.28)."""
+
+    commands: Mapping[str, str]  # "fine_tunes.create" -> "fine_tuning.job.create"; "" where none
+    notes: Mapping[str, str]
+    tools: Mapping[str, str]  # "fine_tunes.prepare_data" -> what to use instead
+    tools_notes: Mapping[str, str]
+    create_flags: CreateFlags
+
+    def new_command(self, command: str) -> str | None:
+        """What replaces ``command``: a name, "" where nothing does, None if it is not a legacy command."""
+        return self.commands.get(command)
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """The validated, merged catalog.  Build it with :func:`load_catalog`.
@@ -172,14 +261,14 @@ class Catalog:
     fine_tuned_names: Mapping[str, Any]
     request_fields: Mapping[str, Any]
     response_fields: Mapping[str, Mapping[str, str]]
-    statuses: Mapping[str, Any]
+    statuses: Statuses
     objects: Mapping[str, str]
-    sdk: Mapping[str, Any]
-    cli: Mapping[str, Any]
+    sdk: Sdk
+    cli: Cli
     dependency: Mapping[str, str]
     data: Mapping[str, Any]
     lifecycle: Mapping[str, Any]
-    completions: Mapping[str, Any]  # moving completions calls to chat completions
+    completions: Completions
     # The date the catalog answers for (`--as-of`, default today) and the user's
     # explicit `--target`: set by :func:`load_catalog`, so that every part that
     # is handed a catalog resolves replacements for the same day.
@@ -264,11 +353,11 @@ class Catalog:
     # -- SDK / CLI --------------------------------------------------------
     def sdk_method(self, generation: str, method: str) -> str | None:
         """Replacement method name; '' for no equivalent; None if not a legacy method."""
-        return self.sdk[generation]["methods"].get(method)
+        return getattr(self.sdk, generation).new_method(method)
 
     def cli_command(self, command: str) -> str | None:
         """Replacement for ``fine_tunes.X`` ('' = no equivalent), None if unknown."""
-        return self.cli["commands"].get(command)
+        return self.cli.new_command(command)
 
 
 # ---------------------------------------------------------------------------
@@ -646,15 +735,16 @@ class _Validator:
                         "source": self.source(path, entry)}
         return out
 
-    def parse_statuses(self) -> dict[str, Any]:
+    def parse_statuses(self) -> Statuses:
         path = ("statuses",)
         t = self.table(path)
-        out = {k: self.get(path, t, k, "strlist") for k in ("legacy_only", "new_for_legacy", "terminal", "new")}
+        out: dict[str, Any] = {k: tuple(self.get(path, t, k, "strlist"))
+                               for k in ("legacy_only", "new_for_legacy", "terminal", "new")}
         out["legacy_for_new"] = self.get(path, t, "legacy_for_new", "str")
         if out["legacy_for_new"] not in out["legacy_only"]:
             raise self.fail((*path, "legacy_for_new"), f"{out['legacy_for_new']!r} is not in legacy_only")
         self.source(path, t)
-        return out
+        return Statuses(**out)
 
     def parse_flat_strings(self, path: tuple[str, ...]) -> dict[str, str]:
         t = self.table(path)
@@ -662,24 +752,24 @@ class _Validator:
         self.source(path, t)
         return out
 
-    def parse_sdk(self) -> dict[str, Any]:
+    def parse_sdk(self) -> Sdk:
         out = {}
         for gen in ("v0", "v1", "js"):
             path = ("sdk", gen)
             t = self.table(path)
             methods = self.table((*path, "methods"), t.get("methods"))
             arguments = self.table((*path, "arguments"), t.get("arguments", {}))
-            out[gen] = {
-                "legacy": self.get(path, t, "legacy", "str"),
-                "replacement": self.get(path, t, "replacement", "str"),
-                "clients": tuple(self.get(path, t, "clients", "strlist", [])),
-                "methods": {k: self.get((*path, "methods"), methods, k, "str") for k in methods},
-                "arguments": {k: self.get((*path, "arguments"), arguments, k, "str") for k in arguments},
-                "source": self.source(path, t),
-            }
-        return out
+            out[gen] = SdkGeneration(
+                legacy=self.get(path, t, "legacy", "str"),
+                replacement=self.get(path, t, "replacement", "str"),
+                clients=tuple(self.get(path, t, "clients", "strlist", [])),
+                methods={k: self.get((*path, "methods"), methods, k, "str") for k in methods},
+                arguments={k: self.get((*path, "arguments"), arguments, k, "str") for k in arguments},
+                source=self.source(path, t),
+            )
+        return Sdk(**out)
 
-    def parse_completions(self) -> dict[str, Any]:
+    def parse_completions(self) -> Completions:
         path = ("completions",)
         t = self.table(path)
         no_equal = self.table((*path, "no_equal"), t.get("no_equal"))
@@ -688,9 +778,9 @@ class _Validator:
         out["methods"] = tuple(self.get(path, t, "methods", "strlist"))
         out["no_equal"] = {k: self.get((*path, "no_equal"), no_equal, k, "str") for k in no_equal}
         self.source(path, t)
-        return out
+        return Completions(**out)
 
-    def parse_cli(self) -> dict[str, Any]:
+    def parse_cli(self) -> Cli:
         path = ("cli",)
         t = self.table(path)
         out: dict[str, Any] = {}
@@ -698,12 +788,12 @@ class _Validator:
             table = self.table((*path, sub), t.get(sub))
             out[sub] = {k: self.get((*path, sub), table, k, "str") for k in table}
         flags = self.table((*path, "create_flags"), t.get("create_flags"))
-        out["create_flags"] = {k: tuple(self.get((*path, "create_flags"), flags, k, "strlist"))
-                               for k in ("kept", "dropped", "events_dropped")}
+        create = {k: tuple(self.get((*path, "create_flags"), flags, k, "strlist"))
+                  for k in ("kept", "dropped", "events_dropped")}
         for k in ("boolean", "multiple"):
-            out["create_flags"][k] = tuple(self.get((*path, "create_flags"), flags, k, "strlist", []))
+            create[k] = tuple(self.get((*path, "create_flags"), flags, k, "strlist", []))
         self.source((*path, "meta"), self.table((*path, "meta"), t.get("meta")))
-        return out
+        return Cli(**out, create_flags=CreateFlags(**create))
 
     def parse_data(self) -> dict[str, Any]:
         path = ("data",)

@@ -22,12 +22,12 @@ from migrator.terminal import color_option
 
 # name -> ("module:attribute" of a click command imported on first use, one-line help).
 SUBCOMMANDS = {
-    "scan": ("migrator.scan_cli:scan", "Find what depends on the legacy fine-tunes API and GPT-3 models."),
+    "scan": ("migrator.scan.cli:scan", "Find what depends on the legacy fine-tunes API and GPT-3 models."),
     "fix": ("migrator.fix.cli:fix", "Rewrite code to the fine-tuning jobs API and current models."),
     "data": ("migrator.data.cli:data", "Check and convert training files; count tokens and cost."),
     "shim": ("migrator.shim.cli:shim", "Run the compatibility proxy for unmodified legacy code."),
     "report": ("migrator.report.cli:report", "Write the migration report (HTML, Markdown or JSON)."),
-    "models": ("migrator.models_cli:models", "Which models are shut down on a date; sync live shutdown dates."),
+    "models": ("migrator.models.cli:models", "Which models are shut down on a date; sync live shutdown dates."),
 }
 
 # Subcommands that need an optional extra (see migrator.extras), by name.

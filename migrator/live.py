@@ -37,6 +37,7 @@ def config_directory() -> Path:
     configured = os.environ.get(CONFIG_ENV)
     if configured:
         return Path(configured)
+    # loaded on use, for start-up speed
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("ft-migrate", appauthor=False))
@@ -63,6 +64,7 @@ class LiveModel:
 
 def fetch(base_url: str, api_key: str, timeout: float = 30.0) -> list[LiveModel]:
     """``GET {base_url}/models`` (``base_url`` ends in ``/v1``), checked."""
+    # loaded on use: only `models sync` talks to the API
     import httpx
 
     url = base_url.rstrip("/") + "/models"

@@ -184,6 +184,7 @@ class Program:
 
 def unparsable(python: str) -> str | None:
     """Why one cell (IPython lines masked) is not Python the kernel would run, or None."""
+    # loaded on use: LibCST only when a notebook is read
     from libcst import ParserSyntaxError, parse_module
 
     from migrator.nesting import too_deep

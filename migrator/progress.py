@@ -88,6 +88,7 @@ class _Display:
         self.bar.refresh()
 
     def _start(self) -> None:
+        # loaded on use: only when a progress display is shown
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 

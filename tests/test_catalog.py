@@ -158,3 +158,43 @@ def test_missing_catalog_file(tmp_path):
     with pytest.raises(CatalogError) as err:
         load_catalog([missing])
     assert str(err.value).startswith(f"{missing}: cannot read catalog file: ")
+
+
+def test_sdk_cli_status_and_completions_answers_are_typed():
+    """Typed answers, with the raw ``["key"]`` reading kept for the scanner not yet switched."""
+    from migrator.catalog import Cli, Completions, Sdk, SdkGeneration, Statuses
+
+    cat = load_catalog(as_of=dt.date(2023, 12, 1))
+    assert isinstance(cat.sdk, Sdk) and isinstance(cat.sdk.v0, SdkGeneration)
+    assert (cat.sdk.v0.legacy, cat.sdk.v0.replacement) == ("openai.FineTune", "openai.FineTuningJob")
+    assert (cat.sdk.v1.legacy, cat.sdk.v1.replacement) == ("fine_tunes", "fine_tuning.jobs")
+    assert cat.sdk.v0.new_method("list_events") == "list_events" and cat.sdk.v0.new_method("stream_events") == ""
+    assert cat.sdk.v0.new_method("train") is None
+    assert cat.sdk.v0.without_equivalent == {"stream_events", "astream_events", "delete", "adelete"}
+    assert cat.sdk.js.without_equivalent == {"deleteFineTune"}
+    assert cat.sdk.v1.arguments == {"fine_tune_id": "fine_tuning_job_id"}
+    assert cat.sdk["v0"]["legacy"] == "openai.FineTune" and cat.sdk["v1"]["methods"] is cat.sdk.v1.methods
+    assert isinstance(cat.cli, Cli) and cat.cli.new_command("fine_tunes.create") == "fine_tuning.job.create"
+    assert cat.cli.new_command("fine_tunes.follow") == "" and cat.cli["commands"] is cat.cli.commands
+    assert "--n_epochs" in cat.cli.create_flags.kept and cat.cli["create_flags"]["kept"] == cat.cli.create_flags.kept
+    assert isinstance(cat.statuses, Statuses)
+    assert (cat.statuses.legacy_only, cat.statuses.new_for_legacy) == (("pending", "created"),
+                                                                       ("validating_files", "queued"))
+    assert cat.statuses.terminal == ("succeeded", "failed", "cancelled") == cat.statuses["terminal"]
+    assert isinstance(cat.completions, Completions) and cat.completions.methods == ("create", "acreate")
+    assert set(cat.completions.no_equal) == {"echo", "suffix", "best_of", "logprobs"}
+
+
+def test_only_the_scanner_being_rewritten_reads_the_raw_tables():
+    """The parts read the typed attributes; the raw keyed reading is left to the scanner modules
+    another change is rewriting (they switch with it)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    raw = re.compile(r"\.(sdk|cli|statuses|completions)\[|\bsdk\[\"v[01]\"\]")
+    rewritten = {"migrator/scan/python.py", "migrator/scan/runner.py", "migrator/scan/prefilter.py",
+                 "migrator/scan/reduce.py"}
+    readers = {path.relative_to(root).as_posix() for folder in ("migrator", "codemods")
+               for path in (root / folder).rglob("*.py") if raw.search(path.read_text(encoding="utf-8"))}
+    assert readers <= rewritten

@@ -32,6 +32,7 @@ from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, compl
 from migrator.data.listing import Listing
 from migrator.data.rules import Rules, rules_for
 from migrator.data.source import BLANK, Source
+from migrator.data.target import default_model
 from migrator.data.tokens import PARALLEL_MIN_BYTES, TokenCounter
 
 OK, SKIP, REJECTED = "ok", "blank", "rejected"
@@ -173,8 +174,6 @@ def analyze(source: Source, catalog, views: tuple[str, ...] = (), tokens: bool =
 
 def default_rules(catalog) -> Rules:
     """The rules of the chat model a chat file is priced on without ``--model``."""
-    from migrator.data.check import default_model  # check builds on this module
-
     return rules_for(catalog, default_model(catalog, CHAT))
 
 

@@ -18,12 +18,6 @@ from migrator.data.target import default_model, no_model_note
 from migrator.lifecycle import fine_tunable_models
 
 
-def candidates(catalog: Catalog) -> list[Model]:
-    """The models a file is priced on side by side: those that take new fine-tuning jobs
-    on the catalog's date (in 2023 babbage-002, davinci-002 and gpt-3.5-turbo)."""
-    return fine_tunable_models(catalog)
-
-
 def _catalog(catalog: Catalog | None) -> Catalog:
     return catalog if catalog is not None else load_catalog()
 
@@ -195,7 +189,7 @@ def costs(summary_or_path: dict | str | os.PathLike, models=None, *, epochs: int
     cat = _catalog(catalog)
     path = summary_or_path["file"] if isinstance(summary_or_path, dict) else summary_or_path
     n_epochs = parse_epochs(epochs)
-    chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
+    chosen = fine_tunable_models(cat) if models is None else [trainable_model(cat, name) for name in models]
     result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
     return costs_of(result, chosen, n_epochs, cat)
 
@@ -208,7 +202,7 @@ def check_with_costs(path: str | os.PathLike, models=None, *,
     training file, so it should not pay for it twice.
     """
     cat = _catalog(catalog)
-    chosen = candidates(cat) if models is None else [trainable_model(cat, name) for name in models]
+    chosen = fine_tunable_models(cat) if models is None else [trainable_model(cat, name) for name in models]
     result = analyze(Source.from_path(path), cat, tuple(m.format for m in chosen))
     default = default_model(cat, result.format)
     wanted = {m.format for m in chosen} | set(_views_for(default, result.format))
@@ -232,4 +226,4 @@ def costs_of(result: Analysis, models: list[Model], epochs: int | None, catalog:
     return out
 
 
-__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "check_with_costs", "candidates", "costs", "costs_of", "default_model", "summarize"]
+__all__ = ["DataError", "auto_epochs", "check_file", "check_source", "check_with_costs", "costs", "costs_of", "default_model", "summarize"]

@@ -20,12 +20,12 @@ from migrator import progress, settings
 from migrator.cli_lifecycle import as_of_option, catalog_option, no_live_option, open_catalog
 from migrator.cli_support import Fatal, check_paths
 from migrator.data.analysis import analyze
-from migrator.data.check import candidates as candidate_models
 from migrator.data.check import (chat_rules, costs_of, default_model, no_model_note, parse_epochs, summarize,
                                  trainable_model)
 from migrator.data.source import DataError, Source
 from migrator.data.text import render_check, render_convert
 from migrator.data.tokens import TokenizerError
+from migrator.lifecycle import fine_tunable_models
 
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                              show_default=True, help="Output format.")
@@ -73,7 +73,7 @@ def check(file, model, epochs, fmt, catalogs, as_of, no_live):
         with progress.display(f"data check {file}"):
             n_epochs = parse_epochs(epochs)
             chosen = trainable_model(cat, model) if model else None
-            candidates = candidate_models(cat)
+            candidates = fine_tunable_models(cat)
             views = [m.format for m in ([chosen] if chosen else []) + (candidates if fmt == "text" else [])]
             rules = chat_rules(cat, chosen)
             result = analyze(Source.from_path(file), cat, tuple(dict.fromkeys(views)), rules=rules)
@@ -112,6 +112,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
     Exits 0 when every example was written, 1 when lines were rejected, 2 on a
     usage error or an unreadable file (OUTPUT is then left untouched).
     """
+    # loaded on use: `data check` does not need the converter
     from migrator.data.convert import convert_and_analyze
 
     check_paths([file])
@@ -120,7 +121,7 @@ def convert(file, output, to, system, rejects, fmt, catalogs, as_of, no_live):
         with progress.display(f"data convert {file}"):
             summary, result = convert_and_analyze(file, output, to=to, system=system, rejects_path=rejects,
                                                   catalog=cat)
-        candidates = candidate_models(cat)
+        candidates = fine_tunable_models(cat)
     except (DataError, TokenizerError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:

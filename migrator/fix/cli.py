@@ -19,36 +19,16 @@ import click
 from ft_migrate_codemods import REGISTRY
 from migrator import atomic, progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, check_paths
-from migrator.fix.runner import FixResult, Options, fix_paths, write_fixed
+from migrator.cli_support import (Fatal, check_paths, exclude_option, jobs_option, model_map_option,
+                                  read_model_map_file)
+from migrator.fix.runner import Changed, Failed, FixResult, Options, Skipped, fix_paths, write_fixed
 from migrator.output.paths import git_path, printable
 from migrator.output.text import location
 
 
-def _parse_map(item: str, where: str) -> tuple[str, str]:
-    old, sep, new = item.partition("=")
-    if not sep or not old.strip() or not new.strip():
-        raise Fatal(f"{where}: expected OLD=NEW, got {item!r}")
-    return old.strip(), new.strip()
-
-
-def _read_map_file(path: str) -> list[tuple[str, str]]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Fatal(f"--model-map-file {path}: cannot read: {exc}") from None
-    out = []
-    for n, line in enumerate(lines, 1):
-        line = line.split("#", 1)[0].strip()
-        if line:
-            out.append(_parse_map(line, f"{path}:{n}"))
-    return out
-
-
 def _diff(result: FixResult) -> str:
     chunks = []
-    for f in result.by_status("changed"):
+    for f in result.of(Changed):
         old = f.old.decode("utf-8", "replace").splitlines(keepends=True)
         new = f.new.decode("utf-8", "replace").splitlines(keepends=True)
         before = "/dev/null" if f.created else git_path(f"a/{f.shown}")
@@ -79,8 +59,7 @@ def _plural(n: int, word: str) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff on stdout; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
-@click.option("--model-map", "model_map", multiple=True, metavar="OLD=NEW",
-              help="Replace a legacy fine-tuned model (curie:ft-...) with your re-trained one. Repeatable.")
+@model_map_option
 @click.option("--model-map-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="OLD=NEW lines (# comments allowed), as --model-map.")
 @click.option("--only", multiple=True, metavar="ID", help="Run only these codemods (id or module name).")
@@ -88,15 +67,16 @@ def _plural(n: int, word: str) -> str:
 @click.option("--compat-module", is_flag=True,
               help="Import generated helpers from ft_migrate_compat.py, written beside the code, "
                    "instead of writing them into each module.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and directories matching GLOB.")
+@exclude_option
 @catalog_option
 @lifecycle_options
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel processes (default: all cores).")
+@jobs_option
 @click.option("--exit-zero-even-if-changed", is_flag=True, help="Exit 0 after rewriting files.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file rewritten.")
 @progress.quiet_option
 @click.pass_context
-def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool, model_map: tuple[str, ...],
+def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool,
+        model_map: tuple[tuple[str, str], ...],
         model_map_file: str | None, only: tuple[str, ...], skip: tuple[str, ...], compat_module: bool,
         exclude: tuple[str, ...],
         catalogs: tuple[str, ...], as_of: dt.date, target: str | None, no_live: bool, jobs: int | None,
@@ -116,9 +96,9 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
     for name in (*only, *skip):
         if name not in known:
             raise Fatal(f"unknown codemod {name!r}; known: {', '.join(REGISTRY)}")
-    pairs = [_parse_map(m, "--model-map") for m in model_map]
+    pairs = list(model_map)
     if model_map_file:
-        pairs = _read_map_file(model_map_file) + pairs
+        pairs = read_model_map_file(model_map_file) + pairs
     pairs = list(project.model_map.items()) + pairs  # a pair given on the command line wins
     catalog = open_catalog(tuple(os.path.abspath(c) for c in catalogs), as_of, target, no_live,
                            checked=dict(pairs).values())
@@ -129,7 +109,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
     with progress.display("fix"):
         result = fix_paths(list(paths) or ["."], options, excludes=exclude, jobs=jobs)
 
-    changed = result.by_status("changed")
+    changed = result.of(Changed)
     if show_diff:
         sys.stdout.write(_colored(_diff(result)) if terminal.wants_color(sys.stdout) else _diff(result))
         sys.stdout.flush()
@@ -140,13 +120,13 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
         for stale in atomic.remove_stale(result.temps):
             if verbose:
                 click.echo(f"Removed {stale}, a temporary file left by an interrupted run", err=True)
-        for f in changed:
-            write_fixed(f)
-            if verbose and f.status == "changed":
+        result.files = [write_fixed(f) if isinstance(f, Changed) else f for f in result.files]
+        changed = result.of(Changed)
+        if verbose:
+            for f in changed:
                 click.echo(f"{'Writing' if f.created else 'Rewriting'} {printable(f.shown)}", err=True)
-        changed = result.by_status("changed")
 
-    problems = [f for f in result.files if f.status in ("skipped", "failed")]
+    problems = result.of(Skipped, Failed)
     for missing in result.missing:
         click.echo(f"{printable(missing)}: no such file or directory", err=True)
     for directory, reason in result.unreadable:
@@ -173,6 +153,7 @@ def fix(ctx: click.Context, paths: tuple[str, ...], show_diff: bool, check: bool
 def _retraining(paths: list[str], exclude: tuple[str, ...], catalog) -> list[str]:
     """For each legacy (prompt/completion) training file in the tree: the model to re-train on
     and the ``data convert`` command that makes its file, as ``report`` shows them."""
+    # loaded on use: only when something was migrated or left to do
     from migrator.data.discover import discover_formats
     from migrator.data.retrain import plan
 

@@ -26,7 +26,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
-from ft_migrate_codemods._base import todo_key, todo_text
+from migrator.todo_markers import todo_key, todo_text
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
 
@@ -140,7 +140,7 @@ def _rewrite_logical(text: str, catalog: Catalog, model_map: Mapping[str, str]) 
             continue
         legacy = m.group("cmd")
         replacement = catalog.cli_command(legacy)
-        note = catalog.cli["notes"].get(legacy, "")
+        note = catalog.cli.notes.get(legacy, "")
         end = _command_end(text, m.end())
         args = text[m.end():end]
         if not replacement:
@@ -153,7 +153,7 @@ def _rewrite_logical(text: str, catalog: Catalog, model_map: Mapping[str, str]) 
         if legacy.endswith(".create"):
             args = _create_args(args, catalog, model_map, todos)
         elif legacy.endswith(".events"):
-            args = _drop_flags(args, set(catalog.cli["create_flags"]["events_dropped"]), set(), set())[0]
+            args = _drop_flags(args, set(catalog.cli.create_flags.events_dropped), set(), set())[0]
         pieces.append(text[pos:m.start("cmd")] + replacement + args)
         pos = end
         sites += 1
@@ -226,9 +226,9 @@ def _unquote(word: str) -> tuple[str, str]:
 
 
 def _create_args(args: str, catalog: Catalog, model_map: Mapping[str, str], todos: list[str]) -> str:
-    flags = catalog.cli["create_flags"]
+    flags = catalog.cli.create_flags
     follows = "--no_follow" not in args
-    args, removed = _drop_flags(args, set(flags["dropped"]), set(flags["boolean"]), set(flags["multiple"]))
+    args, removed = _drop_flags(args, set(flags.dropped), set(flags.boolean), set(flags.multiple))
     removed = [f for f in removed if f != "--no_follow"]
     if removed:
         todos.append(todo_text("FT040", f"removed {', '.join(dict.fromkeys(removed))}: "

@@ -22,12 +22,13 @@ import json
 import re
 from typing import Mapping, Sequence
 
-from ft_migrate_codemods._base import TODO_RE, MigrationCommand
+from ft_migrate_codemods._base import MigrationCommand
 from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.fix import cli_lines, pins
 from migrator.fix.transform import Transformed, transform_python
 from migrator.nesting import too_deep
+from migrator.todo_markers import TODO_RE
 
 class NotebookError(ValueError):
     """The notebook cannot be migrated safely; the message says where and why."""

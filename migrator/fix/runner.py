@@ -27,14 +27,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from libcst import ParserSyntaxError
+
 from ft_migrate_codemods import gather_codemods
-from ft_migrate_codemods._base import TODO_RE
+from ft_migrate_codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
 from migrator import atomic
 from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
+from migrator.fix import cli_lines, notebook, pins
+from migrator.fix.transform import TooDeep, transform_python
 from migrator.scan import prefilter
 from migrator.scan.filetypes import kind_of
+from migrator.scan.runner import scan_sources
 from migrator.sources import Source, display_path, read_sources, run_pool
+from migrator.todo_markers import TODO_RE
 from migrator.walk import walk
 
 
@@ -67,16 +73,45 @@ class TodoMarker:
 
 @dataclass
 class FileResult:
+    """What became of one file; one of the four kinds below, as LibCST's runner types its
+    results (success, skip with a reason, failure), so no status is a string to mistype."""
+
     path: str  # as on disk
     shown: str  # as displayed (relative, '/' separators)
-    status: str  # changed | unchanged | skipped | failed
     old: bytes = b""
     new: bytes = b""
     sites: int = 0
     v0_migrated: bool = False
     todos: list[TodoMarker] = field(default_factory=list)
-    reason: str = ""
+    reason: str = ""  # why a file was skipped or failed
     created: bool = False  # a new file (the compat module), not a rewrite
+
+
+@dataclass
+class Changed(FileResult):
+    """New bytes to write (or, with --diff/--check, that would be written)."""
+
+
+@dataclass
+class Unchanged(FileResult):
+    """Read and fixed, and nothing in it needed to change."""
+
+
+@dataclass
+class Skipped(FileResult):
+    """Left alone on purpose, for ``reason`` (it does not parse, it is read-only...)."""
+
+
+@dataclass
+class Failed(FileResult):
+    """Could not be fixed or written, for ``reason`` (an unreadable file, an internal error)."""
+
+
+def _left_alone(f: FileResult, kind: type[FileResult], reason: str) -> FileResult:
+    """``f`` not written after all: nothing was migrated there, and only the TODOs already in
+    the file are left."""
+    return kind(f.path, f.shown, old=f.old, new=f.old, reason=reason, created=f.created,
+                todos=todo_markers(f.old, f.shown))
 
 
 @dataclass
@@ -95,8 +130,9 @@ class FixResult:
     # manual work, and anything fixable that this run did not rewrite (--only/--skip, a TODO).
     manual: list[Finding] = field(default_factory=list)
 
-    def by_status(self, status: str) -> list[FileResult]:
-        return [f for f in self.files if f.status == status]
+    def of(self, *kinds: type[FileResult]) -> list[FileResult]:
+        """The files whose result is one of ``kinds`` (``Changed``, ``Skipped``...)."""
+        return [f for f in self.files if isinstance(f, kinds)]
 
     @property
     def sites(self) -> int:
@@ -124,7 +160,7 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
     for entry in read_sources(walked.files, named=paths):
         if isinstance(entry, ScanError):
             if _fixed_kind(kind_of(entry.path)):
-                result.files.append(FileResult(entry.path, entry.path, "failed", reason=entry.reason))
+                result.files.append(Failed(entry.path, entry.path, reason=entry.reason))
             continue
         everything.append(entry)
         _, _, kind, data = entry
@@ -142,8 +178,8 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
         done = {f.path: f for f in result.files}
         code_now = [(path, shown, done[path].new if path in done else data)
                     for path, shown, kind, data in everything
-                    if kind in ("python", "setup-py") and (path not in done or done[path].status in
-                                                           ("changed", "unchanged"))]
+                    if kind in ("python", "setup-py") and (path not in done or isinstance(done[path],
+                                                                                        (Changed, Unchanged)))]
         result.files.extend(_compat_modules(code_now, catalog))
     if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
         result.files.extend(_fix_one(entry, options) for entry in pins)
@@ -156,8 +192,6 @@ def _compat_modules(code: list[tuple[str, str, bytes]], catalog) -> list[FileRes
     """``ft_migrate_compat.py`` beside every Python file that imports the helper from it
     (this run's rewrites and earlier ones), where it is missing.  One that exists with other
     contents is the user's: left alone, and said so."""
-    from ft_migrate_codemods.event_streams_to_polling import COMPAT_MODULE, compat_source
-
     wanted = compat_source(catalog).encode()
     out: dict[str, FileResult] = {}
     for importer, importer_shown, data in code:
@@ -171,13 +205,13 @@ def _compat_modules(code: list[tuple[str, str, bytes]], catalog) -> list[FileRes
             with open(path, "rb") as fh:
                 current = fh.read()
         except FileNotFoundError:
-            out[path] = FileResult(path, shown, "changed", new=wanted, created=True)
+            out[path] = Changed(path, shown, new=wanted, created=True)
             continue
         except OSError as exc:
-            out[path] = FileResult(path, shown, "failed", reason=f"cannot read: {exc.strerror or exc}")
+            out[path] = Failed(path, shown, reason=f"cannot read: {exc.strerror or exc}")
             continue
         if current != wanted:
-            out[path] = FileResult(path, shown, "skipped", old=current, new=current,
+            out[path] = Skipped(path, shown, old=current, new=current,
                                    reason=f"exists and is not the module ft-migrate writes; left alone "
                                           f"({importer_shown} imports follow_events from it)")
     return list(out.values())
@@ -192,9 +226,7 @@ def _fixed_kind(kind: str | None) -> bool:
 
 def _manual_after(sources: list[Source], result: FixResult, options: Options, jobs: int | None) -> list[Finding]:
     """What scan reports in the files as fixed: the same list, whatever the file kind."""
-    from migrator.scan.runner import scan_sources
-
-    new = {f.path: f.new for f in result.files if f.status == "changed"}
+    new = {f.path: f.new for f in result.of(Changed)}
     fixed = [(path, shown, kind, new.get(path, data)) for path, shown, kind, data in sources]
     findings, _ = scan_sources(fixed, load_catalog(options.catalog_files, options.as_of, options.target), jobs)
     return findings
@@ -207,52 +239,46 @@ def _tree_uses_v0_jobs(code: list[Source]) -> bool:
 
 def _crashed(entry: Source) -> FileResult:
     path, shown, _, data = entry
-    return FileResult(path, shown, "failed", old=data, new=data,
-                      reason="the parser crashed on this file (its process died); left alone")
+    return Failed(path, shown, old=data, new=data,
+                  reason="the parser crashed on this file (its process died); left alone")
 
 
 def _fix_one(entry: Source, options: Options) -> FileResult:
     """One file through its fixer; every failure becomes a result, never an exception."""
-    from libcst import ParserSyntaxError
-
-    from migrator.fix import cli_lines, notebook, pins
-    from migrator.fix.transform import TooDeep, transform_python
-
     path, shown, kind, data = entry
     catalog = load_catalog(options.catalog_files, options.as_of, options.target)
     model_map: Mapping[str, str] = dict(options.model_map)
-    res = FileResult(path, shown, "unchanged", old=data, new=data)
+    v0_migrated = False
     try:
         if kind in ("python", "setup-py"):
             out = transform_python(data, gather_codemods(options.only, options.skip), catalog, model_map, path,
                                    compat_module=options.compat_module)
-            res.new, res.sites, res.v0_migrated = out.data, out.sites, out.v0_migrated
+            new, sites, v0_migrated = out.data, out.sites, out.v0_migrated
         elif kind == "notebook":
             out = notebook.transform_notebook(data, gather_codemods(options.only, options.skip), catalog, model_map,
                                               path)
-            res.new, res.sites, res.v0_migrated = out.data, out.sites, out.v0_migrated
+            new, sites, v0_migrated = out.data, out.sites, out.v0_migrated
         elif kind in PIN_KINDS:
-            res.new, res.sites = pins.bump_pins(data, kind, catalog)
+            new, sites = pins.bump_pins(data, kind, catalog)
         else:
-            res.new, res.sites = cli_lines.transform_text(data, kind, catalog, model_map)
+            new, sites = cli_lines.transform_text(data, kind, catalog, model_map)
     except ParserSyntaxError as exc:
-        return FileResult(path, shown, "skipped", old=data, new=data,
-                          reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
+        return Skipped(path, shown, old=data, new=data,
+                       reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
     except (notebook.NotebookError, TooDeep) as exc:
-        return FileResult(path, shown, "skipped", old=data, new=data, reason=f"{exc}; left alone")
+        return Skipped(path, shown, old=data, new=data, reason=f"{exc}; left alone")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        return FileResult(path, shown, "skipped", old=data, new=data,
-                          reason=f"line {line}: not valid {exc.encoding} ({exc.reason}); left alone")
+        return Skipped(path, shown, old=data, new=data,
+                       reason=f"line {line}: not valid {exc.encoding} ({exc.reason}); left alone")
     except RecursionError:
-        return FileResult(path, shown, "skipped", old=data, new=data, reason="too deeply nested to parse; left alone")
+        return Skipped(path, shown, old=data, new=data, reason="too deeply nested to parse; left alone")
     except Exception as exc:  # noqa: BLE001 - a codemod bug must not end the run or lose the file
-        return FileResult(path, shown, "failed", old=data, new=data,
-                          reason=f"internal error: {type(exc).__name__}: {exc}; left alone")
-    if res.new != data:
-        res.status = "changed"
-    res.todos = todo_markers(res.new, shown)
-    return res
+        return Failed(path, shown, old=data, new=data,
+                      reason=f"internal error: {type(exc).__name__}: {exc}; left alone")
+    kind_of_result = Changed if new != data else Unchanged
+    return kind_of_result(path, shown, old=data, new=new, sites=sites, v0_migrated=v0_migrated,
+                          todos=todo_markers(new, shown))
 
 
 def todo_markers(data: bytes, shown: str) -> list[TodoMarker]:
@@ -268,8 +294,9 @@ def todo_markers(data: bytes, shown: str) -> list[TodoMarker]:
     return out
 
 
-def write_fixed(f: FileResult) -> None:
-    """Write ``f.new`` over ``f.path`` through :mod:`migrator.atomic`; record why when it is not written.
+def write_fixed(f: FileResult) -> FileResult:
+    """Write ``f.new`` over ``f.path`` through :mod:`migrator.atomic`: ``f`` when written, else
+    the file as left alone and why.
 
     The file keeps its mode, owner and hard links (a file with other links is not
     replaced), a symlink named on the command line has its target written, a
@@ -278,10 +305,8 @@ def write_fixed(f: FileResult) -> None:
     """
     try:
         atomic.write_bytes(f.path, f.new, special_ok=False, expect=f.old)
-        return
     except atomic.Refused as exc:
-        f.status, f.reason = "skipped", exc.strerror
+        return _left_alone(f, Skipped, exc.strerror)
     except OSError as exc:
-        f.status, f.reason = "failed", f"cannot write: {exc.strerror or exc}; left alone"
-    # nothing was migrated there, and only the TODOs already in the file are left
-    f.sites, f.todos = 0, todo_markers(f.old, f.shown)
+        return _left_alone(f, Failed, f"cannot write: {exc.strerror or exc}; left alone")
+    return f

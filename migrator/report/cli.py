@@ -10,7 +10,9 @@ import click
 
 from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
+from migrator.cli_support import (Fatal, check_paths, exclude_option, exit_zero_option, jobs_option, no_cache_option,
+                                  output_option, write_output)
+from migrator.lifecycle import fine_tunable_models
 from migrator.output.paths import json_text, printable
 
 
@@ -18,18 +20,15 @@ from migrator.output.paths import json_text, printable
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html",
               show_default=True, help="html: one self-contained page; markdown: for pull requests; json: for machines.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of stdout.")
+@output_option
 @lifecycle_options
 @click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="FILE", help="A training file to price for re-training (repeatable); "
                                    "*.jsonl training files in the scanned tree are found too.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes for parsing [default: all cores].")
+@exclude_option
+@jobs_option
 @catalog_option
-@click.option("--exit-zero", is_flag=True,
-              help="Exit 0 even when something was found or a file could not be read (report-only runs).")
+@exit_zero_option
 @no_cache_option
 @click.option("--merge", is_flag=True,
               help="PATHS are scan or report JSON documents, one per repository (or directories holding "
@@ -47,6 +46,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     not be (fully) scanned or priced (0 with --exit-zero), 2 usage or internal error (a path
     that does not exist, HTML asked for on a terminal).
     """
+    # loaded on use, so that `report --help` and usage errors stay fast
     from migrator.report import figures, training
 
     if fmt == "html" and output in (None, "-") and terminal.is_terminal(sys.stdout):
@@ -59,6 +59,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     if merge:
         result, priced, errors, repositories = _merged(paths, data_files, exclude, jobs, no_cache)
     else:
+        # loaded on use, for start-up speed
         from migrator.scan.cache import open_cache
         from migrator.scan.runner import scan_paths
 
@@ -68,7 +69,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
             result = scan_paths(roots, catalog=catalog, excludes=exclude, jobs=jobs,
                                 cache=open_cache(no_cache, catalog))
             files = training.training_files(roots, data_files, exclude)
-            priced, errors = training.price_files(files, catalog, figures.candidate_models(catalog))
+            priced, errors = training.price_files(files, catalog, [m.id for m in fine_tunable_models(catalog)])
         repositories = None
     doc = figures.build(result, catalog, as_of, priced, errors)
     if repositories is not None:
@@ -76,10 +77,12 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     if fmt == "json":
         text = json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     elif fmt == "markdown":
+        # only the chosen format's renderer is loaded
         from migrator.report import markdown
 
         text = printable(markdown.render(doc))  # file names that are not UTF-8: \xNN
     else:
+        # only the chosen format's renderer is loaded (Jinja2)
         from migrator.report import html
 
         text = printable(html.render(doc))
@@ -94,6 +97,7 @@ def _merged(paths: tuple[str, ...], data_files: tuple[str, ...], exclude: tuple[
             no_cache: bool):
     """``--merge``: the repositories' documents as one scan result, their training files, and the
     per-repository rows."""
+    # loaded on use: only with --merge
     from migrator.report import merge
 
     given = [name for name, value in (("--data", data_files), ("--exclude", exclude), ("--jobs", jobs),

@@ -48,7 +48,7 @@ def build(result: ScanResult, catalog: Catalog, as_of: dt.date, training: list[d
         "fix": fix_commands(findings),
         "manual": manual_items(findings, catalog),
         "models": models_in_use(findings, catalog),
-        "training": {"candidates": candidate_models(catalog), "files": training},
+        "training": {"candidates": [m.id for m in fine_tunable_models(catalog)], "files": training},
         "shim": shim_instructions(),
     })
     return doc
@@ -337,11 +337,6 @@ def models_in_use(findings: list[Finding], catalog: Catalog) -> list[dict]:
             "note": note,
         })
     return out
-
-
-def candidate_models(catalog: Catalog) -> list[str]:
-    """The models a legacy fine-tune can be re-trained on at the catalog's date, in catalog order."""
-    return [m.id for m in fine_tunable_models(catalog)]
 
 
 # -- the shim ---------------------------------------------------------------------------

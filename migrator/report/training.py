@@ -43,6 +43,7 @@ def price_files(files: list[str], catalog: Catalog, candidates: list[str]) -> tu
     why = extras.message("data", "pricing a training file")
     if why is not None:  # a scan-only install: the report goes on, each file named as not priced
         return [], [ScanError(display_path(path), f"training file not priced: {why}") for path in files]
+    # loaded on use: the tokenizer only when there is training data to price
     from migrator.data import DataError, check_with_costs
 
     priced = [m for m in candidates

@@ -66,6 +66,7 @@ def default_directory() -> Path:
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured)
+    # loaded on use, for start-up speed
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("ft-migrate", appauthor=False))

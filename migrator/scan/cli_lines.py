@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import LineIndex, Span, endpoint_finding, endpoint_matches, finding, model_finding
+from migrator.scan.deps import requirement_finding
 
 PLACEHOLDER = "\uFFFC"  # a character standing for text not known statically ($VAR, $(...))
 
@@ -352,26 +353,26 @@ class _Analysis:
         tail = self.loc.span(cmd_word)
         span = Span(head.line, head.column, tail.end_line, tail.end_column, head.cell)
         if group == "tools":
-            if cmd in self.catalog.cli["tools"]:
+            if cmd in self.catalog.cli.tools:
                 self.add(self.tool_finding(cmd, span))
         else:
-            if cmd in self.catalog.cli["commands"]:
+            if cmd in self.catalog.cli.commands:
                 self.add(self.command_finding(cmd, args, span))
             self.model_flags(cmd, args)
         return set(range(k, len(words)))
 
     def command_finding(self, cmd: str, args: list[Word], span: Span) -> Finding:
         cli = self.catalog.cli
-        repl = cli["commands"][cmd]
+        repl = cli.commands[cmd]
         shut = self.catalog.shutdown.isoformat()
         msg = f"`openai api {cmd}` calls the legacy /v1/fine-tunes endpoint, shut down on {shut}"
         if repl:
             msg += f"; use `openai api {repl}` (openai>={self.catalog.dependency['v0_minimum']})"
         else:
-            msg += f"; it has no equivalent: {cli['notes'].get(cmd, 'remove it')}"
-        dropped = set(cli["create_flags"]["dropped"]) if cmd.endswith(".create") else set()
+            msg += f"; it has no equivalent: {cli.notes.get(cmd, 'remove it')}"
+        dropped = set(cli.create_flags.dropped) if cmd.endswith(".create") else set()
         if cmd.endswith(".events"):
-            dropped |= set(cli["create_flags"]["events_dropped"])
+            dropped |= set(cli.create_flags.events_dropped)
         present = [a.value.split("=", 1)[0] for a in args if a.value.split("=", 1)[0] in dropped]
         if repl and present:
             present = list(dict.fromkeys(present))
@@ -382,9 +383,9 @@ class _Analysis:
 
     def tool_finding(self, cmd: str, span: Span) -> Finding:
         cli = self.catalog.cli
-        repl = cli["tools"][cmd]
+        repl = cli.tools[cmd]
         msg = f"`openai tools {cmd}` prepares data for the legacy fine-tunes endpoint only"
-        note = cli.get("tools_notes", {}).get(cmd)
+        note = cli.tools_notes.get(cmd)
         msg += f"; {note}" if note else ""
         return finding(self.path, span, "FT041", "cli", f"openai tools {cmd}",
                        f"openai tools {repl}" if repl else None, False, msg)
@@ -411,8 +412,6 @@ class _Analysis:
 
     # -- pip install ---------------------------------------------------------------------
     def pip(self, words: list[Word], k: int) -> set[int]:
-        from migrator.scan.deps import requirement_finding
-
         rest = words[k + 1:]
         if not rest or rest[0].value != "install":
             return set()
@@ -504,3 +503,19 @@ def _http_method(words: list[Word], k: int) -> str:
             return v
     after = [w.value for w in words[k + 1:]]
     return "POST" if any(re.match(r"^[\w.-]+(?::?=|@)", v) for v in after) else "GET"
+
+
+# -- notebook %pip lines ---------------------------------------------------------------------------------
+
+
+def pip_install_findings(line_text: str, path: str, span: Span, catalog: Catalog) -> list[Finding]:
+    """FT050 for a notebook ``%pip install ...`` line; ``span`` is where ``line_text`` sits (one line)."""
+    if "openai" not in line_text.lower():
+        return []
+    command = re.sub(r"^(\s*)[%!]", r"\1 ", line_text, count=1)
+    shifted = []
+    for f in scan_command_text(command, path, catalog, line_offset=span.line - 1):
+        if f.rule == "FT050":
+            shifted.append(Finding(**{**f.__dict__, "column": f.column + span.column - 1,
+                                      "end_column": f.end_column + span.column - 1, "cell": span.cell}))
+    return shifted

@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.scan.common import LineIndex, Span, finding
+from migrator.scan.config_values import toml_values
 
 _MENTIONS = re.compile(r"(?i)openai")
 _POETRY_PART = re.compile(r"^\s*(\^|~(?!=)|==|!=|<=|>=|<|>|~=|=)?\s*([0-9][\w.*+!-]*)\s*$")
@@ -157,8 +158,6 @@ def scan_pyproject(text: str, path: str, catalog: Catalog) -> list[Finding]:
     """PEP 621 (``[project]``, optional dependencies), PEP 735 groups and Poetry dependency tables."""
     if not _MENTIONS.search(text):
         return []
-    from migrator.scan.config import toml_values
-
     index = LineIndex(text)
     name = _canonical(catalog)
     out: list[Finding] = []
@@ -194,8 +193,6 @@ def scan_pipfile(text: str, path: str, catalog: Catalog) -> list[Finding]:
     """``[packages]``/``[dev-packages]``: ``openai = "==0.27.4"`` or ``{version = "..."}``."""
     if not _MENTIONS.search(text):
         return []
-    from migrator.scan.config import toml_values
-
     index = LineIndex(text)
     name = _canonical(catalog)
     out: list[Finding] = []
@@ -295,21 +292,3 @@ def _python_strings(text: str) -> Iterator[tuple[str, int, int]]:
             continue  # an f-string or bytes: not a requirement spec
         if isinstance(value, str):
             yield value, index[tok.start[0] - 1] + tok.start[1], index[tok.end[0] - 1] + tok.end[1]
-
-
-# -- notebook %pip lines ---------------------------------------------------------------------------------
-
-
-def pip_install_findings(line_text: str, path: str, span: Span, catalog: Catalog) -> list[Finding]:
-    """FT050 for a notebook ``%pip install ...`` line; ``span`` is where ``line_text`` sits (one line)."""
-    if not _MENTIONS.search(line_text):
-        return []
-    from migrator.scan import cli_lines
-
-    command = re.sub(r"^(\s*)[%!]", r"\1 ", line_text, count=1)
-    shifted = []
-    for f in cli_lines.scan_command_text(command, path, catalog, line_offset=span.line - 1):
-        if f.rule == "FT050":
-            shifted.append(Finding(**{**f.__dict__, "column": f.column + span.column - 1,
-                                      "end_column": f.end_column + span.column - 1, "cell": span.cell}))
-    return shifted

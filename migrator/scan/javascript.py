@@ -115,7 +115,7 @@ def _template(text: str, pos: int, out: list[_Tok]) -> int:
 
 
 def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
-    methods = catalog.sdk["js"]["methods"]
+    methods = catalog.sdk.js.methods
     index = LineIndex(text)
     toks = tokenize(text)
     found: dict[tuple, Finding] = {}
@@ -151,10 +151,10 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
 
 
 def _call_finding(tok: _Tok, repl: str, path: str, index: LineIndex, catalog: Catalog) -> Finding:
-    js = catalog.sdk["js"]
-    msg = (f"{tok.value}() ({js['legacy']}) calls the legacy /v1/fine-tunes endpoint, shut down on "
+    js = catalog.sdk.js
+    msg = (f"{tok.value}() ({js.legacy}) calls the legacy /v1/fine-tunes endpoint, shut down on "
            f"{catalog.shutdown.isoformat()}")
-    msg += f"; use {repl}() ({js['replacement']})" if repl else "; it has no equivalent"
+    msg += f"; use {repl}() ({js.replacement})" if repl else "; it has no equivalent"
     return finding(path, index.span(tok.start, tok.end), "FT013", "sdk-call", tok.value, repl or None, False, msg)
 
 

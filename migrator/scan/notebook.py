@@ -42,6 +42,7 @@ def scan_notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError
     for number, (cell, source) in enumerate(zip(cells, sources), 1):
         kind = cell.get("cell_type")
         if kind == "markdown":
+            # loaded on use, for start-up speed
             from migrator.scan.textfiles import scan_markdown
 
             found[number] = scan_markdown(source, path, catalog)
@@ -66,6 +67,7 @@ def scan_notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError
 def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
                       errors: list[ScanError]) -> dict[int, list[Finding]]:
     """The Python findings of the joined cells, by cell, with lines within the cell."""
+    # loaded on use: only for a notebook with code cells
     from migrator.scan.python import scan_python, scan_python_lines, unparsable
 
     out: dict[int, list[Finding]] = {}
@@ -110,7 +112,7 @@ def _magic_findings(cell: nbp.CodeCell, path: str, catalog: Catalog) -> list[Fin
             out.extend(cli_lines.scan_command_text(" " * at + command[at:], path, catalog, line_offset=start))
         elif re.match(r"%pip3?\b", stripped):
             span = Span(start + 1, 1, start + 1, len(line) + 1)
-            out.extend(deps.pip_install_findings(line, path, span, catalog))
+            out.extend(cli_lines.pip_install_findings(line, path, span, catalog))
         elif re.match(r"%(?:sx|system)\b", stripped):
             at = len(indent) + len(stripped.split(None, 1)[0])
             out.extend(cli_lines.scan_command_text(" " * at + command[at:], path, catalog, line_offset=start))
@@ -122,6 +124,7 @@ def _cell_magic(first: str, body: str, path: str, catalog: Catalog) -> list[Find
     if nbp.SHELL_CELL_RE.match(first):
         return cli_lines.scan_command_text(body, path, catalog, line_offset=1)
     if _JS_CELL.match(first):
+        # loaded on use: only for a %%javascript cell
         from migrator.scan.javascript import scan_javascript
 
         return _shifted(scan_javascript(body, path, catalog), 1)
@@ -133,11 +136,13 @@ def _cell_magic(first: str, body: str, path: str, catalog: Catalog) -> list[Find
 
 def _file_body(name: str, body: str, path: str, catalog: Catalog) -> list[Finding]:
     """``%%writefile NAME``: the body is that file; read it as its kind says."""
+    # loaded on use: only for a %%writefile cell
     from migrator.scan import textfiles
     from migrator.scan.filetypes import kind_of
 
     kind = kind_of(name)
     if kind == "python":
+        # loaded on use: only for a %%writefile cell of Python
         from migrator.scan.python import scan_python, scan_python_lines
 
         try:

@@ -18,6 +18,7 @@ key named ``babbage`` is never a finding.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from migrator.catalog import Catalog
@@ -93,6 +94,4 @@ def scan_source_lines(text: str, path: str, catalog: Catalog) -> list[Finding]:
 
 def _scan_only(f: Finding) -> Finding:
     """``fix`` does not rewrite these files: nothing in them is fixable."""
-    import dataclasses
-
     return dataclasses.replace(f, fixable=False) if f.fixable else f

@@ -32,6 +32,7 @@ def scan_shell(text: str, path: str, catalog: Catalog) -> list[Finding]:
 
 
 def scan_yaml(text: str, path: str, catalog: Catalog) -> list[Finding]:
+    # loaded on use: PyYAML only for YAML files
     from migrator.scan.config import scan_config
 
     return scan_config(text, path, catalog, "yaml")
@@ -184,10 +185,12 @@ def _code_block(text: str, start: int, end: int, info: str, index: LineIndex, pa
     shift = (lambda fs: [dataclasses.replace(f, line=f.line + line_offset, end_line=f.end_line + line_offset)
                          for f in fs])
     if info in _PYTHON_INFO:
+        # loaded on use: LibCST only for a Python code block
         from migrator.scan.python import scan_python_lines
 
         return shift(scan_python_lines(text[start:end], path, catalog))
     if info in _JS_INFO:
+        # loaded on use: only for a JavaScript code block
         from migrator.scan.javascript import scan_javascript
 
         return shift(scan_javascript(text[start:end], path, catalog))

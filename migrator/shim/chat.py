@@ -92,7 +92,7 @@ def chat_request(legacy: dict, model: str, cat: Catalog) -> ChatRequest:
     the caller to refuse or drop.  A prompt that is not one text is refused:
     chat completions answer one conversation per call.
     """
-    no_equal_fields = cat.completions["no_equal"]
+    no_equal_fields = cat.completions.no_equal
     prompt = legacy.get("prompt")
     if prompt is None:
         raise MappingError("Missing required parameter: prompt (chat completions need the text to answer).",
@@ -123,7 +123,7 @@ def chat_request(legacy: dict, model: str, cat: Catalog) -> ChatRequest:
 
 def no_equal_text(names: list[str], cat: Catalog) -> str:
     """``echo (chat completions do not return the prompt); suffix (...)``"""
-    return "; ".join(f"{k} ({cat.completions['no_equal'][k]})" for k in names)
+    return "; ".join(f"{k} ({cat.completions.no_equal[k]})" for k in names)
 
 
 def _kind(value: Any) -> str:

@@ -19,12 +19,12 @@ import click
 
 from migrator import extras
 from migrator.catalog import CatalogError
-from migrator.cli_lifecycle import catalog_option
+from migrator.cli_lifecycle import catalog_option, no_live_option, target_option
+from migrator.cli_support import model_map_option
 from migrator.lifecycle import target_warnings
 
 from .app import CONFIG_ENV
-from .config import (CONVERSIONS, DEFAULT_UPSTREAM, KEEPALIVES, LOG_FORMATS, ConfigError, ShimConfig, load_config,
-                     parse_model_map)
+from .config import CONVERSIONS, DEFAULT_UPSTREAM, KEEPALIVES, LOG_FORMATS, ConfigError, ShimConfig, load_config
 from .logs import say
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -39,8 +39,7 @@ def shim() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--upstream", default=None, help=f"API origin to send today's calls to [default: {DEFAULT_UPSTREAM}].")
-@click.option("--model-map", "model_map", multiple=True, metavar="OLD=NEW",
-              help="Use NEW for the legacy (fine-tuned) model OLD; repeatable.")
+@model_map_option
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="TOML file with shim settings (command-line options win).")
 @catalog_option
@@ -56,9 +55,8 @@ def shim() -> None:
                    "which every client measured skips; comment is ': keepalive'].")
 @click.option("--as-of", default=None, metavar="YYYY-MM-DD",
               help="Choose replacements as on this date [default: the day the shim starts].")
-@click.option("--target", default=None, metavar="MODEL",
-              help="Send shut-down models to MODEL wherever it fits, instead of the catalog's choice.")
-@click.option("--no-live", is_flag=True, help="Ignore the dates saved by `ft-migrate models sync`.")
+@target_option
+@no_live_option
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Worker processes (the shim is stateless, so they scale linearly).")
 @click.option("--log-format", type=click.Choice(LOG_FORMATS), default=None,
@@ -67,14 +65,14 @@ def shim() -> None:
               help="How long GET /healthz reuses its last probe of the upstream [default: 10].")
 @click.option("--shutdown-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="On SIGTERM, how long requests in flight may take to finish [default: 25].")
-def serve(host: str, port: int, upstream: str | None, model_map: tuple[str, ...], config_file: str | None,
+def serve(host: str, port: int, upstream: str | None, model_map: tuple[tuple[str, str], ...], config_file: str | None,
           catalogs: tuple[str, ...], strict: bool | None, lenient: bool | None, convert_uploads: str | None,
           keepalive: str | None, as_of: str | None, target: str | None, no_live: bool, workers: int,
           log_format: str | None, health_cache: float | None, shutdown_timeout: float | None) -> None:
     """Serve the shim; point old code at http://HOST:PORT/v1/ (OPENAI_API_BASE, OPENAI_BASE_URL or openai -b)."""
     try:
         config = load_config(config_file) if config_file else ShimConfig()
-        mapping = {**config.model_map, **parse_model_map(model_map)}
+        mapping = {**config.model_map, **dict(model_map)}
         config = config.merged(upstream=upstream, strict=strict, lenient=lenient, convert_uploads=convert_uploads,
                                keepalive=keepalive, model_map=mapping, as_of=as_of, target=target,
                                live=False if no_live else None, log_format=log_format,

@@ -109,17 +109,6 @@ class ShimConfig:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def parse_model_map(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``["OLD=NEW", ...]`` from ``--model-map`` into a dict."""
-    out = {}
-    for pair in pairs:
-        old, sep, new = pair.partition("=")
-        if not sep or not old.strip() or not new.strip():
-            raise ConfigError(f"--model-map expects OLD=NEW, got {pair!r}")
-        out[old.strip()] = new.strip()
-    return out
-
-
 def load_config(path: str | Path) -> ShimConfig:
     """A :class:`ShimConfig` from a TOML file: keys at the top level or under ``[shim]``.
 

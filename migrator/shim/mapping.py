@@ -182,7 +182,7 @@ def jobs_request(legacy: Any, cat: Catalog, model_map: Mapping[str, str]) -> Cre
 # Responses: FineTuningJob → FineTune, job events → fine-tune events
 # ---------------------------------------------------------------------------
 def legacy_status(status: Any, cat: Catalog) -> Any:
-    return cat.statuses["legacy_for_new"] if status in cat.statuses["new_for_legacy"] else status
+    return cat.statuses.legacy_for_new if status in cat.statuses.new_for_legacy else status
 
 
 def legacy_event(event: Mapping[str, Any], cat: Catalog) -> dict:

@@ -62,6 +62,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self.tls = httpx.create_ssl_context()  # the CA store httpx would use
 
     def _session(self):
+        # loaded on use: the aiohttp pool is optional
         import aiohttp
 
         if self.session is None:
@@ -72,6 +73,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self.session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # loaded on use: the aiohttp pool is optional
         import aiohttp
         import yarl
 
@@ -123,6 +125,7 @@ class _Body(httpx.AsyncByteStream):
         self.resp, self.request = resp, request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        # loaded on use: the aiohttp pool is optional
         import aiohttp
 
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import orjson
 from dataclasses import dataclass, field
-from typing import Any, Generator, Protocol, Union
+from typing import Any, Generator, Iterable, Protocol, Union
 
 Headers = tuple[tuple[str, str], ...]  # names lower-cased, order kept
 
@@ -180,3 +180,10 @@ class StreamEnd:
 
 Outcome = Union[Reply, Forward, StreamEnd]
 Handler = Generator[Command, Any, Outcome]
+
+
+def warning_header(changes: Iterable[str]) -> Headers:
+    """An RFC 7234 ``Warning`` naming what the shim changed, for users who look."""
+    text = "; ".join(changes).encode("ascii", "backslashreplace").decode("ascii")
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return (("warning", f'299 ft-migrate-shim "{text}"'),) if text else ()

@@ -28,7 +28,8 @@ from .config import KEEPALIVES, ShimConfig
 from .mapping import (MappingError, ModelChoice, error_body, job_file_ids, jobs_request, legacy_error,
                       legacy_event, legacy_fine_tune, map_model)
 from .protocol import (ClientBodyTimeout, ClientRequest, Emit, Forward, Gather, Handler, Headers, ReadBody,
-                       Reply, Sleep, StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply)
+                       Reply, Sleep, StartStream, StreamEnd, Upstream, UpstreamFailure, UpstreamReply, warning_header)
+from .uploads import convert_upload
 
 # Request headers that describe one hop, not the request; never forwarded.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
@@ -127,20 +128,13 @@ def sse(obj: Any) -> bytes:
     return b"data: " + dumps(obj) + b"\n\n"
 
 
-def warning_header(changes: Iterable[str]) -> Headers:
-    """An RFC 7234 ``Warning`` naming what the shim changed, for users who look."""
-    text = "; ".join(changes).encode("ascii", "backslashreplace").decode("ascii")
-    text = text.replace("\\", "\\\\").replace('"', '\\"')
-    return (("warning", f'299 ft-migrate-shim "{text}"'),) if text else ()
-
-
 class Shim:
     """The translation for one configuration; stateless between requests."""
 
     def __init__(self, config: ShimConfig, catalog: Catalog | None = None) -> None:
         self.config = config
         self.cat = catalog if catalog is not None else config.catalog()
-        self.terminal = frozenset(self.cat.statuses["terminal"])
+        self.terminal = frozenset(self.cat.statuses.terminal)
         self.jobs_path = self._endpoint_target("fine-tunes")
         self.file_fields = tuple(self.cat.response_fields[k]["replacement"]
                                  for k in ("training_files", "validation_files", "result_files"))
@@ -228,7 +222,6 @@ class Shim:
         if method == "POST" and path in MODEL_BODIES:
             return (yield from self._model_call(req, path, None))
         if method == "POST" and path == "/v1/files" and self.config.convert_uploads:
-            from .uploads import convert_upload  # the tokenizer stack loads only when asked for
             return (yield from convert_upload(self, req, path))
         return self.forward(req, forward_path)
 

@@ -21,8 +21,7 @@ from email.policy import HTTP
 from typing import TYPE_CHECKING
 
 from .mapping import MappingError
-from .protocol import ClientRequest, Forward, Handler, Upstream
-from .translate import warning_header
+from .protocol import ClientRequest, Forward, Handler, Upstream, warning_header
 
 if TYPE_CHECKING:
     from .translate import Shim
@@ -88,8 +87,9 @@ def _is_chat(data: bytes) -> bool:
 
 
 def convert_upload(shim: "Shim", req: ClientRequest, path: str) -> Handler:
-    from migrator.data.convert import convert_bytes
-    from migrator.data.source import DataError
+    # Imported here for start-up speed: the data part (and its tokenizer) loads only when a
+    # shim converts uploads, and its extra need not be installed otherwise.
+    from migrator.data import DataError, convert_bytes
 
     ctype = req.header("content-type") or ""
     if not ctype.lower().startswith("multipart/form-data"):

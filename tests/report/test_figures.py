@@ -8,6 +8,7 @@ import pytest
 
 from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
+from migrator.lifecycle import fine_tunable_models
 from migrator.report import figures
 from migrator.scan.runner import ScanResult
 
@@ -184,7 +185,7 @@ def test_each_legacy_fine_tune_gets_its_path_forward_by_date():
 
 
 def test_candidates_are_the_fine_tunable_current_models():
-    assert figures.candidate_models(CAT) == ["babbage-002", "davinci-002", "gpt-3.5-turbo"]
+    assert [m.id for m in fine_tunable_models(CAT)] == ["babbage-002", "davinci-002", "gpt-3.5-turbo"]
 
 
 def test_training_errors_join_the_scan_errors_and_the_summary():

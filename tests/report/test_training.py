@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from migrator.data import discover as discovery
+from migrator.lifecycle import fine_tunable_models
 from migrator.report import figures, training
 
 COMPLETION = '{"prompt": "a ->", "completion": " b"}\n'
@@ -54,7 +55,7 @@ def test_a_candidate_without_a_training_price_is_said_plainly(tree):
                  'format = "completion"\nsource = "BRIEF"\n')
     root = tree({"data/train.jsonl": COMPLETION, "cat.toml": new_model})
     cat = load_catalog([str(root / "cat.toml")])
-    assert figures.candidate_models(cat) == ["babbage-002", "davinci-002", "gpt-3.5-turbo", "tuna-001"]
+    assert [m.id for m in fine_tunable_models(cat)] == ["babbage-002", "davinci-002", "gpt-3.5-turbo", "tuna-001"]
     entries, errors = training.price_files(["data/train.jsonl"], cat, ["babbage-002", "tuna-001"])
     assert errors == []
     assert entries[0]["costs"][0]["usd"] == 0.00003  # $0.0004 per 1K × 3 tokens × 25 epochs

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from migrator.catalog import load_catalog
+from migrator.scan.cli_lines import pip_install_findings
 from migrator.scan.common import Span
 from migrator.scan.deps import (
-    pip_install_findings,
     requirement_finding,
     scan_pipfile,
     scan_pyproject,

@@ -22,7 +22,7 @@ from tests.fakes import FakeServer, TodayAPI
 def test_bad_settings_are_usage_errors(tmp_path):
     runner = CliRunner()
     r = runner.invoke(cli, ["shim", "serve", "--model-map", "curie"])
-    assert r.exit_code == 2 and "--model-map expects OLD=NEW, got 'curie'" in r.output
+    assert r.exit_code == 2 and "--model-map: expected OLD=NEW, got 'curie'" in r.output
     r = runner.invoke(cli, ["shim", "serve", "--upstream", "ftp://x"])
     assert r.exit_code == 2 and "upstream must be an http(s) URL" in r.output
     bad = tmp_path / "shim.toml"

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from io import StringIO
 
 import click
 
 from migrator import progress, settings, terminal
 from migrator.cli_lifecycle import catalog_option, lifecycle_options, open_catalog
-from migrator.cli_support import Fatal, check_paths, no_cache_option, write_output
+from migrator.cli_support import (Fatal, check_paths, exclude_option, exit_zero_option, jobs_option, no_cache_option,
+                                  output_option, write_output)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="Output format; github: workflow-command annotations for GitHub Actions.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of stdout.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes for parsing [default: all cores].")
+@output_option
+@exclude_option
+@jobs_option
 @catalog_option
 @lifecycle_options
-@click.option("--exit-zero", is_flag=True,
-              help="Exit 0 even when something was found or a file could not be scanned (report-only runs).")
+@exit_zero_option
 @no_cache_option
 @progress.quiet_option
 @click.pass_context
@@ -37,12 +36,14 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
     not be (fully) scanned (0 with --exit-zero), 2 usage or internal error (a path
     that does not exist, a mistake in [tool.ft-migrate]).
     """
+    # loaded on use, so that `scan --help` and usage errors stay fast
     from migrator.scan.runner import scan_paths
 
     check_paths(paths)
     project = settings.load(paths)
     as_of = project.date(ctx, as_of)
     catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
+    # loaded on use, for start-up speed
     from migrator.scan.cache import open_cache
 
     with progress.display("scan"):
@@ -50,20 +51,22 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
                             jobs=jobs, cache=open_cache(no_cache, catalog))
     try:
         if fmt == "json":
+            # only the chosen format's renderer is loaded
             from migrator.output import json_doc
 
             write_output(json_doc.render(result, catalog, as_of), output)
         elif fmt == "sarif":
+            # only the chosen format's renderer is loaded
             from migrator.output import sarif
 
             write_output(sarif.render(result, catalog, as_of), output)
         elif fmt == "github":
+            # only the chosen format's renderer is loaded
             from migrator.output import github
 
             write_output(github.render(result), output)
         else:
-            from io import StringIO
-
+            # only the chosen format's renderer is loaded
             from migrator.output import text
 
             buf = StringIO()  # rendered whole, then written at once (atomically with -o)
@@ -73,6 +76,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
     except OSError as exc:
         raise Fatal(f"cannot write {output}: {exc.strerror or exc}") from None
     if fmt in ("text", "github"):  # after the findings, so it is the last line on a terminal
+        # only the chosen format's renderer is loaded
         from migrator.output import text
 
         text.render_summary(result, catalog, as_of, sys.stderr)
