@@ -153,16 +153,8 @@ class Endpoint:
         return out
 
 
-class _Keyed:
-    """``answer["key"]``, the reading of the raw tables these answers replace, kept for the
-    scanner modules that still read them that way; new code reads the attributes."""
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-
 @dataclass(frozen=True)
-class SdkGeneration(_Keyed):
+class SdkGeneration:
     """One generation of the SDK's fine-tuning surface and what replaces it: the v0
     resource ``openai.FineTune``, the v1 ``client.fine_tunes``, or openai-node v3."""
 
@@ -184,7 +176,7 @@ class SdkGeneration(_Keyed):
 
 
 @dataclass(frozen=True)
-class Sdk(_Keyed):
+class Sdk:
     v0: SdkGeneration  # openai<1
     v1: SdkGeneration  # openai>=1
     js: SdkGeneration  # openai-node v3
@@ -194,7 +186,7 @@ class Sdk(_Keyed):
 
 
 @dataclass(frozen=True)
-class Statuses(_Keyed):
+class Statuses:
     """Job statuses of the two APIs."""
 
     legacy_only: tuple[str, ...]  # never reported by a new job ("pending", "created")
@@ -205,7 +197,7 @@ class Statuses(_Keyed):
 
 
 @dataclass(frozen=True)
-class Completions(_Keyed):
+class Completions:
     """Moving completions calls to chat completions."""
 
     v0_legacy: str  # "openai.Completion"
@@ -217,7 +209,7 @@ class Completions(_Keyed):
 
 
 @dataclass(frozen=True)
-class CreateFlags(_Keyed):
+class CreateFlags:
     """The flags of ``openai api fine_tunes.create`` and what becomes of them."""
 
     kept: tuple[str, ...]
@@ -228,7 +220,7 @@ class CreateFlags(_Keyed):
 
 
 @dataclass(frozen=True)
-class Cli(_Keyed):
+class Cli:
     """The ``openai`` command line (0.27/0.28)."""
 
     commands: Mapping[str, str]  # "fine_tunes.create" -> "fine_tuning.job.create"; "" where none

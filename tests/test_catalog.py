@@ -173,28 +173,24 @@ def test_sdk_cli_status_and_completions_answers_are_typed():
     assert cat.sdk.v0.without_equivalent == {"stream_events", "astream_events", "delete", "adelete"}
     assert cat.sdk.js.without_equivalent == {"deleteFineTune"}
     assert cat.sdk.v1.arguments == {"fine_tune_id": "fine_tuning_job_id"}
-    assert cat.sdk["v0"]["legacy"] == "openai.FineTune" and cat.sdk["v1"]["methods"] is cat.sdk.v1.methods
     assert isinstance(cat.cli, Cli) and cat.cli.new_command("fine_tunes.create") == "fine_tuning.job.create"
-    assert cat.cli.new_command("fine_tunes.follow") == "" and cat.cli["commands"] is cat.cli.commands
-    assert "--n_epochs" in cat.cli.create_flags.kept and cat.cli["create_flags"]["kept"] == cat.cli.create_flags.kept
+    assert cat.cli.new_command("fine_tunes.follow") == ""
+    assert "--n_epochs" in cat.cli.create_flags.kept
     assert isinstance(cat.statuses, Statuses)
     assert (cat.statuses.legacy_only, cat.statuses.new_for_legacy) == (("pending", "created"),
                                                                        ("validating_files", "queued"))
-    assert cat.statuses.terminal == ("succeeded", "failed", "cancelled") == cat.statuses["terminal"]
+    assert cat.statuses.terminal == ("succeeded", "failed", "cancelled")
     assert isinstance(cat.completions, Completions) and cat.completions.methods == ("create", "acreate")
     assert set(cat.completions.no_equal) == {"echo", "suffix", "best_of", "logprobs"}
 
 
-def test_only_the_scanner_being_rewritten_reads_the_raw_tables():
-    """The parts read the typed attributes; the raw keyed reading is left to the scanner modules
-    another change is rewriting (they switch with it)."""
+def test_no_part_reads_the_raw_tables():
+    """Every part reads the typed answers (``catalog.sdk.v0.methods``), not keyed tables."""
     import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     raw = re.compile(r"\.(sdk|cli|statuses|completions)\[|\bsdk\[\"v[01]\"\]")
-    rewritten = {"migrator/scan/python.py", "migrator/scan/runner.py", "migrator/scan/prefilter.py",
-                 "migrator/scan/reduce.py"}
     readers = {path.relative_to(root).as_posix() for folder in ("migrator", "codemods")
                for path in (root / folder).rglob("*.py") if raw.search(path.read_text(encoding="utf-8"))}
-    assert readers <= rewritten
+    assert readers == set()

@@ -39,8 +39,8 @@ class Facts:
         self.path = path
         self.catalog = catalog
         self.links = links  # leave the records migrator.scan.links joins across modules
-        self.resource = catalog.sdk["v0"]["legacy"]
-        self.clients = frozenset(catalog.sdk["v1"]["clients"])
+        self.resource = catalog.sdk.v0.legacy
+        self.clients = frozenset(catalog.sdk.v1.clients)
         self.found: dict[tuple, Finding] = {}
         self.handled: set[int] = set()  # ids of nodes already reported or not to report
         self.aliases: set[int] = set()  # ids of Name targets bound to openai.FineTune

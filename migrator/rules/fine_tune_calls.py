@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from migrator.advice import for_model as advise
-from migrator.catalog import Catalog
+from migrator.catalog import Catalog, SdkGeneration
 from migrator.code_shapes import EVENT_HELPER, EVENT_ID_KEYWORDS
 from migrator.findings import Finding
 from migrator.rules import Family, rule
@@ -19,12 +19,12 @@ from migrator.rules.facts import Arg, arguments, is_constant
 from migrator.scan.common import Span, finding
 
 
-def call_finding(catalog: Catalog, path: str, span: Span, rule_id: str, legacy: str, gen: dict, repl: str,
+def call_finding(catalog: Catalog, path: str, span: Span, rule_id: str, legacy: str, gen: SdkGeneration, repl: str,
                  note: str = "", blocked: bool = False) -> Finding:
     """An SDK call finding; ``blocked`` when an argument has no equivalent (stream=True)."""
     base = f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on {catalog.shutdown.isoformat()}"
     if repl:
-        owner = gen["replacement"] if rule_id == "FT010" else f"client.{gen['replacement']}"
+        owner = gen.replacement if rule_id == "FT010" else f"client.{gen.replacement}"
         replacement = f"{owner}.{repl}"
         msg = f"{base}; use {replacement}"
     else:
@@ -37,8 +37,8 @@ def call_finding(catalog: Catalog, path: str, span: Span, rule_id: str, legacy: 
 class FineTuneCalls(Family):
     def __init__(self, facts):
         super().__init__(facts)
-        self.v0 = facts.catalog.sdk["v0"]
-        self.v1 = facts.catalog.sdk["v1"]
+        self.v0 = facts.catalog.sdk.v0
+        self.v1 = facts.catalog.sdk.v1
         self.v1_calls: list[ast.Call] = []  # on an object not known to be a client, until one is seen
 
     def assign(self, node: ast.Assign) -> None:
@@ -54,13 +54,13 @@ class FineTuneCalls(Family):
             return
         method = func.attr
         if f.is_resource(func.value):
-            repl = self.v0["methods"].get(method)
+            repl = self.v0.methods.get(method)
             if repl is not None:
                 f.uses_legacy_api = True
                 f.handled.update((id(func), id(func.value)))
                 f.add(self.sdk_call(node, "FT010", f"{f.resource}.{method}", self.v0, repl, method))
-        elif (isinstance(func.value, ast.Attribute) and func.value.attr == self.v1["legacy"]
-              and method in self.v1["methods"]):
+        elif (isinstance(func.value, ast.Attribute) and func.value.attr == self.v1.legacy
+              and method in self.v1.methods):
             if f.v1_target(func.value.value):
                 self.v1_call(node)
             else:
@@ -98,10 +98,10 @@ class FineTuneCalls(Family):
     def v1_call(self, node: ast.Call) -> None:
         method = node.func.attr  # type: ignore[attr-defined]
         self.facts.uses_legacy_api = True
-        self.facts.add(self.sdk_call(node, "FT011", f"client.{self.v1['legacy']}.{method}", self.v1,
-                                     self.v1["methods"][method], method))
+        self.facts.add(self.sdk_call(node, "FT011", f"client.{self.v1.legacy}.{method}", self.v1,
+                                     self.v1.methods[method], method))
 
-    def sdk_call(self, node: ast.Call, rule_id: str, legacy: str, gen: dict, repl: str, method: str) -> Finding:
+    def sdk_call(self, node: ast.Call, rule_id: str, legacy: str, gen: SdkGeneration, repl: str, method: str) -> Finding:
         f = self.facts
         keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
         note, blocked = "", False
@@ -156,10 +156,10 @@ class FineTuneCalls(Family):
         f = self.facts
         tail = legacy[len(f.resource):].lstrip(".")
         if tail:
-            repl = self.v0["methods"].get(tail)
-            replacement = f"{self.v0['replacement']}.{repl}" if repl else None
+            repl = self.v0.methods.get(tail)
+            replacement = f"{self.v0.replacement}.{repl}" if repl else None
         else:
-            replacement = self.v0["replacement"]
+            replacement = self.v0.replacement
         msg = f"{legacy} is the legacy fine-tunes resource"
         msg += f"; use {replacement}" if replacement else "; it has no equivalent"
         return finding(f.path, f.span(node), "FT012", "sdk-call", legacy, replacement, replacement is not None, msg)

@@ -66,13 +66,13 @@ class LegacyModels(Family):
             dest = keywords.get("dest")
             self.option_default([flag for flag in flags if flag.startswith("-")],
                                 f.literal_text(dest) if dest is not None else None, keywords.get("default"))
-        v0, v1 = f.catalog.sdk["v0"], f.catalog.sdk["v1"]
+        v0, v1 = f.catalog.sdk.v0, f.catalog.sdk.v1
         # The model of a legacy create is one to fine-tune, not to run.
         creates = isinstance(func, ast.Attribute) and func.attr in ("create", "acreate") and (
             f.is_resource(func.value)
-            or isinstance(func.value, ast.Attribute) and func.value.attr == v1["legacy"]
-            or any(n.rpartition(".")[0] == v0["replacement"] for n in names)
-            or dotted(func.value).endswith(v1["replacement"]))
+            or isinstance(func.value, ast.Attribute) and func.value.attr == v1.legacy
+            or any(n.rpartition(".")[0] == v0.replacement for n in names)
+            or dotted(func.value).endswith(v1.replacement))
         purpose = "fine-tuning" if creates else "inference"
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
         sdk_call = any(n.startswith("openai.") for n in names)
@@ -138,15 +138,15 @@ class LegacyModels(Family):
         only, one prompt, and none of the parameters chat has no equal for."""
         func = node.func
         comp = self.facts.catalog.completions
-        if not isinstance(func, ast.Attribute) or func.attr not in comp["methods"]:
+        if not isinstance(func, ast.Attribute) or func.attr not in comp.methods:
             return False
-        v0 = any(n == f"{comp['v0_legacy']}.{func.attr}" for n in names)
-        v1 = (isinstance(func.value, ast.Attribute) and func.value.attr == comp["v1_legacy"]
+        v0 = any(n == f"{comp.v0_legacy}.{func.attr}" for n in names)
+        v1 = (isinstance(func.value, ast.Attribute) and func.value.attr == comp.v1_legacy
               and self.facts.v1_target(func.value.value))
         if not (v0 or v1):
             return False
         for keyword, value, _ in args:
-            if keyword is None or keyword in comp["no_equal"]:
+            if keyword is None or keyword in comp.no_equal:
                 return False
             if keyword == "prompt" and isinstance(value, (ast.List, ast.Tuple)):
                 return False

@@ -30,7 +30,7 @@ class ResponseFields(Family):
             self.fields.append(node)
 
     def literal(self, node: ast.Constant, text: str) -> None:
-        if text in self.facts.catalog.statuses["legacy_only"]:
+        if text in self.facts.catalog.statuses.legacy_only:
             self.statuses.append(node)
 
     def finish(self) -> None:
@@ -63,7 +63,7 @@ class ResponseFields(Family):
             parent = f.m.parent(parent)
         if not isinstance(parent, ast.Compare):
             return
-        new = f.catalog.statuses["new_for_legacy"]
+        new = f.catalog.statuses.new_for_legacy
         f.add(finding(f.path, f.span(node), "FT031", "response-field", node.value, " or ".join(new), True,
                       f"fine-tuning jobs never report status {node.value!r}: "
                       f"they report {' / '.join(repr(s) for s in new)} before 'running'"))

@@ -172,7 +172,7 @@ class StatementMatcher:
 
     def __init__(self, catalog: Catalog):
         words = [w.decode() for w in matchers(catalog)["code"].words]
-        words += [f"{q}{status}{q}" for status in catalog.statuses["legacy_only"] for q in "\"'"]
+        words += [f"{q}{status}{q}" for status in catalog.statuses.legacy_only for q in "\"'"]
         self.words = tuple(dict.fromkeys(words))
         self.fields = tuple(catalog.response_fields)  # whole words only: "events" is not "prevents"
         self.models = re.compile(matchers(catalog)["code"].rest.pattern.decode())

@@ -66,8 +66,8 @@ def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]
     out: list[Finding] = []
     legacy_call = re.compile(r"\bFineTune\.(\w+)\s*\(")
     v1_call = re.compile(r"\.fine_tunes\.(\w+)\s*\(")
-    v0 = catalog.sdk["v0"]
-    v1 = catalog.sdk["v1"]
+    v0 = catalog.sdk.v0
+    v1 = catalog.sdk.v1
     for lineno, line in enumerate(source.splitlines(), 1):
         code = line.split("#", 1)[0] if "#" in line and '"' not in line and "'" not in line else line
         if code.lstrip().startswith("#"):
@@ -75,10 +75,10 @@ def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]
         for rx, gen, rule in ((legacy_call, v0, "FT010"), (v1_call, v1, "FT011")):
             for mt in rx.finditer(code):
                 method = mt.group(1)
-                repl = gen["methods"].get(method)
+                repl = gen.methods.get(method)
                 if repl is None:
                     continue
-                legacy = f"{gen['legacy']}.{method}" if rule == "FT010" else f"client.{gen['legacy']}.{method}"
+                legacy = f"{gen.legacy}.{method}" if rule == "FT010" else f"client.{gen.legacy}.{method}"
                 span = Span(lineno, mt.start() + 1, lineno, mt.end())
                 out.append(call_finding(catalog, path, span, rule, legacy, gen, repl))
         if CLI_HINT.search(code):

@@ -49,7 +49,7 @@ class TodayAPI:
         else:
             self.models = {k for k, m in cat.models.items() if m.alive_on(as_of)}
         self.fine_tunable = {k for k, m in cat.models.items() if m.fine_tunable}
-        self.terminal = set(cat.statuses["terminal"])
+        self.terminal = set(cat.statuses.terminal)
         self.files: dict[str, dict] = {}
         self.contents: dict[str, bytes] = {}
         self.jobs: dict[str, dict] = {}
