@@ -26,11 +26,10 @@ import libcst as cst
 
 from ft_migrate_codemods._base import HOLE_RE, MigrationCommand, hole, new_string, string_value
 from migrator.catalog import Catalog
+from migrator.code_shapes import ARGV_RUNNERS
 from migrator.fix import cli_lines
 from migrator.todo_markers import TODO_RE
 
-RUNNERS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-           "subprocess.Popen"}
 
 
 class CliArgvToJobsCommand(MigrationCommand):
@@ -43,7 +42,7 @@ class CliArgvToJobsCommand(MigrationCommand):
         return "subprocess" in code and "fine_tunes." in code
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        if not updated_node.args or not self.qualified(original_node.func) & RUNNERS:
+        if not updated_node.args or not self.qualified(original_node.func) & ARGV_RUNNERS:
             return updated_node
         first = updated_node.args[0]
         argv = first.value

@@ -22,3 +22,12 @@ def model_named_enum(name: str, base_names: list[set[str]]) -> bool:
     """An Enum whose name says its members are models (``Model``, ``Engine``, ``ChatModels``);
     ``base_names`` holds the qualified names of each of its bases."""
     return re.search(r"(?i)model|engine", name) is not None and any(q & ENUM_BASES for q in base_names)
+
+# The calls whose argv list fix (FX007) rewrites when it runs ``openai api ...``.
+ARGV_RUNNERS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+                          "subprocess.Popen"})
+
+
+def runs_openai_api(words: list[str]) -> bool:
+    """Whether an argv list runs the legacy CLI (``openai api ...``), the lists FX007 rewrites."""
+    return any(a == "openai" and b == "api" for a, b in zip(words, words[1:]))

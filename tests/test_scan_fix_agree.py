@@ -232,15 +232,6 @@ def disagreements(case: Case) -> tuple[str, ...]:
 # marks), or misses a site fix rightly marks.  The scanner is being rewritten; each entry
 # is the exact disagreement, and the strict xfail below turns green once it is gone.
 SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
-    "real_patterns": (
-        "a shell command string (f-string, shell=True) is called fixable; FX007 rewrites argv lists only",
-        ("t/py/train.py:30 FT040 'openai api fine_tunes.create' is fixable but fix leaves it",)),
-    f"real_patterns@{TODAY}": (
-        "a shell command string (f-string, shell=True) is called fixable; FX007 rewrites argv lists only",
-        ("t/py/train.py:30 FT040 'openai api fine_tunes.create' is fixable but fix leaves it",)),
-    "cli_argv_to_jobs/noop_other_commands": (
-        "text handed to `echo` is reported as a fixable CLI command",
-        ("t/case.py:10 FT040 'openai api fine_tunes.list' is fixable but fix leaves it",)),
     "completions_to_chat/model_map": (
         "a completions call whose model is imported is not reported, though no completion model is left",
         ("t/case.py:19 fix marks FT020 where scan found none",)),

@@ -29,6 +29,7 @@ from typing import Mapping
 from migrator.todo_markers import todo_key, todo_text
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog
+from migrator.code_shapes import runs_openai_api
 
 COMMAND_RE = re.compile(r"(?<![\w./-])openai(?P<globals>(?:[ \t]+-\S+(?:[ \t]+(?!api\b)[^\s-]\S*)?)*)"
                         r"[ \t]+api[ \t]+(?P<cmd>fine_tunes\.\w+)")
@@ -114,8 +115,7 @@ def rewrite_argv(words: list[str], catalog: Catalog, model_map: Mapping[str, str
     """An argv list (``subprocess.run(["openai", "api", "fine_tunes.create", ...])``)
     rewritten exactly like the same command line: ``(words, TODO lines, sites)``."""
     line = " ".join(shlex.quote(w) for w in words)
-    starts = any(a == "openai" and b == "api" for a, b in zip(words, words[1:]))
-    if not starts or not _live_command(line):
+    if not runs_openai_api(words) or not _live_command(line):
         return words, [], 0
     rewrite = _rewrite_logical(line, catalog, model_map)
     return shlex.split(rewrite.text), rewrite.todos, rewrite.sites

@@ -8,9 +8,10 @@ a model whose value :mod:`migrator.rules.legacy_models` follows.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 
-from migrator.findings import Finding
+from migrator.code_shapes import ARGV_RUNNERS, runs_openai_api
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.rules.legacy_models import LegacyModels
@@ -29,20 +30,24 @@ CLI_MODEL_FLAG = re.compile(r"(?:^|\s)(?:-m|--model|-e|--engine)[ =]$")
 class CliCommands(Family):
     def call(self, node: ast.Call, names: set[str], args: list[Arg]) -> None:
         if names & SUBPROCESS_CALLS and args:
-            self.argv(args[0][1])
+            keyword, value, _ = args[0]
+            self.argv(value, bool(names & ARGV_RUNNERS) and keyword is None)
 
-    def argv(self, arg: ast.expr) -> None:
+    def argv(self, arg: ast.expr, runner: bool) -> None:
+        """An argv list; fix (FX007) rewrites it when a runner it knows gets it first, every
+        element is known to be one word, and it runs ``openai api``."""
         f = self.facts
         if not isinstance(arg, (ast.List, ast.Tuple)):
             return
         argv = [f.literal_text(e) for e in arg.elts]
+        rewritten = runner and not any(isinstance(e, ast.Starred) for e in arg.elts) and runs_openai_api(argv)
         if CLI_HINT.search(" ".join(argv)):
             for flag, e in zip(argv, arg.elts[1:]):
                 if CLI_MODEL_FLAG.search(" " + flag + " ") and isinstance(e, ast.Name):
                     f.rule(LegacyModels).cli_model_name(e, " ".join(argv))
         if argv and any(f.simple(e) for e in arg.elts):
             for found in cli_lines.command_findings(argv, f.path, f.span(arg), f.catalog):
-                f.add(found)
+                f.add(found if rewritten else dataclasses.replace(found, fixable=False))
             for e in arg.elts:
                 if isinstance(e, (ast.Constant, ast.JoinedStr)):
                     f.handled.add(id(e))
@@ -65,7 +70,8 @@ class CliCommands(Family):
             return False
         f = self.facts
         span = f.span(node)
+        # a command held in a string is for a person to change: fix rewrites argv lists only
         for found in cli_lines.scan_command_text(text.replace(PLACEHOLDER, "X"), f.path, f.catalog):
-            f.add(Finding(**{**found.__dict__, "line": span.line, "column": span.column,
-                             "end_line": span.end_line, "end_column": span.end_column}))
+            f.add(dataclasses.replace(found, line=span.line, column=span.column, end_line=span.end_line,
+                                      end_column=span.end_column, fixable=False))
         return True
