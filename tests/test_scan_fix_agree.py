@@ -252,13 +252,6 @@ SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
         "the model of a call on a local FineTune class / store.fine_tunes is called fixable; fix only marks it",
         ("t/case.py:7 FT020 'curie' is fixable but fix only marks it with a TODO",
          "t/case.py:8 FT020 'curie' is fixable but fix only marks it with a TODO")),
-    "legacy_models_to_replacements/completions": (
-        "a model name under an unrelated dict key ({'name': 'davinci'}) is called fixable",
-        ("t/case.py:5 FT020 'davinci' is fixable but fix leaves it",)),
-    "legacy_models_to_replacements/option_defaults": (
-        "a local inside an Enum method and a member of an Enum not named for models are called fixable",
-        ("t/case.py:15 FT020 'curie' is fixable but fix leaves it",
-         "t/case.py:20 FT020 'babbage' is fixable but fix leaves it")),
     "response_fields_to_jobs/polling": (
         "a status and a field of an unrelated dict (order['status'], order['hyperparams']) are called fixable",
         ("t/case.py:30 FT031 'pending' is fixable but fix leaves it",

@@ -125,11 +125,11 @@ class LegacyModels(Family):
         self.resolve_model_attributes()
         if f.links:
             self.link_records()
-        if f.uses_openai:
+        if f.uses_openai:  # a string that is only a model's name: fix does not know it is used as one
             for node in self.literals:
                 if id(node) not in f.handled:
                     text = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
-                    f.add(model_finding(text, f.path, f.span(node), f.catalog))
+                    f.add(model_finding(text, f.path, f.span(node), f.catalog, fixable=False))
 
     # -- what flows into model= ---------------------------------------------------------
     def moves_to_chat(self, node: ast.Call, names: set[str], args: list[Arg]) -> bool:
