@@ -235,11 +235,6 @@ SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
     "completions_to_chat/model_map": (
         "a completions call whose model is imported is not reported, though no completion model is left",
         ("t/case.py:19 fix marks FT020 where scan found none",)),
-    "completions_to_chat/todo_stays": (
-        "scan's copy of FX008's conditions misses prompt= naming a list, prompt=None and bytes prompts",
-        ("t/case.py:12 FT020 'curie' is fixable but fix only marks it with a TODO",
-         "t/case.py:31 FT020 'text-davinci-003' is fixable but fix only marks it with a TODO",
-         "t/case.py:35 FT020 'text-davinci-003' is fixable but fix only marks it with a TODO")),
     "event_streams_to_polling/streams_v0": (
         "an index into a listing of events (now newest-first) is not reported",
         ("t/case.py:30 fix marks FT030 where scan found none",

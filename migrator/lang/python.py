@@ -404,7 +404,8 @@ class Hot(Protocol):
 
 def parse_hot(source: str, hot: Hot) -> Module:
     """``source`` parsed, with only its imports and the top-level statements that match
-    ``hot`` (or use a name such a statement or import binds) left in the tree.
+    ``hot`` (or use a name such a statement or import binds, or assign a name such a
+    statement reads) left in the tree.
 
     A legacy call usually sits in one function of a thousand-line module: the
     scopes and rules then look at that function and the imports, not at the
@@ -437,8 +438,20 @@ def parse_hot(source: str, hot: Hot) -> Module:
         names |= new
         if not new or not mark(_word_offsets(source, new)):
             break
+    # A value a kept statement reads by name (``prompt=PROMPTS``, ``PROMPTS = [...]`` above):
+    # rules look at what such a name was assigned.
+    read = {n.id for node, kept in zip(body, keep) if kept for n in ast.walk(node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for k, node in enumerate(body):
+        if not keep[k] and isinstance(node, (ast.Assign, ast.AnnAssign)) and _stores(node) & read:
+            keep[k] = True
     tree.body = [n for n, kept in zip(body, keep) if kept]
     return Module(source, tree)
+
+
+def _stores(node: ast.stmt) -> set[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def _line_counter(source: str) -> Callable[[Iterable[int]], Iterator[int]]:

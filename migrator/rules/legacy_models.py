@@ -145,12 +145,21 @@ class LegacyModels(Family):
               and self.facts.v1_target(func.value.value))
         if not (v0 or v1):
             return False
-        for keyword, value, _ in args:
-            if keyword is None or keyword in comp.no_equal:
-                return False
-            if keyword == "prompt" and isinstance(value, (ast.List, ast.Tuple)):
-                return False
-        return True
+        keywords = {keyword: value for keyword, value, _ in args}
+        if None in keywords or any(k in comp.no_equal for k in keywords) or "prompt" not in keywords:
+            return False
+        prompt = keywords["prompt"]
+        return not (_many(prompt) or _many(self.alias_value(prompt)) or _not_text(prompt))
+
+    def alias_value(self, node: ast.expr) -> ast.expr | None:
+        """The value of the single ``name = value`` assignment a name refers to, as the codemods follow it."""
+        if not isinstance(node, ast.Name):
+            return None
+        bindings = self.facts.m.lookup(node, node.id)
+        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.Name):
+            return None
+        parent = self.facts.m.parent(bindings[0].node)
+        return parent.value if isinstance(parent, ast.Assign) and len(parent.targets) == 1 else None
 
     def cli_model_name(self, name: ast.Name, command: str) -> None:
         """A name passed as ``-m``/``--model`` to the legacy CLI: the constant or default it holds
@@ -262,3 +271,15 @@ class LegacyModels(Family):
             span = f.span(node)
             f.found[("import", span.line, span.column, qualified)] = links.import_record(
                 f.path, qualified, span.line, span.column)
+
+
+def _many(value: ast.expr | None) -> bool:
+    """A list of prompts: chat completions answer one conversation per call."""
+    return isinstance(value, (ast.List, ast.Tuple, ast.ListComp))
+
+
+def _not_text(value: ast.expr) -> bool:
+    """A literal that is no string: a number, a dict or set, bytes, None/True/False."""
+    if isinstance(value, (ast.Dict, ast.Set, ast.DictComp, ast.SetComp)):
+        return True
+    return isinstance(value, ast.Constant) and not isinstance(value.value, str)
