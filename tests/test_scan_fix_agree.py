@@ -243,10 +243,6 @@ SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
         "an index into a listing of events (now newest-first) is not reported",
         ("t/case.py:11 fix marks FT030 where scan found none",
          "t/case.py:17 fix marks FT030 where scan found none")),
-    "fine_tune_calls_to_jobs/noop_unrelated": (
-        "the model of a call on a local FineTune class / store.fine_tunes is called fixable; fix only marks it",
-        ("t/case.py:7 FT020 'curie' is fixable but fix only marks it with a TODO",
-         "t/case.py:8 FT020 'curie' is fixable but fix only marks it with a TODO")),
     "response_fields_to_jobs/polling": (
         "a status and a field of an unrelated dict (order['status'], order['hyperparams']) are called fixable",
         ("t/case.py:30 FT031 'pending' is fixable but fix leaves it",

@@ -12,6 +12,7 @@ string naming a legacy model counts only in a module that imports ``openai``.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 
 from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, model_named_enum
@@ -26,6 +27,8 @@ MODEL_KEY = re.compile(r"^(?:model|engine|base_model|model_name|model_id|engine_
                        r"[a-z0-9_]*_model|[a-z0-9_]*_engine)$", re.IGNORECASE)
 # Command-line options whose value is a model (argparse, click, typer; `python train.py -m curie`).
 OPTION_DECORATORS = frozenset({"click.option", "typer.Option"})
+# How a name reaches a call fix leaves as it is (a legacy fine-tunes call it does not migrate).
+LEFT_AS_LEGACY = "model= of a legacy call left as it is"
 
 
 @rule("FT020", "FT021", "FT022", fixes=("FX002", "FX008"), order=40)
@@ -41,6 +44,8 @@ class LegacyModels(Family):
         self.model_attributes: list[tuple[ast.Attribute, str, bool]] = []  # args.model / Engine.X passed as model=
         self.enum_members: dict[tuple[str, str], ast.Constant] = {}  # (class, member) -> value
         self.literals: list[ast.Constant] = []  # strings naming a legacy model, if the module imports openai
+        # models given to x.fine_tunes.m() calls, fixable only if x turns out to be a client: (finding keys, names)
+        self.unsure: list[tuple[set, range]] = []
 
     # -- hooks -----------------------------------------------------------------------
     def module(self, node: ast.Module) -> None:
@@ -77,10 +82,34 @@ class LegacyModels(Family):
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
         sdk_call = any(n.startswith("openai.") for n in names)
         moves = self.moves_to_chat(node, names, args)
+        left = self.left_as_legacy(func)
+        if left == "unless a client is used":
+            found, named = set(f.found), len(self.model_names)
         for keyword, value, _ in args:
             if keyword in MODEL_KWARGS:
-                fixable = keyword != "engine" or sdk_call
-                self.model_argument(keyword, value, purpose, fixable, moves)
+                fixable = (keyword != "engine" or sdk_call) and left != "yes"
+                self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
+        if left == "unless a client is used":
+            self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
+
+    def left_as_legacy(self, func: ast.expr) -> str:
+        """Whether this call is shaped like a legacy fine-tunes call (``X.FineTune.m()``,
+        ``X.fine_tunes.m()``) that fix (FX001) does not migrate, so fix leaves its model
+        as it is too: "yes", "no", or "unless a client is used" (``x.fine_tunes.m()`` on an
+        object that may be a client)."""
+        f = self.facts
+        if not isinstance(func, ast.Attribute):
+            return "no"
+        v0, v1 = f.catalog.sdk.v0, f.catalog.sdk.v1
+        receiver = func.value
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
+        if name not in (v0.legacy.rpartition(".")[2], v1.legacy):
+            return "no"
+        if id(func) in f.handled:  # FT010: FX001 migrates it, unless nothing replaces the method
+            return "no" if v0.methods.get(func.attr) else "yes"
+        if name == v1.legacy and func.attr in v1.methods and v1.methods[func.attr]:
+            return "no" if f.v1_target(receiver.value) else "unless a client is used"  # type: ignore[union-attr]
+        return "yes"
 
     def decorator(self, node: ast.expr) -> None:
         f = self.facts
@@ -121,6 +150,12 @@ class LegacyModels(Family):
 
     def finish(self) -> None:
         f = self.facts
+        if not f.uses_client:  # the x.fine_tunes.m() calls stay legacy: fix leaves their models
+            for keys, names in self.unsure:
+                for key in keys:
+                    f.found[key] = dataclasses.replace(f.found[key], fixable=False)
+                for i in names:
+                    self.model_names[i] = (*self.model_names[i][:3], LEFT_AS_LEGACY)
         self.resolve_model_names()
         self.resolve_model_attributes()
         if f.links:
@@ -169,11 +204,12 @@ class LegacyModels(Family):
         if self.facts.links:
             self.imported_model(name)
 
-    def model_argument(self, keyword: str, value: ast.expr, purpose: str, fixable: bool, moves: bool) -> None:
+    def model_argument(self, keyword: str, value: ast.expr, purpose: str, fixable: bool, moves: bool,
+                       blocked: bool = False) -> None:
         if self.facts.simple(value):
             self.model_literal(value, f"passed as {keyword}=", purpose, fixable, moves)
         elif isinstance(value, ast.Name):
-            self.model_names.append((value, purpose, moves, "model="))
+            self.model_names.append((value, purpose, moves, LEFT_AS_LEGACY if blocked else "model="))
         elif isinstance(value, ast.Attribute):
             self.model_attributes.append((value, purpose, moves))
         if self.facts.links and isinstance(value, (ast.Name, ast.Attribute)):
