@@ -98,6 +98,31 @@ class Ending:
                         self.first_without[i] = line
                 self.unbroken = kept
 
+    def merge(self, other: "Ending", offset: int = 0) -> None:
+        """Add the texts ``other`` followed, which come after these (its lines numbered from ``offset`` + 1).
+
+        The common suffix and prefix of all texts are those of the two parts',
+        and a first line is the first part's if it has one: the result is what
+        one pass over all the texts would give.
+        """
+        if not other.count:
+            return
+        if not self.count:
+            self.suffix, self.prefix, self.min_len = other.suffix, other.prefix, other.min_len
+            self.first_line = other.first_line + offset
+        else:
+            if not other.suffix.endswith(self.suffix):
+                self.suffix = _common_suffix(self.suffix, other.suffix)
+            if not other.prefix.startswith(self.prefix):
+                self.prefix = os.path.commonprefix([self.prefix, other.prefix])
+            self.min_len = min(self.min_len, other.min_len)
+        self.count += other.count
+        self.ends = [a + b for a, b in zip(self.ends, other.ends)]
+        for i in self.unbroken:
+            if other.first_without[i] is not None:
+                self.first_without[i] = other.first_without[i] + offset
+        self.unbroken = [i for i in self.unbroken if self.first_without[i] is None]
+
     def decide(self) -> Decision:
         if not self.count:
             return Decision(None, 0, None)

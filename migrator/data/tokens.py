@@ -130,7 +130,9 @@ class TokenCounter:
     per-example totals are handed to ``sink(tag, tokens)`` in the order the
     examples were added.  Call :meth:`flush` at the end.  ``tag`` is whatever
     the caller needs back (a line number).  The workers are ``PROCESSES``
-    processes with ``parallel`` (for large files), else one thread.
+    processes with ``parallel`` (for large files), else one thread; with
+    ``inline`` the caller counts each batch itself (it is a worker process of
+    its own, one of several reading parts of a file).
 
     Why not ``encode_ordinary_batch``: it submits one future per text to a new
     thread pool, and that bookkeeping costs more than encoding a short training
@@ -141,11 +143,12 @@ class TokenCounter:
     """
 
     def __init__(self, data: dict, sink, encoding_name: str = "cl100k_base", parallel: bool = False,
-                 tool_tokens: Mapping[str, int] | None = None):
+                 tool_tokens: Mapping[str, int] | None = None, inline: bool = False):
         self.enc = encoding(encoding_name)
         self.tool_tokens = tool_tokens if tool_tokens is not None else data["tool_tokens"][data["tool_tokens_default"]]
         self.encoding_name = encoding_name
         self.parallel = parallel
+        self.inline = inline
         self.per_message = data["tokens_per_message"]
         self.per_name = data["tokens_per_name"]
         self.per_example = data["tokens_per_example"]
@@ -199,6 +202,10 @@ class TokenCounter:
             self._submit()
 
     def _submit(self) -> None:
+        if self.inline:
+            self._hand_out(self.pending, _lengths(self.enc, self.texts))
+            self.texts, self.pending, self.chars = [], [], 0
+            return
         if self.pool is None:
             if self.parallel:
                 self.pool = ProcessPoolExecutor(PROCESSES, mp_context=_context())
@@ -215,7 +222,10 @@ class TokenCounter:
 
     def _deliver(self) -> None:
         future, pending = self.in_flight.popleft()
-        lengths = future.result()
+        self._hand_out(pending, future.result())
+
+    def _hand_out(self, pending: list[tuple[object, int, int]], lengths: list[int]) -> None:
+        """Each pending example's total to the sink: its fixed tokens plus its texts' lengths."""
         sink = self.sink
         i = 0
         for tag, fixed, n in pending:
