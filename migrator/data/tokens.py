@@ -28,7 +28,7 @@ training data is ordinary text, never a special token.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import hashlib
 import multiprocessing
@@ -91,12 +91,10 @@ def _read_verified(url: str, expected_hash: str | None = None) -> dict[bytes, in
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected_hash:
         raise TokenizerError(f"{path}: sha256 {digest} is not the official {expected_hash}")
-    ranks = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    # "<base64 token> <rank>" per line; the file is the official one, so a split
+    # on whitespace pairs them up (decoded by C loops: a third of the start-up)
+    fields = data.split()
+    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
 
 
 def official_constructor(name: str) -> types.FunctionType:

@@ -32,19 +32,19 @@ SYSTEM_JOINER = "\n\n"
 
 def completion_to_chat(prompt: str, completion: str, separator: str | None, stop: str | None,
                        system: str | None) -> list[dict]:
-    user = split_ending(prompt, (separator,) if separator else ())[0]
-    assistant = split_ending(completion, (stop,) if stop else ())[0]
-    if assistant.startswith(" "):
+    user = split_ending(prompt, (separator,))[0]
+    assistant = split_ending(completion, (stop,))[0]
+    if assistant[:1] == " ":
         assistant = assistant[1:]
     if not user:
         raise Reject("empty_prompt: no user message is left once the separator is removed; "
                      "keep open-ended data on babbage-002/davinci-002 (--to completion)")
     if not assistant:
         raise Reject("empty_completion: nothing is left once the stop sequence and leading space are removed")
-    messages = [{"role": "system", "content": system}] if system else []
-    messages.append({"role": "user", "content": user})
-    messages.append({"role": "assistant", "content": assistant})
-    return messages
+    if system:
+        return [{"role": "system", "content": system}, {"role": "user", "content": user},
+                {"role": "assistant", "content": assistant}]
+    return [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
 
 
 def clean_completion(prompt: str, completion: str, separator: str, stop: str) -> tuple[str, str]:

@@ -84,7 +84,7 @@ class Workers:
     hold no descriptor of it) and stopped when the block ends."""
 
     def __init__(self, job: Job, processes: int = PROCESSES):
-        encoding()  # loaded before the fork, so that the workers share it
+        encoding(job.data["encoding"])  # loaded before the fork, so that the workers share it
         self.job = job
         self.processes = processes
         self.pool = ProcessPoolExecutor(processes, mp_context=_context(), initializer=_start, initargs=(job,))

@@ -12,7 +12,7 @@ import orjson
 
 from migrator.catalog import ChatFormat
 from migrator.data.analysis import OK, REJECTED, SKIP
-from migrator.data.examples import CHAT, Reject, chat_example, completion_example
+from migrator.data.examples import COMPLETION, Reject, chat_example, completion_example
 from migrator.data.transform import Plan
 
 
@@ -38,7 +38,12 @@ class Written:
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
         dumps, write, build, reject = orjson.dumps, self.out.write, self.plan.build, self.reject
         chat, to = self.chat, self.plan.to
-        recheck = (lambda obj: chat_example(obj, chat)) if to == CHAT else completion_example
+        if to == COMPLETION:
+            recheck = completion_example
+        elif self.plan.source == COMPLETION:
+            recheck = _SameShape(chat)
+        else:
+            recheck = lambda obj: chat_example(obj, chat)  # noqa: E731
         lines = written = blank = rejected = 0
         for line, status, payload in self.records:
             lines += 1
@@ -65,3 +70,30 @@ class Written:
         self.out.flush()
         self.counts = {"lines": lines, "written": written, "rejected": rejected, "blank": blank}
 
+
+
+class _SameShape:
+    """``chat_example`` for the output of a completion → chat plan, checked once.
+
+    Every such example is the same list of roles (``[system,] user,
+    assistant``) with non-empty text contents and nothing else
+    (:func:`~migrator.data.transform.completion_to_chat`), so the format's
+    checks, which look at roles, keys and types, end the same way for all of
+    them: the first example is checked, the others get its outcome.
+    """
+
+    def __init__(self, chat: ChatFormat):
+        self.chat = chat
+        self.reason: str | None = None
+        self.checked = False
+
+    def __call__(self, obj: dict) -> tuple[list[dict], list[str], dict]:
+        if not self.checked:
+            try:
+                chat_example(obj, self.chat)
+            except Reject as exc:
+                self.reason = str(exc)
+            self.checked = True
+        if self.reason is not None:
+            raise Reject(self.reason)
+        return obj["messages"], [], {}
