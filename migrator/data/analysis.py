@@ -103,12 +103,12 @@ class View:
         return max(self.tokens, default=0)
 
     def billable(self, limit: int | None) -> int:
-        if limit is None:
+        if limit is None or self.max_example <= limit:  # max and sum loop in C
             return self.total
         return sum(t if t < limit else limit for t in self.tokens)
 
     def over(self, limit: int | None) -> Iterator[tuple[int, int]]:
-        if limit is None:
+        if limit is None or self.max_example <= limit:
             return
         for line, t in zip(self.lines, self.tokens):
             if t > limit:
@@ -247,11 +247,20 @@ class Findings:
         self.view: View | None = None
         self.counting = counting
         self._data = data  # for the token counter; not carried back from a worker process
+        self._repeats: _Repeats | None = None  # see repeats()
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_data"] = None
         return state
+
+    def repeats(self) -> "_Repeats":
+        """The duplicate candidates among the hashes so far; each hash is scanned once, so
+        this can run as pieces arrive (``convert`` does) or once at the end."""
+        if self._repeats is None:
+            self._repeats = _Repeats()
+        self._repeats.scan(self.hashes)
+        return self._repeats
 
     def observe(self, records: Iterable) -> Iterator[tuple[int, str, object]]:
         """``records`` passed through, each one accounted for; the counting ends with the last.
@@ -403,7 +412,9 @@ def conclude(found: Findings, source: Source, catalog, views: tuple[str, ...] = 
                      source, catalog, file_level)
     warnings = found.warnings
     if tokens:
-        candidates, unchecked = _repeated(found.hashes)
+        repeats = found.repeats()
+        candidates, unchecked = repeats.candidates, repeats.unchecked
+        found._repeats = repeats = None  # its bit set (16 MB) is no longer needed
         if unchecked:
             _warn(file_level, None, "duplicates_not_checked",
                   f"more than {MAX_DUP_CANDIDATES:,} examples may repeat earlier ones; {unchecked:,} further "
@@ -425,27 +436,35 @@ def conclude(found: Findings, source: Source, catalog, views: tuple[str, ...] = 
     return result
 
 
-def _repeated(hashes: array) -> tuple[set[int], int]:
-    """The hashes that may occur more than once, and how many examples went unchecked.
+class _Repeats:
+    """Which hashes may occur more than once, and how many examples went unchecked.
 
     A fixed-size bit set flags a hash seen before (or a collision); such
     hashes become candidates, at most ``MAX_DUP_CANDIDATES`` of them.  An
     example flagged once the candidates are full is counted as unchecked.
     """
-    bits = bytearray(DUP_BITS >> 3)
-    mask = DUP_BITS - 1
-    candidates: set[int] = set()
-    unchecked = 0
-    for key in hashes:
-        b = key & mask
-        if bits[b >> 3] & (1 << (b & 7)):
-            if len(candidates) < MAX_DUP_CANDIDATES:
-                candidates.add(key)
-            elif key not in candidates:
-                unchecked += 1
-        else:
-            bits[b >> 3] |= 1 << (b & 7)
-    return candidates, unchecked
+
+    def __init__(self) -> None:
+        self.bits = bytearray(DUP_BITS >> 3)
+        self.candidates: set[int] = set()
+        self.unchecked = 0
+        self.scanned = 0
+
+    def scan(self, hashes: array) -> None:
+        """Scan the hashes appended to ``hashes`` since the last scan."""
+        bits, candidates, mask = self.bits, self.candidates, DUP_BITS - 1
+        unchecked = 0
+        for key in hashes[self.scanned:]:
+            b = key & mask
+            if bits[b >> 3] & (1 << (b & 7)):
+                if len(candidates) < MAX_DUP_CANDIDATES:
+                    candidates.add(key)
+                elif key not in candidates:
+                    unchecked += 1
+            else:
+                bits[b >> 3] |= 1 << (b & 7)
+        self.unchecked += unchecked
+        self.scanned = len(hashes)
 
 
 def _conventions(result: Analysis, prompts: Ending, completions: Ending, no_space: _Tally,

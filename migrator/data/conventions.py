@@ -29,7 +29,7 @@ def split_ending(text: str, endings: Iterable[str]) -> tuple[str, str | None]:
 
     The one rule for which convention a text carries, so that every part agrees:
     ``data check`` narrows the prompts' common suffix to a catalog separator with
-    it, ``data convert`` strips the file's separator (and stop sequence) with it,
+    it, ``data convert`` strips the file's separator (and stop sequence) by it,
     and ``fix`` strips a literal separator from the prompt of a call it moves to
     chat completions with it, so the runtime input matches the converted data.
     """

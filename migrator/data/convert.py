@@ -137,12 +137,12 @@ def convert_file(path: str | os.PathLike, output: str | os.PathLike, *, to: str 
 def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, to: str = CHAT,
                         system: str | None = None, rejects_path: str | os.PathLike | None = None,
                         catalog: Catalog | None = None, workers: bool | None = None,
-                        piece_bytes: int = PIECE_BYTES) -> tuple[dict, Analysis]:
+                        piece_bytes: int | None = None) -> tuple[dict, Analysis]:
     """:func:`convert_file`, plus the analysis of the output (the CLI prices it on several models).
 
     ``workers`` says whether a JSONL input is converted on worker processes, a
-    piece of ``piece_bytes`` each (default: from ``PARALLEL_MIN_BYTES`` on); the
-    result is the same either way.
+    piece of ``piece_bytes`` each (default: from ``PARALLEL_MIN_BYTES`` on, in
+    pieces of ``PIECE_BYTES``); the result is the same either way.
     """
     path, output = os.fspath(path), os.fspath(output)
     for other, what in ((output, "the output"), (rejects_path, "the rejects file")):
@@ -157,6 +157,7 @@ def convert_and_analyze(path: str | os.PathLike, output: str | os.PathLike, *, t
     if workers is None:
         workers = source.size >= PARALLEL_MIN_BYTES
     workers = workers and source.kind == "jsonl"
+    piece_bytes = piece_bytes or PIECE_BYTES
     sample = Listing(LISTED)
     with ExitStack() as stack:
         if workers:
@@ -277,6 +278,7 @@ def _merged(done: Iterator, found_in: Findings | None, cat: Catalog, out: Binary
                 sample.add(item)
             sample.dropped += piece.rejected.dropped
             found.merge(piece.found, counts["written"])
+            found.repeats()  # the duplicate scan keeps up with the workers
             for key, n in piece.counts.items():
                 counts[key] += n
         progress.advance(piece.piece.length if piece.piece.length is not None else size - piece.piece.offset)

@@ -170,32 +170,35 @@ class TokenCounter:
     def add_chat(self, tag, messages: Sequence[dict], line: Mapping | None = None) -> None:
         """One chat example: its ``messages`` and the accepted top-level keys of its ``line``."""
         fixed = self.per_example
+        per_message, role_tokens = self.per_message, self.role_tokens
         texts = self.texts
         start = len(texts)
+        chars = 0
         for message in messages:
-            fixed += self.per_message
+            fixed += per_message
             for key, value in message.items():
                 if key == "role":
                     # roles are a handful of words: encode each once
-                    cached = self.role_tokens.get(value)
+                    cached = role_tokens.get(value)
                     if cached is None:
-                        cached = self.role_tokens[value] = len(self.enc.encode_ordinary(value))
+                        cached = role_tokens[value] = len(self.enc.encode_ordinary(value))
                     fixed += cached
                     continue
                 if key == "name":
                     fixed += self.per_name
                 if type(value) is str:
                     texts.append(value)
-                    self.chars += len(value)
+                    chars += len(value)
                 else:
-                    self.chars += _leaves(value, texts)
+                    chars += _leaves(value, texts)
         if line:
             definitions = line.get("tools") or line.get("functions") or ()
             if definitions:
                 mark = len(texts)
                 fixed += definition_parts(definitions, self.tool_tokens, texts)
-                self.chars += sum(len(t) for t in texts[mark:])
+                chars += sum(len(t) for t in texts[mark:])
         self.pending.append((tag, fixed, len(texts) - start))
+        self.chars += chars
         if self.chars >= BATCH_CHARS:
             self._submit()
 

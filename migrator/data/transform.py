@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from migrator.data.conventions import split_ending
 from migrator.data.examples import CHAT, Reject
 
 SYSTEM_JOINER = "\n\n"
@@ -32,8 +31,9 @@ SYSTEM_JOINER = "\n\n"
 
 def completion_to_chat(prompt: str, completion: str, separator: str | None, stop: str | None,
                        system: str | None) -> list[dict]:
-    user = split_ending(prompt, (separator,))[0]
-    assistant = split_ending(completion, (stop,))[0]
+    # split_ending's rule for a single ending, spelled out: this runs for every example converted
+    user = prompt[:len(prompt) - len(separator)] if separator and prompt.endswith(separator) else prompt
+    assistant = completion[:len(completion) - len(stop)] if stop and completion.endswith(stop) else completion
     if assistant[:1] == " ":
         assistant = assistant[1:]
     if not user:
