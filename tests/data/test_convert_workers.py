@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -209,6 +210,21 @@ def test_the_cli_converts_a_large_file_on_workers(tmp_path, monkeypatch):
     alone = converted(src, tmp_path / "alone", workers=False)
     summary = json.loads(result.stdout)
     assert (out.read_bytes(), {**summary, "file": "OUT"}) == (alone[0], alone[2])
+
+
+def test_workers_started_by_a_fork_server_convert_the_same(tmp_path):
+    """A process that runs other threads (a server embedding the library) starts its workers from a fork
+    server: they get the job pickled and load the tokenizer themselves."""
+    src = tmp_path / "in.jsonl"
+    hostile_completion_file(src, rows=400)
+    done = threading.Event()
+    other = threading.Thread(target=done.wait, daemon=True)
+    other.start()
+    try:
+        assert _context().get_start_method() == "forkserver"
+        same_either_way(src, tmp_path, pieces=(3000,), to="chat")
+    finally:
+        done.set()
 
 
 # -- failures ------------------------------------------------------------------
