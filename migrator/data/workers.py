@@ -106,21 +106,21 @@ class Workers:
         limit = self.processes * AHEAD
         try:
             for piece in pieces:
-                pending.append(self.pool.submit(_work, piece, with_input, plan))
+                pending.append((piece, self.pool.submit(_work, piece, with_input, plan)))
                 if len(pending) > limit:
-                    yield self._result(pending.popleft())
+                    yield self._result(*pending.popleft())
             while pending:
-                yield self._result(pending.popleft())
+                yield self._result(*pending.popleft())
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
 
-    def _result(self, future) -> Done:
+    def _result(self, piece: Piece, future) -> Done:
         try:
             return future.result()
         except BrokenProcessPool as exc:
-            raise DataError(f"{self.job.path}: a worker process stopped while converting ({exc}); "
-                            "nothing was written") from None
+            raise DataError(f"{self.job.path}: a worker process stopped while converting the lines from "
+                            f"{piece.line} on ({exc}); nothing was written") from None
 
 
 # -- in a worker process -----------------------------------------------------

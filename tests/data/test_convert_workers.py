@@ -271,7 +271,7 @@ def test_a_worker_that_dies_ends_the_run_with_a_clear_error(tmp_path, monkeypatc
     monkeypatch.setattr(module, "PIECE_BYTES", 2000)
     result = CliRunner().invoke(cli, ["data", "convert", str(src), "-o", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"Error: {src}: a worker process stopped while converting (")
+    assert result.stderr.startswith(f"Error: {src}: a worker process stopped while converting the lines from ")
     assert result.stderr.endswith("); nothing was written\n")
     assert out.read_bytes() == b"previous\n"
     assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "out.jsonl"]
