@@ -54,6 +54,8 @@ WRITE_BUFFER = 1 << 20
 # measured on 2 CPUs, one process and the workers take as long at 4 MB, the
 # workers half as long at 8 MB, and the workers longer below (1.7 times at 1 MB).
 PARALLEL_MIN_BYTES = 4 << 20
+# The first lines that tell the plan the workers start with (read on this process, before them).
+GUESS_BYTES = 256 << 10
 
 
 def _info(result: Analysis, listed: int | None) -> dict:
@@ -225,7 +227,7 @@ def _guess(source: Source, cat: Catalog, rules: Rules, to: str, system: str | No
     """
     found = Findings(cat.data)
     fmt = None
-    for piece in source.pieces(piece_bytes):  # usually the first JSON object is on line 1
+    for piece in source.pieces(min(piece_bytes, GUESS_BYTES)):  # the first JSON object is usually on line 1
         reader = Reader(source.piece_records(piece), rules.chat, fmt)
         for _ in found.observe(reader):
             pass

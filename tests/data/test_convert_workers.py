@@ -225,6 +225,7 @@ def test_workers_started_by_a_fork_server_convert_the_same(tmp_path):
         same_either_way(src, tmp_path, pieces=(3000,), to="chat")
     finally:
         done.set()
+        other.join()
 
 
 # -- failures ------------------------------------------------------------------
