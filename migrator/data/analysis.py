@@ -3,10 +3,10 @@
 Pass 1 validates every line, follows the separator/stop conventions
 (:mod:`migrator.data.conventions`), counts tokens of the examples as they are
 (on workers, :class:`~migrator.data.tokens.TokenCounter`) and finds
-duplicates: a fixed-size bit set (16 MB) flags possible repeats, and at the end
-the per-example hashes are scanned for the flagged ones (at most
-``MAX_DUP_CANDIDATES`` of them, ~20 MB), so the first occurrence is found
-without reading the file again.  Pass 2 runs only for a *view* in the other
+duplicates: the per-example hashes, in file order, go through a fixed-size bit
+set (16 MB) that flags possible repeats, and are then scanned for the flagged
+ones (at most ``MAX_DUP_CANDIDATES`` of them, ~20 MB), so the first occurrence
+is found without reading the file again.  Pass 2 runs only for a *view* in the other
 format (the file as ``convert`` would turn it, so a prompt/completion file can
 be priced on gpt-3.5-turbo exactly), which needs the separator and stop
 sequence pass 1 found.  Per example only its hash, token count and line number
@@ -14,7 +14,10 @@ are kept (20 bytes), which is what duplicates, billable tokens and over-limit
 warnings for any model need.
 
 The records come from a :class:`Reader` over a file, or from ``convert``
-while it writes (so its output is summarized without being read back).
+while it writes (so its output is summarized without being read back).  What
+they show line by line is kept in a :class:`Findings`, which adds up piece by
+piece (``convert``'s workers each read a piece of a large file); the file-level
+conclusions are drawn once, by :func:`conclude`.
 """
 
 from __future__ import annotations
