@@ -140,11 +140,11 @@ def _shown() -> "_Display | None":
     return shown if shown is not None and shown.pid == os.getpid() else None
 
 
-def expect(total: int) -> None:
-    """A new stretch of work of ``total`` items begins."""
+def expect(total: int, unit: str = "files") -> None:
+    """A new stretch of work of ``total`` items (``"files"``, or ``"bytes"`` of a file) begins."""
     shown = _shown()
     if shown is not None:
-        shown.total, shown.done, shown.watched, shown.unit = total, 0, None, "files"
+        shown.total, shown.done, shown.watched, shown.unit = total, 0, None, unit
         shown.draw()
 
 

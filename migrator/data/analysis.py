@@ -3,10 +3,10 @@
 Pass 1 validates every line, follows the separator/stop conventions
 (:mod:`migrator.data.conventions`), counts tokens of the examples as they are
 (on workers, :class:`~migrator.data.tokens.TokenCounter`) and finds
-duplicates: a fixed-size bit set (16 MB) flags possible repeats, and at the end
-the per-example hashes are scanned for the flagged ones (at most
-``MAX_DUP_CANDIDATES`` of them, ~20 MB), so the first occurrence is found
-without reading the file again.  Pass 2 runs only for a *view* in the other
+duplicates: the per-example hashes, in file order, go through a fixed-size bit
+set (16 MB) that flags possible repeats, and are then scanned for the flagged
+ones (at most ``MAX_DUP_CANDIDATES`` of them, ~20 MB), so the first occurrence
+is found without reading the file again.  Pass 2 runs only for a *view* in the other
 format (the file as ``convert`` would turn it, so a prompt/completion file can
 be priced on gpt-3.5-turbo exactly), which needs the separator and stop
 sequence pass 1 found.  Per example only its hash, token count and line number
@@ -14,14 +14,17 @@ are kept (20 bytes), which is what duplicates, billable tokens and over-limit
 warnings for any model need.
 
 The records come from a :class:`Reader` over a file, or from ``convert``
-while it writes (so its output is summarized without being read back).
+while it writes (so its output is summarized without being read back).  What
+they show line by line is kept in a :class:`Findings`, which adds up piece by
+piece (``convert``'s workers each read a piece of a large file); the file-level
+conclusions are drawn once, by :func:`conclude`.
 """
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 import orjson
 
@@ -31,7 +34,7 @@ from migrator.data.conventions import Ending, first_unused, used_candidates
 from migrator.data.examples import CHAT, COMPLETION, Reject, chat_example, completion_example, detect_format
 from migrator.data.listing import Listing
 from migrator.data.rules import Rules, rules_for
-from migrator.data.source import BLANK, Source
+from migrator.data.source import BLANK, Record, Source
 from migrator.data.target import default_model
 from migrator.data.tokens import PARALLEL_MIN_BYTES, TokenCounter
 
@@ -52,14 +55,15 @@ class Reader:
     None for a blank one.
     """
 
-    def __init__(self, source: Source, chat: ChatFormat, fmt: str | None = None):
-        self.source = source
+    def __init__(self, source: Source | Iterable[Record], chat: ChatFormat, fmt: str | None = None):
+        self.source = source  # or the records of a piece of one
         self.chat = chat
         self.format = fmt
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
         chat = self.chat
-        for line, value, reason in self.source.records():
+        records = self.source.records() if isinstance(self.source, Source) else self.source
+        for line, value, reason in records:
             if value is BLANK:
                 yield line, SKIP, None
                 continue
@@ -103,12 +107,12 @@ class View:
         return max(self.tokens, default=0)
 
     def billable(self, limit: int | None) -> int:
-        if limit is None:
+        if limit is None or self.max_example <= limit:  # max and sum loop in C
             return self.total
         return sum(t if t < limit else limit for t in self.tokens)
 
     def over(self, limit: int | None) -> Iterator[tuple[int, int]]:
-        if limit is None:
+        if limit is None or self.max_example <= limit:
             return
         for line, t in zip(self.lines, self.tokens):
             if t > limit:
@@ -144,6 +148,12 @@ class _Tally:
         self.count += 1
         if self.first is None:
             self.first = line
+
+    def merge(self, other: "_Tally", offset: int = 0) -> None:
+        """Add the tally of the lines that come after these (numbered from ``offset`` + 1)."""
+        self.count += other.count
+        if self.first is None and other.first is not None:
+            self.first = other.first + offset
 
 
 def _warn(out: list, line: int | None, code: str, message: str) -> None:
@@ -185,120 +195,278 @@ def analyze_records(source: Source, reader: Iterable, catalog, views: tuple[str,
     latest (see :class:`Reader`).  ``source`` is read again only for a view in
     the other format or to suggest a missing separator or stop sequence.
     """
+    rules = rules if rules is not None else default_rules(catalog)
+    counting = Counting(views, source.size >= PARALLEL_MIN_BYTES, False, rules.tool_tokens) if tokens else None
+    found = Findings(catalog.data, listed, tokens, counting)
+    for _ in found.observe(reader):
+        pass
+    return conclude(found, source, catalog, views, tokens, rules)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How :class:`Findings` counts the tokens of the examples in their own format.
+
+    Only when that format is one of ``views`` (or ``views`` is empty); on worker
+    processes (``parallel``), on the caller (``inline``) or else on a thread.
+    """
+
+    views: tuple[str, ...]
+    parallel: bool
+    inline: bool
+    tool_tokens: Mapping[str, int]
+
+
+class Findings:
+    """What the records of a file show line by line, in a form that adds up.
+
+    :func:`analyze_records` passes a whole file through one of these;
+    ``convert`` has worker processes pass pieces of a file through one each and
+    adds them up in file order with :meth:`merge`, which gives what one pass
+    would: the same counts, the same first ``listed`` items of each list (the
+    rest counted), the same first line of each tally, the hashes and token
+    counts in file order.  What needs the whole file (the conventions, the
+    duplicates, the file-level warnings) is concluded once, by :func:`conclude`.
+
+    With ``hashes`` each example's hash is kept for the duplicate check;
+    ``counting`` says whether and how its tokens are counted (into ``view``).
+    """
+
+    def __init__(self, data: Mapping, listed: int | None = None, hashes: bool = False,
+                 counting: Counting | None = None):
+        self.format: str | None = None
+        self.listed = listed
+        self.lines = self.blank = self.valid = self.empty_prompts = 0
+        self.rejected = Listing(listed)
+        self.warnings = Listing(listed)  # per-line warnings (long examples)
+        self.no_space, self.extra, self.no_system, self.no_user = _Tally(), _Tally(), _Tally(), _Tally()
+        self.extra_keys: dict[str, None] = {}
+        self.prompts = Ending(data["separators"])
+        self.completions = Ending(data["stop_sequences"])
+        self.long_chars = data["legacy_max_chars"]
+        self.hashes = array("q") if hashes else None
+        self.hash_lines = array("I") if hashes else None
+        self.view: View | None = None
+        self.counting = counting
+        self._data = data  # for the token counter; not carried back from a worker process
+        self._repeats: _Repeats | None = None  # see repeats()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_data"] = None
+        return state
+
+    def repeats(self) -> "_Repeats":
+        """The duplicate candidates among the hashes so far; each hash is scanned once, so
+        this can run as pieces arrive (``convert`` does) or once at the end."""
+        if self._repeats is None:
+            self._repeats = _Repeats()
+        self._repeats.scan(self.hashes)
+        return self._repeats
+
+    def observe(self, records: Iterable) -> Iterator[tuple[int, str, object]]:
+        """``records`` passed through, each one accounted for; the counting ends with the last.
+
+        ``records`` has a ``format`` attribute, set by the first example at the
+        latest (see :class:`Reader`).
+        """
+        prompts, completions, no_space, extra = self.prompts, self.completions, self.no_space, self.extra
+        no_system, no_user, extra_keys = self.no_system, self.no_user, self.extra_keys
+        rejected, warnings, long_chars = self.rejected, self.warnings, self.long_chars
+        hashes, hash_lines = self.hashes, self.hash_lines
+        keep = hashes is not None
+        counter = add_own = is_chat = None
+        lines = blank = valid = empty_prompts = 0
+        for record in records:
+            line, status, payload = record
+            lines += 1
+            if status is SKIP:
+                blank += 1
+                yield record
+                continue
+            if status is REJECTED:
+                rejected.add({"line": line, "reason": payload})
+                yield record
+                continue
+            valid += 1
+            if is_chat is None:
+                self.format = records.format
+                is_chat = self.format == CHAT
+                counter, add_own = self._counter(is_chat)
+            if is_chat:
+                messages, keys, accepted = payload
+                roles = [m["role"] for m in messages]
+                if "system" not in roles:
+                    no_system.add(line)
+                if "user" not in roles:
+                    no_user.add(line)
+                if keep:
+                    # the whole example: a different weight, call or tool list is a different example
+                    hashes.append(hash(orjson.dumps((messages, accepted), option=orjson.OPT_SORT_KEYS)))
+                    hash_lines.append(line)
+                if add_own is not None:
+                    add_own(line, messages, accepted)
+            else:
+                prompt, completion, keys = payload
+                prompts.add(line, prompt)
+                if not prompt:
+                    empty_prompts += 1
+                completions.add(line, completion)
+                if completion[0] != " ":
+                    no_space.add(line)
+                if len(prompt) + len(completion) > long_chars and prompt:
+                    warnings.add({"line": line, "code": "long_example",
+                                  "message": f"{len(prompt) + len(completion)} characters: the legacy tool dropped "
+                                             f"examples over {long_chars} characters"})
+                if keep:
+                    hashes.append(hash((prompt, completion)))
+                    hash_lines.append(line)
+                if add_own is not None:
+                    add_own(line, prompt, completion)
+            if keys:
+                extra.add(line)
+                extra_keys.update(dict.fromkeys(keys))
+            yield record
+        self.lines += lines
+        self.blank += blank
+        self.valid += valid
+        self.empty_prompts += empty_prompts
+        if counter is not None:
+            counter.flush()
+
+    def _counter(self, is_chat: bool):
+        """The token counter of the examples in their own format, and its add method (or Nones)."""
+        counting = self.counting
+        if counting is None or (counting.views and self.format not in counting.views):
+            return None, None
+        if self.view is None:
+            self.view = View(self.format, skipped=Listing(self.listed))
+        data = self._data
+        counter = TokenCounter(data, self.view.add, data["encoding"], parallel=counting.parallel,
+                               tool_tokens=counting.tool_tokens, inline=counting.inline)
+        return counter, counter.add_chat if is_chat else counter.add_completion
+
+    def merge(self, other: "Findings", offset: int = 0) -> None:
+        """Add the findings of the records that follow these, whose lines are numbered from ``offset`` + 1.
+
+        (``offset`` is 0 when ``other`` numbered its lines as the file does.)
+        """
+        if self.format is None:
+            self.format = other.format
+        self.lines += other.lines
+        self.blank += other.blank
+        self.valid += other.valid
+        self.empty_prompts += other.empty_prompts
+        for mine, theirs in ((self.rejected, other.rejected), (self.warnings, other.warnings)):
+            for item in theirs:
+                item["line"] += offset
+                mine.add(item)
+            mine.dropped += theirs.dropped
+        for mine, theirs in ((self.no_space, other.no_space), (self.extra, other.extra),
+                             (self.no_system, other.no_system), (self.no_user, other.no_user)):
+            mine.merge(theirs, offset)
+        self.extra_keys.update(other.extra_keys)
+        self.prompts.merge(other.prompts, offset)
+        self.completions.merge(other.completions, offset)
+        if self.hashes is not None:
+            self.hashes.extend(other.hashes)
+            self.hash_lines.extend(_shifted(other.hash_lines, offset))
+        if other.view is not None:
+            if self.view is None:
+                self.view = View(other.view.format, skipped=Listing(self.listed))
+            self.view.tokens.extend(other.view.tokens)
+            self.view.lines.extend(_shifted(other.view.lines, offset))
+
+
+def _shifted(lines: array, offset: int) -> array:
+    return array("I", [line + offset for line in lines]) if offset else lines
+
+
+def conclude(found: Findings, source: Source, catalog, views: tuple[str, ...] = (), tokens: bool = True,
+             rules: Rules | None = None) -> Analysis:
+    """The analysis of a whole file from its :class:`Findings`: the file-level warnings, the
+    conventions, the duplicates and the views (``tokens``: as :func:`analyze` says)."""
     data = catalog.data
     rules = rules if rules is not None else default_rules(catalog)
-    prompts = Ending(data["separators"])
-    completions = Ending(data["stop_sequences"])
-    no_space, extra, no_system, no_user = _Tally(), _Tally(), _Tally(), _Tally()
-    extra_keys: dict[str, None] = {}
-    bits = bytearray(DUP_BITS >> 3)
-    mask = DUP_BITS - 1
-    candidates: set[int] = set()
-    unchecked = 0
-    hashes, hash_lines = array("q"), array("I")
-    own_view = add_own = None
-    rejected = Listing(listed)
-    warnings = Listing(listed)
-    long_chars = data["legacy_max_chars"]
-    lines = blank = valid = empty_prompts = 0
-    is_chat = None
-    for line, status, payload in reader:
-        lines += 1
-        if status is SKIP:
-            blank += 1
-            continue
-        if status is REJECTED:
-            rejected.add({"line": line, "reason": payload})
-            continue
-        valid += 1
-        if is_chat is None:
-            is_chat = reader.format == CHAT
-            if tokens and (not views or reader.format in views):
-                own_view = View(reader.format, skipped=Listing(listed))
-                own_counter = TokenCounter(data, own_view.add, data["encoding"],
-                                           parallel=source.size >= PARALLEL_MIN_BYTES, tool_tokens=rules.tool_tokens)
-                add_own = own_counter.add_chat if is_chat else own_counter.add_completion
-        if is_chat:
-            messages, keys, accepted = payload
-            roles = [m["role"] for m in messages]
-            if "system" not in roles:
-                no_system.add(line)
-            if "user" not in roles:
-                no_user.add(line)
-            # the whole example: a different weight, call or tool list is a different example
-            key = hash(orjson.dumps((messages, accepted), option=orjson.OPT_SORT_KEYS))
-            if add_own is not None:
-                add_own(line, messages, accepted)
-        else:
-            prompt, completion, keys = payload
-            prompts.add(line, prompt)
-            if not prompt:
-                empty_prompts += 1
-            completions.add(line, completion)
-            if completion[0] != " ":
-                no_space.add(line)
-            if len(prompt) + len(completion) > long_chars and prompt:
-                warnings.add({"line": line, "code": "long_example",
-                              "message": f"{len(prompt) + len(completion)} characters: the legacy tool dropped "
-                                         f"examples over {long_chars} characters"})
-            key = hash((prompt, completion))
-            if add_own is not None:
-                add_own(line, prompt, completion)
-        if keys:
-            extra.add(line)
-            extra_keys.update(dict.fromkeys(keys))
-        if tokens:
-            hashes.append(key)
-            hash_lines.append(line)
-        b = key & mask
-        if bits[b >> 3] & (1 << (b & 7)):
-            if len(candidates) < MAX_DUP_CANDIDATES:
-                candidates.add(key)
-            elif key not in candidates:
-                unchecked += 1
-        else:
-            bits[b >> 3] |= 1 << (b & 7)
-    del bits
-    if add_own is not None:
-        own_counter.flush()
-    fmt = reader.format or COMPLETION
-    result = Analysis(source.name, fmt, lines, blank, valid, rejected, warnings, listed=listed)
+    listed = found.listed
+    fmt = found.format or COMPLETION
+    valid = found.valid
+    result = Analysis(source.name, fmt, found.lines, found.blank, valid, found.rejected, found.warnings,
+                      listed=listed)
     file_level: list[dict] = []
     if valid < data["min_examples"]:
         _warn(file_level, None, "too_few_examples",
               f"{valid} valid examples; fine-tuning needs at least {data['min_examples']} "
               f"({data['recommended_examples']} or more usually work better)")
+    extra = found.extra
     if extra.count:
         expected = "messages" if fmt == CHAT else "prompt and completion"
         _warn(file_level, None, "extra_keys",
               f"{extra.count} examples have keys other than {expected} "
-              f"({', '.join(map(repr, extra_keys))}); they are ignored (first at line {extra.first})")
+              f"({', '.join(map(repr, found.extra_keys))}); they are ignored (first at line {extra.first})")
     if fmt == CHAT:
-        for tally, role in ((no_system, "system"), (no_user, "user")):
+        for tally, role in ((found.no_system, "system"), (found.no_user, "user")):
             if tally.count:
                 _warn(file_level, None, f"no_{role}_message",
                       f"{tally.count} of {valid} examples have no {role} message (first at line {tally.first})")
     elif valid:
-        _conventions(result, prompts, completions, no_space, empty_prompts == valid, source, catalog, file_level)
-    if unchecked and tokens:
-        _warn(file_level, None, "duplicates_not_checked",
-              f"more than {MAX_DUP_CANDIDATES:,} examples may repeat earlier ones; {unchecked:,} further "
-              "examples were not checked for duplicates")
-    result.warnings = file_level + warnings
+        _conventions(result, found.prompts, found.completions, found.no_space, found.empty_prompts == valid,
+                     source, catalog, file_level)
+    warnings = found.warnings
     if tokens:
-        duplicates = _duplicates(hashes, hash_lines, candidates, listed)
-        del hashes, hash_lines
+        repeats = found.repeats()
+        candidates, unchecked = repeats.candidates, repeats.unchecked
+        found._repeats = repeats = None  # its bit set (16 MB) is no longer needed
+        if unchecked:
+            _warn(file_level, None, "duplicates_not_checked",
+                  f"more than {MAX_DUP_CANDIDATES:,} examples may repeat earlier ones; {unchecked:,} further "
+                  "examples were not checked for duplicates")
+        result.warnings = file_level + warnings
+        duplicates = _duplicates(found.hashes, found.hash_lines, candidates, listed)
+        found.hashes = found.hash_lines = None
         result.warnings += duplicates
         result.unlisted_warnings = warnings.dropped + duplicates.dropped
         for view_format in dict.fromkeys(views or (fmt,)):
             if view_format == fmt:
-                result.views[fmt] = own_view or View(fmt, skipped=Listing(listed))
+                result.views[fmt] = found.view or View(fmt, skipped=Listing(listed))
             else:
                 _count_converted(result, source, catalog, view_format, rules)
     else:
+        result.warnings = file_level + warnings
         result.unlisted_warnings = warnings.dropped
     result.warnings.sort(key=lambda w: (w["line"] is not None, w["line"] or 0))
     return result
+
+
+class _Repeats:
+    """Which hashes may occur more than once, and how many examples went unchecked.
+
+    A fixed-size bit set flags a hash seen before (or a collision); such
+    hashes become candidates, at most ``MAX_DUP_CANDIDATES`` of them.  An
+    example flagged once the candidates are full is counted as unchecked.
+    """
+
+    def __init__(self) -> None:
+        self.bits = bytearray(DUP_BITS >> 3)
+        self.candidates: set[int] = set()
+        self.unchecked = 0
+        self.scanned = 0
+
+    def scan(self, hashes: array) -> None:
+        """Scan the hashes appended to ``hashes`` since the last scan."""
+        bits, candidates, mask = self.bits, self.candidates, DUP_BITS - 1
+        unchecked = 0
+        for key in hashes[self.scanned:]:
+            b = key & mask
+            if bits[b >> 3] & (1 << (b & 7)):
+                if len(candidates) < MAX_DUP_CANDIDATES:
+                    candidates.add(key)
+                elif key not in candidates:
+                    unchecked += 1
+            else:
+                bits[b >> 3] |= 1 << (b & 7)
+        self.unchecked += unchecked
+        self.scanned = len(hashes)
 
 
 def _conventions(result: Analysis, prompts: Ending, completions: Ending, no_space: _Tally,

@@ -29,11 +29,14 @@ def split_ending(text: str, endings: Iterable[str]) -> tuple[str, str | None]:
 
     The one rule for which convention a text carries, so that every part agrees:
     ``data check`` narrows the prompts' common suffix to a catalog separator with
-    it, ``data convert`` strips the file's separator (and stop sequence) with it,
+    it, ``data convert`` strips the file's separator (and stop sequence) by it,
     and ``fix`` strips a literal separator from the prompt of a call it moves to
     chat completions with it, so the runtime input matches the converted data.
     """
-    found = max((e for e in endings if e and text.endswith(e)), key=len, default=None)
+    found = None
+    for ending in endings:  # a loop: this runs twice per example converted
+        if ending and text.endswith(ending) and (found is None or len(ending) > len(found)):
+            found = ending
     return (text[: len(text) - len(found)], found) if found is not None else (text, None)
 
 
@@ -50,55 +53,120 @@ class Decision:
 
 
 class Ending:
-    """Tracks the endings and the common prefix of one column of texts."""
+    """Tracks the endings and the common prefix of one column of texts.
 
-    __slots__ = ("candidates", "suffix", "prefix", "count", "first_line", "min_len", "ends", "first_without",
-                 "by_last", "unbroken")
+    Most files end every text with the same separator (or stop sequence), so
+    the common suffix of the texts so far says which candidates a new text
+    ends with: those the suffix ends with (it ends with them too), none of the
+    shorter others, and only the longer ones that end with the suffix need a
+    look.  So a text that keeps the common suffix costs one ``endswith`` and a
+    count (``pending``, added to those candidates when the suffix shrinks or a
+    decision is asked for); any other text is checked against every candidate.
+    """
+
+    __slots__ = ("candidates", "by_length", "suffix", "prefix", "count", "first_line", "min_len", "counted",
+                 "first_without", "unbroken", "implied", "check", "pending")
 
     def __init__(self, candidates: tuple[str, ...]):
         self.candidates = candidates
+        self.by_length = _by_length(enumerate(candidates))
         self.suffix: str | None = None
         self.prefix: str | None = None
         self.count = 0
         self.first_line: int | None = None
         self.min_len = 0
-        self.ends = [0] * len(candidates)
+        self.counted = [0] * len(candidates)  # see ``ends``
         self.first_without: list[int | None] = [None] * len(candidates)
-        # Per text only the candidates ending in its last character can match,
-        # and only those every text so far ended with can set first_without:
-        # this keeps the per-line cost to a couple of endswith calls.
-        self.by_last: dict[str, list[tuple[int, str]]] = {}
-        for i, candidate in enumerate(candidates):
-            self.by_last.setdefault(candidate[-1:], []).append((i, candidate))
-        self.unbroken = list(range(len(candidates)))
+        self.unbroken = list(range(len(candidates)))  # those every text so far ends with
+        self.implied: list[int] = []  # the candidates the common suffix ends with
+        self.check = self.by_length  # those longer than it that end with it
+        self.pending = 0  # texts with the common suffix not yet in ``counted[implied]``
+
+    @property
+    def ends(self) -> list[int]:
+        """How many texts end with each candidate."""
+        self._settle()
+        return self.counted
 
     def add(self, line: int, text: str) -> None:
-        if self.suffix is None:
+        suffix = self.suffix
+        if suffix is not None and text.endswith(suffix):
+            if not text.startswith(self.prefix):
+                self.prefix = os.path.commonprefix([self.prefix, text])
+            if len(text) < self.min_len:
+                self.min_len = len(text)
+            self.count += 1
+            self.pending += 1
+            if self.check:
+                for i in _hits(text, self.check):
+                    self.counted[i] += 1
+            return
+        self._settle()
+        if suffix is None:
             self.suffix = self.prefix = text
             self.first_line = line
             self.min_len = len(text)
         else:
-            if not text.endswith(self.suffix):
-                self.suffix = _common_suffix(self.suffix, text)
+            self.suffix = _common_suffix(suffix, text)
             if not text.startswith(self.prefix):
                 self.prefix = os.path.commonprefix([self.prefix, text])
             if len(text) < self.min_len:
                 self.min_len = len(text)
         self.count += 1
-        for last in (text[-1:], "") if text else ("",):
-            for i, candidate in self.by_last.get(last, ()):
-                if text.endswith(candidate):
-                    self.ends[i] += 1
-        if self.unbroken:
-            candidates = self.candidates
-            kept = [i for i in self.unbroken if text.endswith(candidates[i])]
-            if len(kept) < len(self.unbroken):
-                for i in self.unbroken:
-                    if i not in kept:
-                        self.first_without[i] = line
-                self.unbroken = kept
+        hit = _hits(text, self.by_length)
+        for i in hit:
+            self.counted[i] += 1
+        kept = [i for i in self.unbroken if i in hit]
+        if len(kept) < len(self.unbroken):
+            for i in self.unbroken:
+                if i not in kept:
+                    self.first_without[i] = line
+            self.unbroken = kept
+        self._relate()
+
+    def _relate(self) -> None:
+        """Which candidates the common suffix implies, and which need a look per text."""
+        suffix = self.suffix
+        self.implied = [i for i, candidate in enumerate(self.candidates) if suffix.endswith(candidate)]
+        self.check = _by_length((i, candidate) for i, candidate in enumerate(self.candidates)
+                                if len(candidate) > len(suffix) and candidate.endswith(suffix))
+
+    def _settle(self) -> None:
+        if self.pending:
+            for i in self.implied:
+                self.counted[i] += self.pending
+            self.pending = 0
+
+    def merge(self, other: "Ending", offset: int = 0) -> None:
+        """Add the texts ``other`` followed, which come after these (its lines numbered from ``offset`` + 1).
+
+        The common suffix and prefix of all texts are those of the two parts',
+        and a first line is the first part's if it has one: the result is what
+        one pass over all the texts would give.
+        """
+        if not other.count:
+            return
+        self._settle()
+        other._settle()
+        if not self.count:
+            self.suffix, self.prefix, self.min_len = other.suffix, other.prefix, other.min_len
+            self.first_line = other.first_line + offset
+        else:
+            if not other.suffix.endswith(self.suffix):
+                self.suffix = _common_suffix(self.suffix, other.suffix)
+            if not other.prefix.startswith(self.prefix):
+                self.prefix = os.path.commonprefix([self.prefix, other.prefix])
+            self.min_len = min(self.min_len, other.min_len)
+        self.count += other.count
+        self.counted = [a + b for a, b in zip(self.counted, other.counted)]
+        for i in self.unbroken:
+            if other.first_without[i] is not None:
+                self.first_without[i] = other.first_without[i] + offset
+        self.unbroken = [i for i in self.unbroken if self.first_without[i] is None]
+        self._relate()
 
     def decide(self) -> Decision:
+        self._settle()
         if not self.count:
             return Decision(None, 0, None)
         suffix = self.suffix or ""
@@ -112,6 +180,27 @@ class Ending:
         if self.ends[best] and self.ends[best] * 2 >= self.count:
             return Decision(self.candidates[best], self.count - self.ends[best], self.first_without[best])
         return Decision(None, self.count, self.first_line)
+
+
+def _by_length(candidates) -> list[tuple[int, dict[str, tuple[int, ...]]]]:
+    """``(index, candidate)`` pairs as ``[(length, {candidate: indexes})]``: a text ends with a
+    candidate of length n if its last n characters are that candidate, one look-up per length."""
+    by_length: dict[int, dict[str, tuple[int, ...]]] = {}
+    for i, candidate in candidates:
+        table = by_length.setdefault(len(candidate), {})
+        table[candidate] = table.get(candidate, ()) + (i,)
+    return sorted(by_length.items())
+
+
+def _hits(text: str, by_length: list) -> list[int]:
+    """The indexes of the candidates in ``by_length`` that ``text`` ends with."""
+    size = len(text)
+    hit: list[int] = []
+    for length, table in by_length:
+        found = table.get(text[size - length:] if length <= size else None)
+        if found is not None:
+            hit += found
+    return hit
 
 
 def first_unused(candidates: tuple[str, ...], used: set[str]) -> str:

@@ -78,15 +78,66 @@ class Source:
         except OSError as exc:
             raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
 
+    def pieces(self, size: int) -> Iterator[Piece]:
+        """A JSONL file cut into pieces of about ``size`` bytes at line ends, for worker processes.
 
-def _bounded_lines(f: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | int]:
-    """Each line of ``f``, or the length in bytes of a line longer than ``limit`` (never held whole)."""
+        The file is read once, a block at a time (a line longer than a block
+        makes a longer piece, never a bigger read), to number the first line of
+        each piece; the last piece runs to the end of the file.
+        """
+        try:
+            with self.opener() as f:
+                start = offset = 0
+                line = 1
+                while True:
+                    block = f.read(size)
+                    if not block:
+                        break
+                    end = block.rfind(b"\n") + 1
+                    if end:  # the bytes before ``offset`` in this piece hold no line end
+                        yield Piece(start, offset + end - start, line)
+                        line += block.count(b"\n", 0, end)
+                        start = offset + end
+                    offset += len(block)
+                if offset > start:
+                    yield Piece(start, None, line)
+        except OSError as exc:
+            raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
+
+    def piece_records(self, piece: Piece) -> Iterator[Record]:
+        """:meth:`records` of one of the :meth:`pieces` of a JSONL file, numbered as in the file."""
+        try:
+            with self.opener() as f:
+                f.seek(piece.offset)
+                yield from _jsonl(f, piece.line, piece.length)
+        except OSError as exc:
+            raise DataError(f"{self.name}: read error: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Bytes ``offset`` to ``offset + length`` of a file (``length`` None: to its end), whose first
+    line is line ``line`` of the file."""
+
+    offset: int
+    length: int | None
+    line: int
+
+
+def _bounded_lines(f: BinaryIO, limit: int = MAX_LINE_BYTES, length: int | None = None) -> Iterator[bytes | int]:
+    """Each line of ``f``, or the length in bytes of a line longer than ``limit`` (never held whole).
+
+    With ``length``, only the lines in the next ``length`` bytes (which end at a line end).
+    """
     readline = f.readline
-    while True:
+    left = length
+    while left is None or left > 0:
         raw = readline(limit + 1)
         if not raw:
             return
         if len(raw) <= limit or raw.endswith(b"\n"):
+            if left is not None:
+                left -= len(raw)
             yield raw
             continue
         size = len(raw)
@@ -95,14 +146,17 @@ def _bounded_lines(f: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes |
             if not raw:
                 break
             size += len(raw)
+        if left is not None:
+            left -= size
         yield size - raw.endswith(b"\n")
 
 
-def _jsonl(f: BinaryIO) -> Iterator[Record]:
+def _jsonl(f: BinaryIO, first: int = 1, length: int | None = None) -> Iterator[Record]:
+    """The records of the lines of ``f`` (the next ``length`` bytes of it), numbered from ``first``."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    n = 0
-    for raw in _bounded_lines(f):
+    n = first - 1
+    for raw in _bounded_lines(f, length=length):
         n += 1
         if isinstance(raw, int):
             yield n, None, (f"too_long: the line is {raw:,} bytes, past the {MAX_LINE_BYTES:,} bytes read "

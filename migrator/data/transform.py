@@ -21,29 +21,30 @@ has no faithful image in the target format.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
-from migrator.data.conventions import split_ending
-from migrator.data.examples import Reject
+from migrator.data.examples import CHAT, Reject
 
 SYSTEM_JOINER = "\n\n"
 
 
 def completion_to_chat(prompt: str, completion: str, separator: str | None, stop: str | None,
                        system: str | None) -> list[dict]:
-    user = split_ending(prompt, (separator,) if separator else ())[0]
-    assistant = split_ending(completion, (stop,) if stop else ())[0]
-    if assistant.startswith(" "):
+    # split_ending's rule for a single ending, spelled out: this runs for every example converted
+    user = prompt[:len(prompt) - len(separator)] if separator and prompt.endswith(separator) else prompt
+    assistant = completion[:len(completion) - len(stop)] if stop and completion.endswith(stop) else completion
+    if assistant[:1] == " ":
         assistant = assistant[1:]
     if not user:
         raise Reject("empty_prompt: no user message is left once the separator is removed; "
                      "keep open-ended data on babbage-002/davinci-002 (--to completion)")
     if not assistant:
         raise Reject("empty_completion: nothing is left once the stop sequence and leading space are removed")
-    messages = [{"role": "system", "content": system}] if system else []
-    messages.append({"role": "user", "content": user})
-    messages.append({"role": "assistant", "content": assistant})
-    return messages
+    if system:
+        return [{"role": "system", "content": system}, {"role": "user", "content": user},
+                {"role": "assistant", "content": assistant}]
+    return [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
 
 
 def clean_completion(prompt: str, completion: str, separator: str, stop: str) -> tuple[str, str]:
@@ -83,3 +84,31 @@ def clean_chat(messages: list[dict], system: str | None) -> list[dict]:
     if system and not any(m["role"] == "system" for m in out):
         out.insert(0, {"role": "system", "content": system})
     return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How ``convert`` rewrites every example of one file (sent as is to its worker processes).
+
+    ``source`` is the file's format, ``to`` the output's; ``separator`` and
+    ``stop`` are the file's own (completion → chat strips them) or those to add
+    (→ completion); a chat → chat plan has neither.
+    """
+
+    source: str
+    to: str
+    separator: str | None
+    stop: str | None
+    system: str | None
+
+    def build(self, payload) -> dict:
+        """The output object of one checked example (a :class:`~migrator.data.analysis.Reader` payload)."""
+        if self.source == CHAT:
+            if self.to == CHAT:
+                return {"messages": clean_chat(payload[0], self.system), **payload[2]}
+            prompt, completion = chat_to_completion(payload[0], self.separator, self.stop, payload[2])
+        elif self.to == CHAT:
+            return {"messages": completion_to_chat(payload[0], payload[1], self.separator, self.stop, self.system)}
+        else:
+            prompt, completion = clean_completion(payload[0], payload[1], self.separator, self.stop)
+        return {"prompt": prompt, "completion": completion}
