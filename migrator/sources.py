@@ -9,10 +9,7 @@ look at and how a file that cannot be read is reported.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -90,6 +87,10 @@ def run_pool(func: Callable[[Source, T], R], sources: list[Source], arg: T, jobs
     jobs = jobs or os.cpu_count() or 1
     progress.expect(len(sources))
     if jobs > 1 and len(sources) >= POOL_THRESHOLD:
+        # here, not at the top: a run served from the cache starts no pool (start-up speed)
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
                 chunk = max(1, len(sources) // (jobs * 4))
@@ -115,6 +116,10 @@ def run_chunks(func: Callable[[list[T], A], R], items: list[T], arg: A, jobs: in
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     done = 0
     if jobs > 1 and len(chunks) > 1 and len(items) >= POOL_THRESHOLD * CHUNK_MIN:
+        # here, not at the top: a run served from the cache starts no pool (start-up speed)
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
                 for chunk, result in zip(chunks, pool.map(func, chunks, [arg] * len(chunks))):
@@ -138,6 +143,10 @@ def _counted(results: Iterable[R]) -> Iterator[R]:
 
 
 def _alone(func: Callable[[Source, T], R], source: Source, arg: T, crashed: Callable[[Source], R]) -> R:
+    # here, not at the top: only after a pool broke (start-up speed)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
         try:
             return pool.submit(func, source, arg).result()
@@ -146,4 +155,6 @@ def _alone(func: Callable[[Source, T], R], source: Source, arg: T, crashed: Call
 
 
 def _context():
+    import multiprocessing  # only when a pool starts (start-up speed)
+
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
