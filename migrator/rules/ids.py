@@ -72,10 +72,9 @@ RULES: dict[str, Rule] = {
              "names what replaces it on the as-of date.",
              'openai.Completion.create(model="davinci-002", prompt=p)'),
         Rule("FT030", "legacy-response-field", "response-field",
-             "A FineTune response field the new job object does not have, or an index into a listing of events",
+             "A FineTune response field the new job object does not have",
              "hyperparams became hyperparameters, training_files/validation_files became "
-             "single file ids, result_files hold ids instead of file objects; events are listed "
-             "newest-first now (oldest-first before), so events[\"data\"][0] is the newest.",
+             "single file ids, result_files hold ids instead of file objects.",
              'job["hyperparams"]["n_epochs"]', level="warning"),
         Rule("FT031", "legacy-status-value", "response-field",
              'A comparison with the legacy statuses "pending"/"created"',

@@ -19,14 +19,11 @@ class ResponseFields(Family):
         super().__init__(facts)
         self.fields: list[ast.AST] = []  # subscripts and attributes that may read a legacy field
         self.statuses: list[ast.Constant] = []
-        self.indexes: list[ast.Subscript] = []  # x[0], x[-1]: maybe of a listing of events
 
     def subscript(self, node: ast.Subscript) -> None:
         if self.facts.subscript_key(node) is not None:
             self.facts.handled.add(id(node.slice))
             self.fields.append(node)
-        elif _is_index(node.slice):
-            self.indexes.append(node)
 
     def attribute(self, node: ast.Attribute, names: set[str]) -> None:
         if node.attr in self.facts.catalog.response_fields or node.attr == "id":
@@ -43,51 +40,6 @@ class ResponseFields(Family):
             self.field(node)
         for node in self.statuses:
             self.status(node)
-        for node in self.indexes:
-            if self.event_data(node.value, set()):
-                f = self.facts
-                f.add(finding(f.path, f.span(node), "FT030", "response-field", "events[i]", None, False,
-                              "fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: "
-                              "this index now counts from the newest; flip it or iterate reversed(...)"))
-
-    # -- events, listed oldest-first by the legacy API and newest-first now ------------------
-    def event_data(self, node: ast.expr, seen: set[int]) -> bool:
-        """``node`` is the ``data`` of a legacy events listing, or a name bound only to one."""
-        if isinstance(node, ast.Name):
-            return self.bound_only_to(node, lambda value: self.event_data(value, seen), seen)
-        if not (isinstance(node, ast.Subscript) and self.facts.subscript_key(node) == "data"):
-            return False
-        listing = node.value
-        if isinstance(listing, ast.Name):
-            return self.bound_only_to(listing, self.events_call, seen)
-        return self.events_call(listing)
-
-    def events_call(self, value: ast.expr) -> bool:
-        """A legacy ``list_events`` call (awaited or not), not streamed."""
-        f = self.facts
-        value = value.value if isinstance(value, ast.Await) else value
-        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                and value.func.attr.removeprefix("a") == "list_events"
-                and not any(k.arg == "stream" for k in value.keywords)):
-            return False
-        receiver = value.func.value
-        v1 = f.catalog.sdk.v1
-        return f.is_resource(receiver) or (isinstance(receiver, ast.Attribute) and receiver.attr == v1.legacy
-                                           and (f.uses_client or f.v1_target(receiver.value)))
-
-    def bound_only_to(self, name: ast.Name, test, seen: set[int]) -> bool:
-        """Every assignment of ``name`` is ``name = value`` with ``test(value)``."""
-        m = self.facts.m
-        bindings = m.lookup(name, name.id)
-        if not bindings or any(id(b.node) in seen for b in bindings):
-            return False
-        seen.update(id(b.node) for b in bindings)
-        for b in bindings:
-            parent = m.parent(b.node)
-            if not (isinstance(b.node, ast.Name) and isinstance(parent, ast.Assign) and len(parent.targets) == 1
-                    and parent.targets[0] is b.node and test(parent.value)):
-                return False
-        return True
 
     def field(self, node: ast.AST) -> None:
         f = self.facts
@@ -122,10 +74,3 @@ class ResponseFields(Family):
         if isinstance(node, ast.Attribute):
             return node.attr
         return None
-
-
-def _is_index(node: ast.expr) -> bool:
-    """An integer index: ``0``, ``-1``."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) is int
