@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 from contextlib import contextmanager
 from typing import BinaryIO, Iterable, Iterator
@@ -52,7 +51,7 @@ def is_temp_name(name: str) -> bool:
 
 
 def _temp_name(target: str) -> str:
-    return f".{os.path.basename(target)}.ft-migrate-{secrets.token_hex(4)}.tmp"
+    return f".{os.path.basename(target)}.ft-migrate-{os.urandom(4).hex()}.tmp"  # os.urandom: what secrets uses
 
 
 def remove_stale(paths: Iterable[str]) -> list[str]:
