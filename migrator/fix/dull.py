@@ -22,6 +22,7 @@ import itertools
 import re
 
 from migrator.catalog import Catalog
+from migrator.lang.text import word_offsets
 from migrator.scan import prefilter
 
 # Lines as Python's tokenizer counts them (str.splitlines also splits on \f and \x1c).
@@ -61,8 +62,7 @@ def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tupl
     names: set[str] = set()
     while new := _bound_by(tree.body, hot, rx) - names:
         names |= new
-        word = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\b")
-        hot |= {i for i, line in enumerate(lines, 1) if i not in hot and word.search(line)}
+        hot |= {bisect.bisect_right(starts, at) for at in word_offsets(source, new)}
     # ``self.ft = openai.FineTune`` is followed only if it is the one binding of
     # ``self.ft`` (migrator/attribute_aliases.py): every other binding must stay in view.
     stored = {m.group(1) for i in hot for m in _SELF_STORE.finditer(lines[i - 1])}

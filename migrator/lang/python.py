@@ -31,12 +31,16 @@ import tokenize
 import warnings
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, NamedTuple, Protocol
+from typing import Iterable, Iterator, NamedTuple, Protocol
+
+from migrator.lang.text import line_starts, word_offsets
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 STRINGS = (ast.Constant, ast.JoinedStr)
 # Load/Store/Del markers and operators: nodes to ast, nothing to a rule or a scope.
+# What parsing a source may raise: a syntax error, a NUL byte, nesting deeper than CPython takes.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 CONTEXTS = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
 # One string token (prefix, quotes and body), to tell it from an implicit concatenation.
 _PREFIX = re.compile(r"[rRbBuUfF]*")
@@ -82,6 +86,10 @@ class Scope:
     def bind(self, binding: Binding) -> None:
         self.bindings.setdefault(binding.name, []).append(binding)
 
+    def qualify(self, name: str) -> str:
+        """``name`` as LibCST names a local of this scope: ``f.<locals>.x``, ``C.x``."""
+        return f"{self.prefix}.{name}" if self.prefix else name
+
     def lookup(self, name: str) -> list[Binding]:
         """The assignments ``name`` refers to from this scope (not flow-sensitive)."""
         if name in self.redirected:
@@ -126,13 +134,14 @@ class Module:
     """A parsed module with parents, scopes and positions; raises ``SyntaxError`` if it does not parse.
 
     ``tree`` may be given: the tree of ``source`` with some statements left out
-    (:func:`parse_hot`), its positions those of ``source``."""
+    (:func:`parse_hot`), its positions those of ``source``; and ``starts``, the
+    source's :func:`~migrator.lang.text.line_starts` if they are known already."""
 
-    def __init__(self, source: str, tree: ast.Module | None = None):
+    def __init__(self, source: str, tree: ast.Module | None = None, starts: list[int] | None = None):
         self.source = source
         self.tree = tree if tree is not None else _parse(source)
-        self.lines = source.splitlines(keepends=True) if not source.isascii() else None
-        self._line_starts: list[int] | None = None
+        self.ascii = source.isascii()
+        self._line_starts = starts
         self.parents: dict[int, ast.AST] = {}
         self.scopes: dict[int, Scope] = {}  # id(node) -> the scope the node is evaluated in
         self.module_scope = Scope("module", self.tree, None, "")
@@ -141,12 +150,18 @@ class Module:
 
     # -- positions ------------------------------------------------------------------
     def _column(self, line: int, byte_offset: int) -> int:
-        if self.lines is None or line > len(self.lines):
+        if self.ascii:
             return byte_offset
-        text = self.lines[line - 1]
+        starts = self.line_starts()
+        text = self.source[starts[line - 1]:starts[line] if line < len(starts) else len(self.source)]
         if text.isascii():
             return byte_offset
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            self._line_starts = line_starts(self.source)
+        return self._line_starts
 
     def span(self, node: ast.AST) -> Span:
         return Span(node.lineno, self._column(node.lineno, node.col_offset) + 1,
@@ -165,11 +180,7 @@ class Module:
 
     def text_between(self, line: int, column: int, end_line: int, end_column: int) -> str:
         """Source text between two 1-based line / 0-based character positions."""
-        if self._line_starts is None:
-            self._line_starts = [0]
-            for m in re.finditer("\r\n|\r|\n", self.source):
-                self._line_starts.append(m.end())
-        starts = self._line_starts
+        starts = self.line_starts()
         return self.source[starts[line - 1] + column:starts[end_line - 1] + end_column]
 
     # -- scopes ---------------------------------------------------------------------
@@ -192,8 +203,7 @@ class Module:
         if name is None:
             return set()
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            scope = self.scope_of(node)
-            return {QualifiedName(f"{scope.prefix}.{name}" if scope.prefix else name, False)}
+            return {QualifiedName(self.scope_of(node).qualify(name), False)}
         scope = self.scope_of(node)
         prefix: str | None = name
         bindings: list[Binding] = []
@@ -205,7 +215,7 @@ class Module:
         out: set[QualifiedName] = set()
         for b in bindings:
             if b.imported is None:
-                out.add(QualifiedName(f"{b.scope.prefix}.{name}" if b.scope.prefix else name, False))
+                out.add(QualifiedName(b.scope.qualify(name), False))
                 continue
             rest = name[len(b.name):]
             if rest and not rest.startswith("."):
@@ -302,8 +312,7 @@ class Module:
             name = getattr(node, "name", "<lambda>")
             if not isinstance(node, ast.Lambda):
                 scope.bind(Binding(name, node, scope))
-            prefix = f"{scope.prefix}.{name}.<locals>" if scope.prefix else f"{name}.<locals>"
-            inner = Scope("function", node, scope, prefix)
+            inner = Scope("function", node, scope, scope.qualify(f"{name}.<locals>"))
             args = node.args
             out: list[tuple[ast.AST, Scope]] = [(d, scope) for d in getattr(node, "decorator_list", ())]
             out += [(d, scope) for d in args.defaults + [d for d in args.kw_defaults if d is not None]]
@@ -320,12 +329,12 @@ class Module:
             return out
         if isinstance(node, ast.ClassDef):
             scope.bind(Binding(node.name, node, scope))
-            inner = Scope("class", node, scope, f"{scope.prefix}.{node.name}" if scope.prefix else node.name)
+            inner = Scope("class", node, scope, scope.qualify(node.name))
             out = [(d, scope) for d in node.decorator_list] + [(b, scope) for b in node.bases]
             out += [(k, scope) for k in node.keywords] + [(b, inner) for b in node.body]
             return out
         if isinstance(node, COMPREHENSIONS):
-            inner = Scope("comprehension", node, scope, f"{scope.prefix}.<comprehension>".lstrip("."))
+            inner = Scope("comprehension", node, scope, scope.qualify("<comprehension>"))
             gens = node.generators
             out = [(gens[0].iter, scope)]
             for i, gen in enumerate(gens):
@@ -419,11 +428,12 @@ def parse_hot(source: str, hot: Hot) -> Module:
     firsts = [min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in body]
     lasts = [n.end_lineno or n.lineno for n in body]
     keep = [isinstance(n, (ast.Import, ast.ImportFrom)) for n in body]
-    lines_of = _line_counter(source)
+    starts = line_starts(source)
 
     def mark(offsets: Iterable[int]) -> bool:
         marked = False
-        for line in lines_of(offsets):
+        for at in offsets:
+            line = bisect_right(starts, at)
             k = bisect_right(firsts, line) - 1
             while k >= 0 and lasts[k] >= line:  # statements sharing the line before it, too
                 if not keep[k]:
@@ -436,7 +446,7 @@ def parse_hot(source: str, hot: Hot) -> Module:
     while True:
         new = _bound_at_top([n for n, kept in zip(body, keep) if kept], hot) - names
         names |= new
-        if not new or not mark(_word_offsets(source, new)):
+        if not new or not mark(word_offsets(source, new)):
             break
     # A value a kept statement reads by name (``prompt=PROMPTS``, ``PROMPTS = [...]`` above):
     # rules look at what such a name was assigned.
@@ -446,43 +456,12 @@ def parse_hot(source: str, hot: Hot) -> Module:
         if not keep[k] and isinstance(node, (ast.Assign, ast.AnnAssign)) and _stores(node) & read:
             keep[k] = True
     tree.body = [n for n, kept in zip(body, keep) if kept]
-    return Module(source, tree)
+    return Module(source, tree, starts)
 
 
 def _stores(node: ast.stmt) -> set[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-
-
-def _line_counter(source: str) -> Callable[[Iterable[int]], Iterator[int]]:
-    """A function from character offsets to their 1-based lines, as Python counts lines."""
-    lone_cr = source.count("\r") != source.count("\r\n")
-
-    def lines(offsets: Iterable[int]) -> Iterator[int]:
-        line, last = 1, 0
-        for at in sorted(offsets):
-            if lone_cr:
-                line += len(_BREAK.findall(source, last, at))
-            else:
-                line += source.count("\n", last, at)
-            last = at
-            yield line
-    return lines
-
-
-_BREAK = re.compile(r"\r\n?|\n")
-
-
-def _word_offsets(text: str, names: Iterable[str]) -> Iterator[int]:
-    """Where each of ``names`` stands as a whole word in ``text``."""
-    for name in names:
-        at = text.find(name)
-        while at >= 0:
-            end = at + len(name)
-            if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) \
-                    and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-                yield at
-            at = text.find(name, end)
 
 
 def _bound_at_top(body: list[ast.stmt], hot: Hot) -> set[str]:
@@ -525,7 +504,7 @@ def single_token(text: str) -> bool:
 def _string_tokens(text: str) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
     """The string tokens of an implicit concatenation, with positions relative to ``text``
     (f-strings are one token before Python 3.12 and several after)."""
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text).readlines()  # the lines tokenize reads
     opened: tuple[int, int] | None = None
     depth = 0
     for tok in tokenize.generate_tokens(io.StringIO(text).readline):

@@ -17,10 +17,8 @@ from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.rules.legacy_models import LegacyModels
 from migrator.scan import cli_lines
 
-SUBPROCESS_CALLS = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.Popen", "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
-})
+# What runs a command line: the argv runners fix knows, and those that take a shell string.
+SUBPROCESS_CALLS = ARGV_RUNNERS | {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
 CLI_HINT = re.compile(r"\bopenai\b.*\bfine_tunes\.")
 # In a command line built in an f-string: the expression right after a model flag.
 CLI_MODEL_FLAG = re.compile(r"(?:^|\s)(?:-m|--model|-e|--engine)[ =]$")

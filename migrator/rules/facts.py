@@ -18,6 +18,8 @@ from migrator.rules import Family
 from migrator.scan.cli_lines import PLACEHOLDER  # stands for a non-literal piece of a command or URL
 from migrator.scan.common import Span
 
+# Kinds of node handed to the families as they are, and the hook that takes each.
+NODE_HOOKS = {ast.Assign: "assign", ast.Subscript: "subscript", ast.Dict: "dict", ast.ClassDef: "class_def"}
 Arg = tuple[str | None, ast.expr, str]  # (keyword, value, star: "", "*" or "**"), in source order
 
 
@@ -96,18 +98,10 @@ class Facts:
             if id(node) not in self.handled and (isinstance(node, ast.JoinedStr)
                                                  or isinstance(node.value, (str, bytes))):
                 self.string(node)
-        elif isinstance(node, ast.Assign):
+        elif type(node) in NODE_HOOKS:
+            hook = NODE_HOOKS[type(node)]
             for r in rules:
-                r.assign(node)
-        elif isinstance(node, ast.Subscript):
-            for r in rules:
-                r.subscript(node)
-        elif isinstance(node, ast.Dict):
-            for r in rules:
-                r.dict(node)
-        elif isinstance(node, ast.ClassDef):
-            for r in rules:
-                r.class_def(node)
+                getattr(r, hook)(node)
         elif isinstance(node, ast.Expr):
             # Bare string statements are docstrings or notes, not code that runs.
             if isinstance(node.value, STRINGS):

@@ -68,7 +68,7 @@ def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
                       errors: list[ScanError]) -> dict[int, list[Finding]]:
     """The Python findings of the joined cells, by cell, with lines within the cell."""
     # loaded on use: only for a notebook with code cells
-    from migrator.scan.python import scan_python, scan_python_lines, unparsable
+    from migrator.scan.python import PARSE_ERRORS, scan_python, scan_python_lines, unparsable
 
     out: dict[int, list[Finding]] = {}
     if not cells:
@@ -77,7 +77,7 @@ def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,
     joined = None
     try:
         joined = scan_python(program.text, path, catalog)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except PARSE_ERRORS:
         pass  # some cell does not parse: found below, one cell at a time
     if joined is None:
         good = []
@@ -143,11 +143,11 @@ def _file_body(name: str, body: str, path: str, catalog: Catalog) -> list[Findin
     kind = kind_of(name)
     if kind == "python":
         # loaded on use: only for a %%writefile cell of Python
-        from migrator.scan.python import scan_python, scan_python_lines
+        from migrator.scan.python import PARSE_ERRORS, scan_python, scan_python_lines
 
         try:
             return scan_python(body, path, catalog)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except PARSE_ERRORS:
             return scan_python_lines(body, path, catalog)
     if kind == "requirements":
         return deps.scan_requirements(body, path, catalog)

@@ -20,6 +20,7 @@ import re
 from typing import NamedTuple
 
 from migrator.catalog import Catalog
+from migrator.lang.text import occurrences, word_offsets
 
 API_WORDS = ("FineTune", "fine_tunes", "fine-tunes", ":ft-")
 QUOTE = "[\x22'`]"  # a quote character, spelled so Python's re and ripgrep both accept it
@@ -155,10 +156,6 @@ def needs_scan(kind: str, data: bytes, catalog: Catalog) -> bool:
 OPENAI = re.compile("(?i)openai")
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 class StatementMatcher:
     """What makes a Python statement worth reading, for scan and fix alike: a catalog word,
     a quoted legacy model, an OpenAI name, a response field, a quoted legacy status, or a
@@ -185,23 +182,10 @@ class StatementMatcher:
     def offsets(self, text: str):
         """Where in ``text`` something worth reading is (some offset in each match, unordered)."""
         for word in self.words:
-            at = text.find(word)
-            while at >= 0:
-                yield at
-                at = text.find(word, at + 1)
-        for field in self.fields:
-            at = text.find(field)
-            while at >= 0:
-                end = at + len(field)
-                if not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end])):
-                    yield at
-                at = text.find(field, end)
+            yield from occurrences(text, word)
+        yield from word_offsets(text, self.fields)
         if text.isascii():  # lower() keeps every offset
-            lower = text.lower()
-            at = lower.find("openai")
-            while at >= 0:
-                yield at
-                at = lower.find("openai", at + 1)
+            yield from occurrences(text.lower(), "openai")
         else:
             yield from (m.start() for m in OPENAI.finditer(text))
         for rx in (self.models, *self.arguments):

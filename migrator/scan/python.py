@@ -19,7 +19,7 @@ import re
 
 from migrator.catalog import Catalog
 from migrator.findings import Finding
-from migrator.lang.python import Module, parse_hot
+from migrator.lang.python import PARSE_ERRORS, Module, parse_hot
 from migrator.nesting import too_deep
 from migrator.rules import families
 from migrator.rules.cli_commands import CLI_HINT
@@ -43,7 +43,7 @@ def unparsable(source: str) -> str | None:
     """Why ``source`` (a notebook cell, IPython lines masked) is not Python 3, or None."""
     try:
         Module(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except PARSE_ERRORS as exc:
         return parse_failure(source, exc)[0]
     return None
 

@@ -168,11 +168,11 @@ def decode(data: bytes, kind: str) -> str:
 
 
 def _python(text: str, path: str, catalog: Catalog, errors: list[ScanError]) -> list[Finding]:
-    from migrator.scan.python import parse_failure, scan_python, scan_python_lines
+    from migrator.scan.python import PARSE_ERRORS, parse_failure, scan_python, scan_python_lines
 
     try:
         return scan_python(text, path, catalog, links=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except PARSE_ERRORS as exc:
         reason, nested = parse_failure(text, exc)
         done = "not parsed, only" if nested else "only"
         errors.append(ScanError(path, f"{reason}; {done} line-level rules applied"))

@@ -109,3 +109,10 @@ def test_a_syntax_error_anywhere_is_the_files():
 def test_a_long_operator_chain_is_walked_without_recursion():
     source = "import openai\nx = " + " + ".join(["1"] * 800) + "\nopenai.FineTune.list()\n"
     assert [(f.line, f.rule) for f in scan_python(source, "m.py", CAT)] == [(3, "FT010")]
+
+
+def test_columns_on_lines_after_a_line_separator_inside_a_string():
+    """U+2028 ends a line for str.splitlines, not for Python: the lines after it keep their columns."""
+    source = 'import openai\nsep = "\u2028"\nnote = "é"; openai.FineTune.list()\n'
+    [f] = scan_python(source, "m.py", CAT)
+    assert (f.line, f.column, f.end_column) == (3, 13, 35)
