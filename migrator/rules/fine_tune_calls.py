@@ -22,7 +22,7 @@ from migrator.scan.common import Span, finding
 def call_finding(catalog: Catalog, path: str, span: Span, rule_id: str, legacy: str, gen: SdkGeneration, repl: str,
                  note: str = "", blocked: bool = False) -> Finding:
     """An SDK call finding; ``blocked`` when an argument has no equivalent (stream=True)."""
-    base = f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on {catalog.shutdown.isoformat()}"
+    base = _calls_legacy(catalog, legacy)
     if repl:
         owner = gen.replacement if rule_id == "FT010" else f"client.{gen.replacement}"
         replacement = f"{owner}.{repl}"
@@ -31,6 +31,10 @@ def call_finding(catalog: Catalog, path: str, span: Span, rule_id: str, legacy: 
         replacement = None
         msg = f"{base}; it has no equivalent"
     return finding(path, span, rule_id, "sdk-call", legacy, replacement, bool(repl) and not blocked, msg + note)
+
+
+def _calls_legacy(catalog: Catalog, legacy: str) -> str:
+    return f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on {catalog.shutdown.isoformat()}"
 
 
 @rule("FT010", "FT011", "FT012", fixes=("FX001", "FX004", "FX005", "FX009"), order=10)
@@ -116,8 +120,7 @@ class FineTuneCalls(Family):
         if (method == "stream_events" or streamed) and self.loop_over_stream(node):
             note = " (stream has no equivalent: fix loops over a generated helper that polls list_events instead)"
             return finding(f.path, f.span(node), rule_id, "sdk-call", legacy, EVENT_HELPER, True,
-                           f"{legacy} calls the legacy /v1/fine-tunes endpoint, shut down on "
-                           f"{f.catalog.shutdown.isoformat()}{note}")
+                           _calls_legacy(f.catalog, legacy) + note)
         return call_finding(f.catalog, f.path, f.span(node), rule_id, legacy, gen, repl, note, blocked)
 
     def loop_over_stream(self, node: ast.Call) -> bool:
