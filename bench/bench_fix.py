@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tree import best_of, build_tree, checkout, target  # noqa: E402
+from tree import best_of, build_tree, checkout, compile_bytecode, target  # noqa: E402
 
 from bench_scan import BASELINE  # noqa: E402
 
@@ -61,6 +61,7 @@ def main() -> None:
     try:
         root = work / "tree"
         files, lines, planted = build_tree(root, lines=args.lines, sites=args.sites)
+        compile_bytecode()
         print(f"tree: {files} files, {lines} lines, {len(planted)} planted sites")
         t_scan, _ = best_of(args.runs, [*exe, "scan", "--format", "json", "--no-cache", *jobs, "tree"], work)
         t_fix, proc = best_of(args.runs, [*exe, "fix", "--diff", *jobs, "tree"], work)

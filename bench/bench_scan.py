@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tree import best_of, build_tree, checkout, target  # noqa: E402
+from tree import best_of, build_tree, checkout, compile_bytecode, target  # noqa: E402
 
 from migrator.catalog import load_catalog  # noqa: E402
 from migrator.scan.prefilter import pattern_for_rg  # noqa: E402
@@ -56,6 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ft-migrate-bench-") as tmp:
         root = Path(tmp) / "tree"
         files, lines, planted = build_tree(root, lines=args.lines, sites=args.sites)
+        compile_bytecode()
         print(f"tree: {files} files, {lines} lines, {len(planted)} planted sites")
         pattern = pattern_for_rg(load_catalog())
         rg_time, rg_proc = best_of(args.runs, [rg, "--no-messages", "-l", "-e", pattern, "."], root)

@@ -8,6 +8,7 @@ them the same way and hand the same dated catalog to every part.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Callable, Iterable
 
 import click
@@ -41,15 +42,16 @@ def lifecycle_options(func: Callable) -> Callable:
 
 def open_catalog(files: Iterable[str], as_of: dt.date, target: str | None = None, no_live: bool = False,
                  *, purpose: str = "inference", checked: Iterable[str] = (), checked_as: str = "--model-map",
-                 warn: Callable[[str], None] | None = None) -> Catalog:
+                 warn: Callable[[str], None] | None = None, keep_in: Path | None = None) -> Catalog:
     """The dated catalog a command works with: built-in, then the live overlay (unless
     ``no_live``), then the user's files.  A bad file is a usage error naming it.  The
     user's ``target`` and the models in ``checked`` (``--model-map`` values, or what
     ``checked_as`` names) are checked
-    against the lifecycle and any problem is printed as a warning."""
+    against the lifecycle and any problem is printed as a warning.  ``keep_in``: the cache
+    directory of a command that keeps one, where the parsed catalog is kept too."""
     warn = warn or (lambda message: click.echo(f"ft-migrate: warning: {message}", err=True))
     try:
-        catalog = load_catalog((*live.overlay_files(no_live), *files), as_of, target)
+        catalog = load_catalog((*live.overlay_files(no_live), *files), as_of, target, keep_in)
     except CatalogError as exc:
         raise Fatal(str(exc)) from None
     for name, what in [(target, "--target"), *((m, checked_as) for m in checked)]:

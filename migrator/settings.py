@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -26,11 +25,7 @@ import click
 from click.core import ParameterSource
 
 from migrator.cli_support import Fatal
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from migrator.toml_text import TomlError, parse_toml
 
 TABLE = "ft-migrate"
 KEYS = ("as-of", "catalog", "exclude", "model-map", "target")
@@ -112,8 +107,8 @@ def _table(path: Path) -> dict | None:
     except OSError as exc:
         raise Fatal(f"{_shown(path)}: cannot read: {exc.strerror or exc}") from None
     try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        doc = parse_toml(raw.decode("utf-8"))
+    except (UnicodeDecodeError, TomlError) as exc:
         if f"tool.{TABLE}".encode() not in raw and f'"{TABLE}"'.encode() not in raw:
             return None
         raise Fatal(f"{_shown(path)}: invalid TOML: {exc}") from None

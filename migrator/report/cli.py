@@ -55,7 +55,11 @@ def report(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | N
     check_paths(paths)
     project = settings.load(paths)
     as_of = project.date(ctx, as_of)
-    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
+    # loaded on use, for start-up speed
+    from migrator.scan.cache import kept_in
+
+    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live,
+                           keep_in=kept_in(no_cache))
     if merge:
         result, priced, errors, repositories = _merged(paths, data_files, exclude, jobs, no_cache)
     else:

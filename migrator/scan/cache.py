@@ -32,14 +32,14 @@ import os
 import sys
 import time
 from dataclasses import astuple
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import orjson
 
 from migrator import __version__, atomic
-from migrator.catalog import BUILTIN, Catalog
+from migrator.catalog import Catalog, builtin_path
+from migrator.code_fingerprint import code_fingerprint
 from migrator.findings import Finding, ScanError
 from migrator.lifecycle import lifecycle_state
 
@@ -72,6 +72,11 @@ def default_directory() -> Path:
     return Path(user_cache_dir("ft-migrate", appauthor=False))
 
 
+def kept_in(no_cache: bool) -> Path | None:
+    """Where the commands keep what they keep between runs: None with ``--no-cache``."""
+    return None if no_cache else default_directory()
+
+
 def open_cache(no_cache: bool, catalog: Catalog) -> ScanCache | None:
     """The cache the commands use: None with ``--no-cache``, else the one in :func:`default_directory`
     for ``catalog``'s files and the state of its lifecycle on its date."""
@@ -88,20 +93,6 @@ def signature(path: str) -> Signature | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def code_fingerprint() -> str:
-    """What the results depend on besides the files: version, scanner code, catalogs.
-
-    The package's own files are identified by name, size and mtime (cheap, and an
-    editable install being worked on changes them), the catalogs by content.
-    """
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        st = path.stat()
-        digest.update(f"{path.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 class ScanCache:
     """Entries by absolute path; :meth:`get` before reading a file, :meth:`put` after scanning it."""
 
@@ -110,7 +101,8 @@ class ScanCache:
         self.warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
         digest = hashlib.sha256(code_fingerprint().encode())
         digest.update(state.encode())
-        digest.update(hashlib.sha256(resources.files("migrator").joinpath(BUILTIN).read_bytes()).digest())
+        with open(builtin_path(), "rb") as f:
+            digest.update(hashlib.sha256(f.read()).digest())
         for catalog in catalog_files:
             with open(catalog, "rb") as f:
                 digest.update(hashlib.sha256(f.read()).digest())

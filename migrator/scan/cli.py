@@ -42,9 +42,11 @@ def scan(ctx: click.Context, paths: tuple[str, ...], fmt: str, output: str | Non
     check_paths(paths)
     project = settings.load(paths)
     as_of = project.date(ctx, as_of)
-    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live)
     # loaded on use, for start-up speed
-    from migrator.scan.cache import open_cache
+    from migrator.scan.cache import kept_in, open_cache
+
+    catalog = open_catalog(catalogs or project.catalog, as_of, target or project.target, no_live,
+                           keep_in=kept_in(no_cache))
 
     with progress.display("scan"):
         result = scan_paths(list(paths) or ["."], catalog=catalog, excludes=exclude or project.exclude,
