@@ -9,7 +9,7 @@ just past the last character, as in ruff and SARIF.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,11 +32,9 @@ class Finding:
     cell: int | None = None
 
     def as_json(self) -> dict:
-        d = asdict(self)
-        # Keep the documented key order: location first, then what and why.
-        order = ("path", "line", "column", "end_line", "end_column", "cell", "rule", "kind",
-                 "legacy", "replacement", "fixable", "message")
-        return {k: d[k] for k in order}
+        # The documented key order: location first, then what and why (every field is a plain
+        # value, so no copy is needed: ``asdict`` deep-copied each, a third of a cached re-scan's JSON).
+        return {k: getattr(self, k) for k in JSON_ORDER}
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.column, self.rule, self.legacy)
@@ -49,6 +47,10 @@ class ScanError:
 
     def as_json(self) -> dict:
         return {"path": self.path, "reason": self.reason}
+
+
+JSON_ORDER = ("path", "line", "column", "end_line", "end_column", "cell", "rule", "kind",
+              "legacy", "replacement", "fixable", "message")
 
 
 def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:

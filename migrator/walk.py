@@ -48,8 +48,11 @@ class WalkResult:
     temps: list[str] = field(default_factory=list)
 
 
+VIRTUALENV_MARK = "pyvenv.cfg"
+
+
 def is_virtualenv(path: str) -> bool:
-    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+    return os.path.exists(os.path.join(path, VIRTUALENV_MARK))
 
 
 def is_vendored_openai(path: str) -> bool:
@@ -64,16 +67,19 @@ def is_vendored_openai(path: str) -> bool:
 class _Ignore:
     """The .gitignore rules in force for one directory (its own plus its parents')."""
 
-    def __init__(self, root: str, parent: "_Ignore | None"):
+    def __init__(self, root: str, parent: "_Ignore | None", listed: bool = True):
+        """``listed``: whether the directory's listing shows a ``.gitignore`` (most show none,
+        and a failed ``open`` per directory was a tenth of a cached re-scan's walk)."""
         self.root = root
         self.parent = parent
         self.spec: pathspec.GitIgnoreSpec | None = None
-        gi = os.path.join(root, ".gitignore")
-        try:
-            with open(gi, encoding="utf-8", errors="replace") as fh:
-                lines = fh.read().splitlines()
-        except OSError:
-            lines = []
+        lines = []
+        if listed:
+            try:
+                with open(os.path.join(root, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                    lines = fh.read().splitlines()
+            except OSError:
+                pass
         if lines:
             import pathspec  # here, not at the top: most directories have no .gitignore (start-up speed)
 
@@ -120,9 +126,14 @@ def walk(paths: list[str] | tuple[str, ...], excludes: tuple[str, ...] = (),
             if f not in seen:
                 seen.add(f)
                 result.files.append(Path(f))
-    result.files.sort()
+    result.files.sort(key=_path_order)
     result.links.sort()
     return result
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    """The order of ``sorted(paths)``, compared as tuples in C rather than by ``Path.__lt__``."""
+    return tuple(map(os.path.normcase, path.parts))
 
 
 def _link_problem(path: str, root: str) -> str | None:
@@ -144,17 +155,21 @@ def _walk_dir(top: str, excludes: tuple[str, ...], respect_gitignore: bool, resu
     stack: list[tuple[str, _Ignore | None]] = [(top, None)]
     while stack:
         directory, parent_ignore = stack.pop()
-        ignore = _Ignore(directory, parent_ignore) if respect_gitignore else None
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            result.unreadable.append((directory, f"cannot list directory: {exc.strerror or exc}"))
+            if directory == top or not is_virtualenv(directory):
+                result.unreadable.append((directory, f"cannot list directory: {exc.strerror or exc}"))
             continue
+        names = {entry.name for entry in entries}
+        if directory != top and VIRTUALENV_MARK in names:
+            continue  # a virtualenv (its listing tells, without a stat per directory)
+        ignore = _Ignore(directory, parent_ignore, ".gitignore" in names) if respect_gitignore else None
         for entry in entries:
             path = entry.path
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if (entry.name in SKIP_DIRS or is_virtualenv(path) or is_vendored_openai(path)
+                    if (entry.name in SKIP_DIRS or is_vendored_openai(path)
                             or _excluded(path, excludes)
                             or (ignore is not None and ignore.ignored(path, True))):
                         continue

@@ -110,6 +110,7 @@ class ScanCache:
         self.old: dict[str, list] = {}
         self.new: dict[str, list] = {}
         self.pending: dict[str, tuple[str, Signature]] = {}
+        self._cwd = os.getcwd()
         self._load()
 
     def _load(self) -> None:
@@ -132,7 +133,7 @@ class ScanCache:
         A miss remembers the file's signature, taken now, before the file is read:
         if it changes while it is being scanned, the next run sees that.
         """
-        key = os.path.abspath(path)
+        key = self._absolute(path)
         sig = signature(path)
         if sig is None:
             return None
@@ -149,6 +150,10 @@ class ScanCache:
         self.pending[key] = (shown, sig)
         return None
 
+    def _absolute(self, path: str) -> str:
+        """``os.path.abspath``, without asking the OS for the working directory each time."""
+        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self._cwd, path))
+
     @staticmethod
     def _entry(stored: list, shown: str, sig: Signature) -> Entry | None:
         stored_shown, stored_sig, scanned, parsed, findings, errors = stored
@@ -158,7 +163,7 @@ class ScanCache:
                      [ScanError(*e) for e in errors])
 
     def put(self, path: str, entry: Entry) -> None:
-        key = os.path.abspath(path)
+        key = self._absolute(path)
         seen = self.pending.pop(key, None)
         if seen is None:
             return

@@ -42,6 +42,9 @@ def test_json_document(tree):
     tree({"a.py": LEGACY, "clean.py": "x = 1\n"})
     result = run(".", "--format", "json", "--as-of", "2024-06-01")
     assert result.exit_code == 1
+    assert [list(f) for f in json.loads(result.stdout)["findings"]] == [  # the documented key order
+        ["path", "line", "column", "end_line", "end_column", "cell", "rule", "kind", "legacy", "replacement",
+         "fixable", "message"]] * 2
     assert json.loads(result.stdout) == {
         "tool": "ft-migrate",
         "version": "0.1.0",
