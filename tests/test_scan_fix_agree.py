@@ -243,10 +243,6 @@ SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
         "an index into a listing of events (now newest-first) is not reported",
         ("t/case.py:11 fix marks FT030 where scan found none",
          "t/case.py:17 fix marks FT030 where scan found none")),
-    "response_fields_to_jobs/polling": (
-        "a status and a field of an unrelated dict (order['status'], order['hyperparams']) are called fixable",
-        ("t/case.py:30 FT031 'pending' is fixable but fix leaves it",
-         "t/case.py:31 FT030 'hyperparams' is fixable but fix leaves it")),
 }
 CASES = _cases()
 

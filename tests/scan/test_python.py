@@ -249,6 +249,44 @@ def test_legacy_status_comparisons():
     ]
 
 
+def test_fields_and_statuses_fix_cannot_follow_are_work_for_a_person():
+    """A parameter may hold anything, and a status compared with a plain name is not a job's
+    field: FX003 leaves both, so they are reported, but not as fixable."""
+    found = scan_python(textwrap.dedent(LEGACY + """
+    def show(order, n=1):
+        if order["status"] == "pending":
+            return order["hyperparams"], order.result_files[0].id
+    state = job.status
+    if state == "created": pass
+    """), "m.py", CAT)
+    assert [(f.line, f.rule, f.legacy, f.fixable, f.message) for f in found[1:]] == [
+        (6, "FT031", "pending", False,
+         "fine-tuning jobs never report status 'pending': they report 'validating_files' / 'queued' before "
+         "'running'; 'order' is a parameter here: fix cannot tell whether it holds a fine-tune, so check by hand"),
+        (7, "FT030", "hyperparams", False,
+         "the fine-tuning job has no 'hyperparams': use 'hyperparameters' (same keys; \"auto\" where the legacy "
+         "API held null); 'order' is a parameter here: fix cannot tell whether it holds a fine-tune, so check by hand"),
+        (7, "FT030", 'result_files[i]["id"]', False,
+         'result_files of a fine-tuning job are file id strings, not file objects: drop the ["id"]; '
+         "'order' is a parameter here: fix cannot tell whether it holds a fine-tune, so check by hand"),
+        (9, "FT031", "created", False,
+         "fine-tuning jobs never report status 'created': they report 'validating_files' / 'queued' before "
+         "'running'; it is compared here with 'state', not a job's status field: check by hand"),
+    ]
+
+
+def test_a_job_bound_in_the_function_is_still_fixable():
+    assert scan("""
+        import openai
+        def wait(job_id):
+            job = openai.FineTune.retrieve(job_id)
+            return job["hyperparams"], job.status == "pending"
+    """)[1:] == [
+        (5, 12, 30, "FT030", "hyperparams", "hyperparameters", True),
+        (5, 46, 55, "FT031", "pending", "validating_files or queued", True),
+    ]
+
+
 # -- suppression, fallback ----------------------------------------------------------------------
 
 def test_python2_source_gets_line_rules():
