@@ -232,9 +232,6 @@ def disagreements(case: Case) -> tuple[str, ...]:
 # marks), or misses a site fix rightly marks.  The scanner is being rewritten; each entry
 # is the exact disagreement, and the strict xfail below turns green once it is gone.
 SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
-    "completions_to_chat/model_map": (
-        "a completions call whose model is imported is not reported, though no completion model is left",
-        ("t/case.py:19 fix marks FT020 where scan found none",)),
     "event_streams_to_polling/streams_v0": (
         "an index into a listing of events (now newest-first) is not reported",
         ("t/case.py:30 fix marks FT030 where scan found none",

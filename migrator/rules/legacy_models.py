@@ -19,7 +19,10 @@ from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, model_named_enum
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
 from migrator.scan import links
-from migrator.scan.common import model_finding
+from migrator.scan.common import finding, model_finding
+
+# The format no model is left in once the completion era ends (FX008 then moves every completions call).
+COMPLETION = "completion"
 
 MODEL_KWARGS = frozenset({"model", "engine"})
 # Dict keys / subscript keys under which a string is a model id.
@@ -91,6 +94,42 @@ class LegacyModels(Family):
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
+        if not f.catalog.format_alive(COMPLETION) and self.completions_call(node, names):
+            self.unread_model(node, args, moves)
+
+    def unread_model(self, node: ast.Call, args: list[Arg], moves: bool) -> None:
+        """A completions call once no completion-format model is left, whose model is not read
+        here (``model=CLASSIFIER`` imported, an expression, none given): FX008 moves the call to
+        chat all the same (unless something blocks it) and leaves a TODO: the model must name
+        a chat model."""
+        f = self.facts
+        value = next((v for k, v, _ in args if k in MODEL_KWARGS), None)
+        if value is not None and self.model_text(value) is not None:
+            return  # a model read here: reported where it is written, if it is one to report
+        shown = f.raw(value) if value is not None else "the model (not given here)"
+        head = f"no completion-format model is left on {f.catalog.as_of.isoformat()}"
+        if moves:
+            msg = (f"{head}: fix moves this call to chat completions, and {shown} must name a chat model "
+                   "(a fine-tuned completion model is re-trained on chat data: `ft-migrate data convert --to chat`)")
+        else:
+            msg = f"{head}: move this call to chat completions (messages=[...]) by hand, with a chat model for {shown}"
+        f.add(finding(f.path, f.span(value if value is not None else node), "FT020", "model",
+                      shown if value is not None else "model", None, moves, msg))
+
+    def model_text(self, value: ast.expr) -> str | None:
+        """The model id a call's model argument holds, as FX008 reads it: a literal, or the
+        literal default or single assignment of a name."""
+        f = self.facts
+        literal: ast.expr | None = value
+        if isinstance(value, ast.Name):
+            bindings = f.m.lookup(value, value.id)
+            if len(bindings) != 1:
+                return None
+            bound = bindings[0].node
+            literal = f.m.default_of(bound) if isinstance(bound, ast.arg) else self.alias_value(value)
+        if literal is not None and f.simple(literal) and isinstance(literal.value, str):
+            return literal.value
+        return None
 
     def left_as_legacy(self, func: ast.expr) -> str:
         """Whether this call is shaped like a legacy fine-tunes call (``X.FineTune.m()``,
@@ -171,20 +210,24 @@ class LegacyModels(Family):
         """Whether ``fix`` (FX008) can move this completions call to chat completions when its
         model's target is a chat model: an SDK completions create with keyword arguments
         only, one prompt, and none of the parameters chat has no equal for."""
-        func = node.func
+        if not self.completions_call(node, names):
+            return False
         comp = self.facts.catalog.completions
-        if not isinstance(func, ast.Attribute) or func.attr not in comp.methods:
-            return False
-        v0 = any(n == f"{comp.v0_legacy}.{func.attr}" for n in names)
-        v1 = (isinstance(func.value, ast.Attribute) and func.value.attr == comp.v1_legacy
-              and self.facts.v1_target(func.value.value))
-        if not (v0 or v1):
-            return False
         keywords = {keyword: value for keyword, value, _ in args}
         if None in keywords or any(k in comp.no_equal for k in keywords) or "prompt" not in keywords:
             return False
         prompt = keywords["prompt"]
         return not (_many(prompt) or _many(self.alias_value(prompt)) or _not_text(prompt))
+
+    def completions_call(self, node: ast.Call, names: set[str]) -> bool:
+        """An SDK completions create: ``openai.Completion.create``, ``client.completions.create``."""
+        func = node.func
+        comp = self.facts.catalog.completions
+        if not isinstance(func, ast.Attribute) or func.attr not in comp.methods:
+            return False
+        return (any(n == f"{comp.v0_legacy}.{func.attr}" for n in names)
+                or (isinstance(func.value, ast.Attribute) and func.value.attr == comp.v1_legacy
+                    and self.facts.v1_target(func.value.value)))
 
     def alias_value(self, node: ast.expr) -> ast.expr | None:
         """The value of the single ``name = value`` assignment a name refers to, as the codemods follow it."""

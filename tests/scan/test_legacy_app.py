@@ -110,6 +110,8 @@ LATE_MODELS = {
         ("Makefile", 9, "FT020", "davinci", "gpt-4.1-mini", True),
         # fix moves these completion calls to chat (FX008); a config value it cannot.
         ("app/complete.py", 6, "FT020", "text-davinci-003", "gpt-4.1-mini", True),
+        # moved all the same; the imported fine-tune it names is FT021 in app/settings.py
+        ("app/complete.py", 13, "FT020", "CLASSIFIER", None, True),
         ("app/settings.py", 3, "FT020", "curie", "gpt-4.1-mini", True),
         ("config/settings.yaml", 4, "FT020", "text-davinci-003", "gpt-4.1-mini", False),
         ("notebooks/experiments.ipynb", 3, "FT020", "ada", "gpt-4.1-mini", True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 
 import pytest
@@ -285,6 +286,33 @@ def test_a_job_bound_in_the_function_is_still_fixable():
         (5, 12, 30, "FT030", "hyperparams", "hyperparameters", True),
         (5, 46, 55, "FT031", "pending", "validating_files or queued", True),
     ]
+
+
+# -- FT020 a completions call once no completion-format model is left ---------------------------
+
+def test_a_completions_call_whose_model_is_not_read_here_is_reported_once_the_format_is_gone():
+    src = textwrap.dedent("""
+        import openai
+        from app.settings import CLASSIFIER
+        a = openai.Completion.create(model=CLASSIFIER, prompt="p")
+        b = openai.Completion.create(model=CLASSIFIER, prompt=["p", "q"])
+        c = openai.Completion.create(prompt="p")
+        d = openai.Completion.create(model="gpt-4o-mini", prompt="p")
+    """)
+    late = load_catalog(as_of=dt.date(2026, 11, 28))
+    found = [(f.line, f.column, f.rule, f.legacy, f.fixable, f.message) for f in scan_python(src, "m.py", late)]
+    head = "no completion-format model is left on 2026-11-28"
+    assert found == [
+        (4, 36, "FT020", "CLASSIFIER", True,
+         f"{head}: fix moves this call to chat completions, and CLASSIFIER must name a chat model (a fine-tuned "
+         "completion model is re-trained on chat data: `ft-migrate data convert --to chat`)"),
+        (5, 36, "FT020", "CLASSIFIER", False,
+         f"{head}: move this call to chat completions (messages=[...]) by hand, with a chat model for CLASSIFIER"),
+        (6, 5, "FT020", "model", True,
+         f"{head}: fix moves this call to chat completions, and the model (not given here) must name a chat model "
+         "(a fine-tuned completion model is re-trained on chat data: `ft-migrate data convert --to chat`)"),
+    ]
+    assert scan_python(src, "m.py", load_catalog(as_of=dt.date(2023, 12, 1))) == []
 
 
 # -- suppression, fallback ----------------------------------------------------------------------
