@@ -7,7 +7,9 @@ sites, then times, in the same run and on the same warm page cache, each best of
 - `ft-migrate scan --format json --no-cache`: a first scan (walk, read, prefilter,
   parse of the candidates, rules);
 - the same first scan by the project at ``--baseline`` (a git ref, default the
-  last commit before the scan ran on ``ast``), whose findings must be the same;
+  last commit before the scan ran on ``ast``), whose findings must be at the same
+  sites (a ``fixable`` flag that changed since, where scan was corrected to say what
+  fix does, is listed under the target line);
 - `ft-migrate scan --format json` with a cache filled by one earlier run: a re-scan
   of an unchanged tree (CI on every push, a pre-commit hook);
 - the same after 1% of the files were rewritten (same bytes, new mtime and ctime):
@@ -105,17 +107,34 @@ def main() -> None:
         if baseline is not None:
             diff = _difference(baseline[1], first)
             print(target(f"findings as at {args.baseline}", diff or "identical", "identical", not diff))
+            for line in _flags_changed(baseline[1], first):
+                print(f"  since {args.baseline}: {line}")
         print(target("findings of the three scans", "identical" if same else "different", "identical", same))
+
+
+def _site(f: dict) -> tuple:
+    return (f["path"], f["line"], f["column"], f["rule"], f["legacy"])
 
 
 def _difference(baseline: dict, findings: list[dict]) -> str:
     """How the findings differ from the baseline's, by site and rule ("" when they do not)."""
-    def sites(found: list[dict]) -> set:
-        return {(f["path"], f["line"], f["column"], f["rule"], f["legacy"], f["fixable"]) for f in found}
-    old, new = sites(baseline["findings"]), sites(findings)
+    old, new = {_site(f) for f in baseline["findings"]}, {_site(f) for f in findings}
     if old == new:
         return ""
     return f"{len(old - new)} only at the baseline, {len(new - old)} only now"
+
+
+def _flags_changed(baseline: dict, findings: list[dict]) -> list[str]:
+    """The findings at the same site whose ``fixable`` changed, counted by rule and direction:
+    where scan was corrected to say what fix does (tests/test_scan_fix_agree.py)."""
+    before = {_site(f): f["fixable"] for f in baseline["findings"]}
+    changed: dict[tuple, int] = {}
+    for f in findings:
+        was = before.get(_site(f))
+        if was is not None and was != f["fixable"]:
+            key = (f["rule"], "fixable -> manual" if was else "manual -> fixable")
+            changed[key] = changed.get(key, 0) + 1
+    return [f"{rule} {how}: {n}" for (rule, how), n in sorted(changed.items())]
 
 
 def measure(runs: int, argv: list[str], root: Path, out: Path, touch: list[Path] = (),

@@ -305,6 +305,13 @@ class Catalog:
         """Some model of format ``fmt`` answers on the as-of date."""
         return any(m.format == fmt and m.alive_on(self.as_of) for m in self.models.values())
 
+    def format_ended(self, fmt: str) -> dt.date | None:
+        """The day the last model of format ``fmt`` shut down, if none answers on the as-of date."""
+        if self.format_alive(fmt):
+            return None
+        return max((m.shutdown.date for m in self.models.values() if m.format == fmt and m.shutdown is not None),
+                   default=None)
+
     def legacy_model(self, name: str) -> Model | None:
         m = self.models.get(name)
         return m if m is not None and m.legacy else None

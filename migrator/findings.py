@@ -65,4 +65,8 @@ def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
         model = catalog.models.get(finding.legacy)
         if model is not None and model.shutdown is not None:
             return model.shutdown.date
+    if finding.kind == "completions-call":  # a completions call once no completion model is left
+        ended = catalog.format_ended("completion")
+        if ended is not None:
+            return ended
     return catalog.shutdown

@@ -215,6 +215,36 @@ class Facts:
             return True
         return isinstance(node, ast.Call) and bool(self.qnames(node.func) & self.clients)
 
+    def alias_value(self, node: ast.expr) -> ast.expr | None:
+        """The value of the single ``name = value`` assignment a name refers to (of the single
+        ``self.attr = value`` binding, for ``self.attr`` in a method), as the codemods follow it."""
+        if isinstance(node, ast.Attribute):
+            return self.m.self_attribute_value(node)
+        if not isinstance(node, ast.Name):
+            return None
+        bindings = self.m.lookup(node, node.id)
+        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.Name):
+            return None
+        parent = self.m.parent(bindings[0].node)
+        return parent.value if isinstance(parent, ast.Assign) and len(parent.targets) == 1 else None
+
+    def imported_names(self, node: ast.AST) -> set[str]:
+        """The imported qualified names of ``node``, following names bound once to an imported
+        thing (``s = requests.Session()``, ``self.ft = openai.FineTune``), as the codemods do."""
+        out = {q.name for q in self.m.qualified_names(node) if q.imported}
+        if out:
+            return out
+        base, rest = node, []
+        while isinstance(base, ast.Attribute) and self.alias_value(base) is None:
+            rest.insert(0, base.attr)
+            base = base.value
+        if not isinstance(base, (ast.Name, ast.Attribute)):
+            return set()
+        value = self.alias_value(base)
+        if value is None:
+            return set()
+        return {".".join([q, *rest]) for q in self.imported_names(value)}
+
     def literal_text(self, node: ast.expr) -> str:
         if self.simple(node) and isinstance(node.value, str):
             return node.value

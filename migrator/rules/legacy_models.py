@@ -23,6 +23,8 @@ from migrator.scan.common import finding, model_finding
 
 # The format no model is left in once the completion era ends (FX008 then moves every completions call).
 COMPLETION = "completion"
+# The kind of finding such a call is, broken since the last completion model shut down.
+COMPLETIONS_CALL = "completions-call"
 
 MODEL_KWARGS = frozenset({"model", "engine"})
 # Dict keys / subscript keys under which a string is a model id.
@@ -94,15 +96,17 @@ class LegacyModels(Family):
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
-        if not f.catalog.format_alive(COMPLETION) and self.completions_call(node, names):
-            self.unread_model(node, args, moves)
+        if self.completions_call(node, names):
+            self.completions_model(node, args, moves)
 
-    def unread_model(self, node: ast.Call, args: list[Arg], moves: bool) -> None:
+    def completions_model(self, node: ast.Call, args: list[Arg], moves: bool) -> None:
         """A completions call once no completion-format model is left, whose model is not read
         here (``model=CLASSIFIER`` imported, an expression, none given): FX008 moves the call to
         chat all the same (unless something blocks it) and leaves a TODO: the model must name
         a chat model."""
         f = self.facts
+        if f.catalog.format_alive(COMPLETION):
+            return
         value = next((v for k, v, _ in args if k in MODEL_KWARGS), None)
         if value is not None and self.model_text(value) is not None:
             return  # a model read here: reported where it is written, if it is one to report
@@ -113,7 +117,7 @@ class LegacyModels(Family):
                    "(a fine-tuned completion model is re-trained on chat data: `ft-migrate data convert --to chat`)")
         else:
             msg = f"{head}: move this call to chat completions (messages=[...]) by hand, with a chat model for {shown}"
-        f.add(finding(f.path, f.span(value if value is not None else node), "FT020", "model",
+        f.add(finding(f.path, f.span(value if value is not None else node), "FT020", COMPLETIONS_CALL,
                       shown if value is not None else "model", None, moves, msg))
 
     def model_text(self, value: ast.expr) -> str | None:
@@ -126,7 +130,7 @@ class LegacyModels(Family):
             if len(bindings) != 1:
                 return None
             bound = bindings[0].node
-            literal = f.m.default_of(bound) if isinstance(bound, ast.arg) else self.alias_value(value)
+            literal = f.m.default_of(bound) if isinstance(bound, ast.arg) else f.alias_value(value)
         if literal is not None and f.simple(literal) and isinstance(literal.value, str):
             return literal.value
         return None
@@ -217,7 +221,7 @@ class LegacyModels(Family):
         if None in keywords or any(k in comp.no_equal for k in keywords) or "prompt" not in keywords:
             return False
         prompt = keywords["prompt"]
-        return not (_many(prompt) or _many(self.alias_value(prompt)) or _not_text(prompt))
+        return not (_many(prompt) or _many(self.facts.alias_value(prompt)) or _not_text(prompt))
 
     def completions_call(self, node: ast.Call, names: set[str]) -> bool:
         """An SDK completions create: ``openai.Completion.create``, ``client.completions.create``."""
@@ -228,16 +232,6 @@ class LegacyModels(Family):
         return (any(n == f"{comp.v0_legacy}.{func.attr}" for n in names)
                 or (isinstance(func.value, ast.Attribute) and func.value.attr == comp.v1_legacy
                     and self.facts.v1_target(func.value.value)))
-
-    def alias_value(self, node: ast.expr) -> ast.expr | None:
-        """The value of the single ``name = value`` assignment a name refers to, as the codemods follow it."""
-        if not isinstance(node, ast.Name):
-            return None
-        bindings = self.facts.m.lookup(node, node.id)
-        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.Name):
-            return None
-        parent = self.facts.m.parent(bindings[0].node)
-        return parent.value if isinstance(parent, ast.Assign) and len(parent.targets) == 1 else None
 
     def cli_model_name(self, name: ast.Name, command: str) -> None:
         """A name passed as ``-m``/``--model`` to the legacy CLI: the constant or default it holds

@@ -43,10 +43,12 @@ def test_golden_headlines_follow_the_as_of_date():
     mid = json.loads((GOLDEN / "legacy_app.2026-08-01.json").read_text(encoding="utf-8"))
     early = json.loads((GOLDEN / "legacy_app.2023-12-01.json").read_text(encoding="utf-8"))
     n = late["headline"]["call_sites"]
-    assert n == len(late["findings"]) > 0
-    assert late["headline"]["text"].startswith(
+    assert n + 1 == late["headline"]["total_call_sites"] == len(late["findings"])
+    assert late["headline"]["earlier"] == [{"date": "2026-10-23", "call_sites": 1}]
+    assert late["headline"]["text"].startswith(  # the completions call whose model is imported: since 2026-10-23
         f"{n} call sites in 10 files depend on what OpenAI shut down on 2024-01-04: broken since 2024-01-04 "
-        "(1059 days). Since then: the 2023 targets babbage-002, davinci-002 and gpt-3.5-turbo-instruct shut down: "
+        "(1059 days). 1 more call site depends on what was shut down on 2026-10-23: broken for 36 days. "
+        "Since then: the 2023 targets babbage-002, davinci-002 and gpt-3.5-turbo-instruct shut down: "
         "2026-09-28 (61 days ago, corroborated, unconfirmed); new fine-tuning jobs end: 2027-01-06 (in 39 days)")
     assert early["headline"]["text"].endswith("will break in 34 days, on 2024-01-04.")
     # The same sites, and one more once no completion model is left: the completions call whose
@@ -56,7 +58,8 @@ def test_golden_headlines_follow_the_as_of_date():
     assert moved in late_sites
     assert [(f["path"], f["line"], f["rule"]) for f in early["findings"]] == [s for s in late_sites if s != moved]
     assert [e["date"] for e in late["timeline"]] == [
-        "2023-07-06", "2023-08-22", "2024-01-04", "2026-05-07", "2026-07-02", "2026-09-28", "2026-11-28",
+        "2023-07-06", "2023-08-22", "2024-01-04", "2026-05-07", "2026-07-02", "2026-09-28", "2026-10-23",
+        "2026-10-23", "2026-11-28",
         "2027-01-06", "2027-01-14"]
     assert [e["date"] for e in early["timeline"]] == ["2023-07-06", "2023-08-22", "2023-12-01", "2024-01-04"]
     # 2023: the 2023 targets; 2026-08-01: still them, with their end; today: none of them.

@@ -137,6 +137,32 @@ def test_endpoint_urls_in_strings_and_f_strings():
     ]
 
 
+def test_an_endpoint_url_fix_does_not_rewrite_is_work_for_a_person():
+    """FX006 rewrites the URL of a requests/httpx/aiohttp call (in a module that imports one),
+    written there or bound once to a name the call passes; a URL anywhere else is manual."""
+    http = scan("""
+        import logging
+        import requests
+        JOBS = BASE + "/v1/fine-tunes"
+        ROUTES = {"create": "/v1/fine-tunes"}
+        def create(session, body):
+            session.post(JOBS, json=body)
+            requests.request("GET", url=f"{BASE}/v1/fine-tunes/{body}")
+            logging.info("posted to %s/v1/fine-tunes", BASE)
+    """)
+    assert [(line, fixable) for line, *_, fixable in http] == [(4, True), (5, False), (8, True), (9, False)]
+    no_library = scan("""
+        def create(session, body):
+            session.post("https://api.openai.com/v1/fine-tunes", json=body)
+    """)
+    assert [(line, fixable) for line, *_, fixable in no_library] == [(3, False)]
+    assert scan_python(textwrap.dedent("""
+        import urllib.request
+        urllib.request.urlopen("https://api.openai.com/v1/fine-tunes")
+    """), "m.py", CAT)[0].message == ("endpoint /v1/fine-tunes was shut down on 2024-01-04; use /v1/fine_tuning/jobs "
+                                      "(not the URL of a requests/httpx/aiohttp call here: change it by hand)")
+
+
 def test_endpoint_words_that_are_not_endpoints():
     assert scan('''
         """Docs mention /v1/fine-tunes but docstrings do not run."""
