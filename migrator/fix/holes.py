@@ -340,7 +340,9 @@ class _Scope:
             outer += [*n.decorator_list, *getattr(n, "type_params", ())]
             for annotation in [*(p.annotation for p in params), n.returns]:
                 if annotation is not None:
-                    outer += [annotation, *_string_hints(annotation)]
+                    outer.append(annotation)
+                    # names out of a string hint are read from nowhere in particular, as elsewhere
+                    self.walk([(h, _NEVER, _UNPLACED) for h in _string_hints(annotation)], hints)
         inner = _Scope("function")
         for p in params:
             inner.bind(p.arg, _ALWAYS)

@@ -209,3 +209,17 @@ def test_a_call_through_an_import_alias_is_not_holed(filler):
     text = with_holes.data.decode()
     assert text.startswith("from openai import FineTuningJob as FT\n")  # the alias the code uses stays
     assert text.endswith("async def main():\n    await FT.alist()\n")
+
+
+def test_a_string_hint_that_is_not_code_in_a_function_annotation():
+    """``Literal["text-davinci-003"]`` in a signature: LibCST reads the string as a hint and
+    ``ast`` cannot parse it, so its words count as reads; that once crashed fix on the
+    openai 1.x SDK's own modules ("'Name' object has no attribute 'lineno'")."""
+    source = ('from typing import Literal\n\nimport openai\n\n\n'
+              'def complete(model: Literal["text-davinci-003", "gpt-3.5-turbo"], prompt: "str") -> "dict":\n'
+              '    return openai.Completion.create(model=model, prompt=prompt)\n\n\n'
+              + FILLER + 'def last(job_id):\n    return openai.FineTune.retrieve(id=job_id)\n')
+    data = source.encode()
+    with_holes = transform_python(data, gather_codemods(), CAT)
+    assert with_holes == transform_python(data, gather_codemods(), CAT, holes=False)
+    assert b"openai.FineTuningJob.retrieve(id=job_id)" in with_holes.data
