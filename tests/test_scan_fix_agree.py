@@ -228,42 +228,17 @@ def disagreements(case: Case) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Where the scanner is wrong today: it calls a site fixable that fix rightly leaves (or only
-# marks), or misses a site fix rightly marks.  The scanner is being rewritten; each entry
-# is the exact disagreement, and the strict xfail below turns green once it is gone.
-SCANNER_WRONG: dict[str, tuple[str, tuple[str, ...]]] = {
-    "event_streams_to_polling/streams_v0": (
-        "an index into a listing of events (now newest-first) is not reported",
-        ("t/case.py:30 fix marks FT030 where scan found none",
-         "t/case.py:37 fix marks FT030 where scan found none")),
-    "response_fields_to_jobs/events_order": (
-        "an index into a listing of events (now newest-first) is not reported",
-        ("t/case.py:11 fix marks FT030 where scan found none",
-         "t/case.py:17 fix marks FT030 where scan found none")),
-}
 CASES = _cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_fix_rewrites_exactly_what_scan_calls_fixable(case: Case) -> None:
-    """Apart from the scanner's known mistakes, which must stay exactly these."""
-    known = SCANNER_WRONG.get(case.name, ("", ()))[1]
-    found = disagreements(case)
-    assert [d for d in found if d not in known] == []
-    assert [d for d in known if d not in found] == []  # one fixed: the entry goes, the xfail below passes
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=f"scanner: {SCANNER_WRONG[c.name][0]}"))
-    for c in CASES if c.name in SCANNER_WRONG], ids=lambda c: c.name)
-def test_scanner_agrees_with_fix(case: Case) -> None:
     assert disagreements(case) == ()
 
 
 def test_every_fixture_is_compared() -> None:
     """Every tree and codemod case is a case here (notebooks and shell scripts included)."""
     names = {c.name for c in CASES}
-    assert set(SCANNER_WRONG) <= names
     assert {*TREES, *(f"{tree}@{TODAY}" for tree in TREES), *(f"{p.parent.name}/{p.name.removesuffix('.input.py')}"
                       for p in FIXTURES.glob("*/*.input.py"))} == names
     assert any(p.suffix == ".ipynb" for c in CASES if c.source.is_dir() for p in c.source.rglob("*"))

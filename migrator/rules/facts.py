@@ -49,6 +49,7 @@ class Facts:
         self.uses_openai = False
         self.uses_client = False
         self.uses_legacy_api = False
+        self.legacy_calls: dict[int, str] = {}  # id of each legacy fine-tunes SDK call -> its method
         # The parts of implicitly concatenated strings, kept alive (their ids are keys) with their spans.
         self.parts: list[ast.AST] = []
         self.part_spans: dict[int, tuple[Span, str]] = {}

@@ -61,6 +61,7 @@ class FineTuneCalls(Family):
             repl = self.v0.methods.get(method)
             if repl is not None:
                 f.uses_legacy_api = True
+                f.legacy_calls[id(node)] = method
                 f.handled.update((id(func), id(func.value)))
                 f.add(self.sdk_call(node, "FT010", f"{f.resource}.{method}", self.v0, repl, method))
         elif (isinstance(func.value, ast.Attribute) and func.value.attr == self.v1.legacy
@@ -102,6 +103,7 @@ class FineTuneCalls(Family):
     def v1_call(self, node: ast.Call) -> None:
         method = node.func.attr  # type: ignore[attr-defined]
         self.facts.uses_legacy_api = True
+        self.facts.legacy_calls[id(node)] = method
         self.facts.add(self.sdk_call(node, "FT011", f"client.{self.v1.legacy}.{method}", self.v1,
                                      self.v1.methods[method], method))
 

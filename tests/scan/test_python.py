@@ -314,6 +314,39 @@ def test_a_job_bound_in_the_function_is_still_fixable():
     ]
 
 
+def test_an_index_into_a_legacy_events_listing_is_work_for_a_person():
+    """Events are listed newest-first now: FX003 leaves a TODO at an index into a legacy
+    listing, and FX009 reads ``list_events(id)["data"][0]`` (the oldest) from its helper."""
+    found = scan_python(textwrap.dedent("""
+        import openai
+        def last(job_id):
+            events = openai.FineTune.list_events(job_id)
+            return events["data"][-1], events["data"][0], events["data"][1:]
+        def first(job_id):
+            return openai.FineTune.list_events(job_id)["data"][0]
+    """), "m.py", CAT)
+    assert [(f.line, f.column, f.rule, f.legacy, f.fixable) for f in found if f.rule == "FT030"] == [
+        (5, 12, "FT030", 'list_events()["data"][i]', False)]
+    assert found[1].message == ("fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: "
+                                "this index now counts from the newest; flip it or iterate reversed(...)")
+
+
+def test_an_index_into_a_new_events_listing_is_reported_only_under_fix_s_todo():
+    """After fix the listing is the new API's; the index is reported while fix's TODO stands
+    above it, and code written for the new API (no TODO) is not a finding."""
+    todo = ("# TODO(ft-migrate FT030): fine-tuning job events are listed newest-first (legacy: oldest-first) "
+            "and paged: this index now counts from the newest; flip it or iterate reversed(...)")
+    src = textwrap.dedent(f"""
+        import openai
+        def last(job_id):
+            events = openai.FineTuningJob.list_events(job_id)
+            {todo}
+            newest = events["data"][-1]
+            return newest, events.data[0]
+    """)
+    assert [(f.line, f.rule, f.fixable) for f in scan_python(src, "m.py", CAT)] == [(6, "FT030", False)]
+
+
 # -- FT020 a completions call once no completion-format model is left ---------------------------
 
 def test_a_completions_call_whose_model_is_not_read_here_is_reported_once_the_format_is_gone():
