@@ -178,6 +178,7 @@ class Planner:
     def _plan(self, call: cst.Call, generation: str) -> Plan | None:
         args = {_keyword(a): a for a in call.args if a.keyword is not None}
         model_arg = next((args[k] for k in MODEL_ARGS if k in args), None)
+        unknown = None
         name, literal = self.model_name(model_arg.value) if model_arg is not None else (None, None)
         plan = Plan(generation, move=True, rule=self.rule_of(name))
         entry = self.catalog.model(name) if name is not None else None
@@ -191,13 +192,15 @@ class Planner:
         elif generation == "v1" and not self.v1_receiver(call.func.value.value):
             return None  # a ``.completions`` of something that may not be OpenAI
         else:
-            plan.todos.append(self.unknown_model(model_arg, name))
+            unknown = self.unknown_model(model_arg, name)
         problems = self.blockers(call, args)
         if problems:
             plan.move = False
             plan.todos.append((plan.rule, f"{'; '.join(problems)}: the call is left on completions; "
                                                   f"{self.move_advice(name)}"))
             return plan
+        if unknown is not None:  # the model the moved call keeps must be checked by hand
+            plan.todos.append(unknown)
         plan.content, todo = self.content(args["prompt"].value)
         if todo:
             plan.todos.append((plan.rule, todo))
@@ -289,6 +292,8 @@ class Planner:
         if any(a.keyword is None for a in call.args):
             hidden = [_code(a).rstrip(", ") for a in call.args if a.keyword is None]
             out.append(f"{', '.join(hidden)} may hold fields chat completions do not take")
+        if all(k in args for k in MODEL_ARGS):
+            out.append("engine= and model= are both given (only model= is left, and once)")
         no_equal = [k for k in self.spec.no_equal if k in args]
         out.extend(f"{k}= has no equal ({self.spec.no_equal[k]})" for k in no_equal)
         if "prompt" not in args:

@@ -198,7 +198,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             self.todo(f"removed {', '.join(removed)}: {fields['dropped_reason']}", rule)
         if slot is not None:
             first = out[slot][0]
-            hyper, comma = _hyperparameters(existing, moved, quote)
+            hyper, comma = _hyperparameters(existing, moved, quote, _indent(call))
             out[slot] = (first.with_changes(keyword=cst.Name("hyperparameters"), value=hyper,
                                             comma=comma if comma is not None else first.comma), out[slot][1])
         model = self.default_model() if not has_model and not has_star else None
@@ -250,29 +250,37 @@ def _broken(arg: cst.Arg) -> cst.ParenthesizedWhitespace | None:
     return ws if isinstance(ws, cst.ParenthesizedWhitespace) else None
 
 
-def _hyperparameters(existing: cst.Arg | None, moved: list[cst.Arg], quote: str
+def _indent(call: cst.Call) -> str | None:
+    """The indentation of a call's arguments when it writes them from a new line, else None."""
+    ws = call.whitespace_before_args
+    return ws.last_line.value if isinstance(ws, cst.ParenthesizedWhitespace) else None
+
+
+def _hyperparameters(existing: cst.Arg | None, moved: list[cst.Arg], quote: str, indent: str | None
                      ) -> tuple[cst.BaseExpression, cst.Comma | None]:
     """The ``hyperparameters`` value holding the moved flat arguments (merged into an
     existing one), and the comma its argument takes (None: keep the first one's).
 
-    In a call written one argument per line, the new dict is written one key per
-    line too, each keeping the comment that followed its argument."""
+    In a call written one argument per line (at ``indent``), the new dict is written one
+    key per line too, one level deeper, each keeping the comment that followed its
+    argument; the first moved argument's own comma and line break stay after the dict."""
     elements = [cst.DictElement(new_string(a.keyword.value, quote), a.value) for a in moved]
     if existing is not None:
         return merge_hyperparameters(existing.value, elements), None
     breaks = [_broken(a) for a in moved]
-    if not all(breaks):
+    if indent is None or not all(breaks):
         return cst.Dict(elements=elements), None
-    outer = breaks[0].last_line.value
-    inner = cst.SimpleWhitespace(outer + "    ")
+    inner = cst.SimpleWhitespace(indent + "    ")
     lines = []
     for k, (element, ws) in enumerate(zip(elements, breaks)):
         last = k == len(elements) - 1
         first_line = ws.first_line if isinstance(moved[k].comma, cst.Comma) else cst.TrailingWhitespace()
         lines.append(element.with_changes(comma=cst.Comma(whitespace_after=ws.with_changes(
             first_line=first_line, empty_lines=[],
-            last_line=cst.SimpleWhitespace(outer) if last else inner))))
+            last_line=cst.SimpleWhitespace(indent) if last else inner))))
     lbrace = cst.LeftCurlyBrace(whitespace_after=breaks[0].with_changes(
         first_line=cst.TrailingWhitespace(), empty_lines=[], last_line=inner))
+    if not isinstance(moved[0].comma, cst.Comma):
+        return cst.Dict(elements=lines, lbrace=lbrace), None  # the last argument: no comma, its break to ")"
     comma = cst.Comma(whitespace_after=breaks[0].with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[]))
     return cst.Dict(elements=lines, lbrace=lbrace), comma

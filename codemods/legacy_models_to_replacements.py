@@ -37,8 +37,8 @@ import libcst as cst
 from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.catalog import Catalog
+from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
 from migrator.scan import prefilter
-from migrator.code_shapes import MODEL_OPTION, model_named_enum
 
 MODEL_ARGS = ("model", "engine")
 CHAT = "chat"  # the purpose of a call whose model FX008 writes (completions_to_chat)
@@ -156,15 +156,17 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 self.todo(f"model {name!r} is left as is: this legacy fine-tunes call was not migrated, and "
                           f"its model must change together with it")
             return updated_node
-        openai_call = any(q.startswith("openai.") for q in self.qualified(original_node.func))
+        openai_call = any(SDK_RESOURCE_CALL.match(q) for q in self.qualified(original_node.func))
         rename = "engine" in keywords and "model" not in keywords and openai_call
         if "engine" in keywords and not rename:
+            why = ("model= is given too, and a call takes it once" if "model" in keywords and openai_call else
+                   "this call is not known to be the openai SDK")
             for a in original_node.args:
                 name = string_value(a.value) if a.keyword is not None and a.keyword.value == "engine" else None
                 if self._shut_down(name):
-                    self.todo(f"engine={name!r} is left as is: this call is not known to be the openai SDK, "
-                              f"so ft-migrate cannot turn engine= into model= (the /v1/engines routes are "
-                              f"gone); where it reaches OpenAI, pass model= with the replacement model")
+                    self.todo(f"engine={name!r} is left as is: {why}, so ft-migrate cannot turn engine= into "
+                              f"model= (the /v1/engines routes are gone); where it reaches OpenAI, pass model= "
+                              f"with the replacement model")
         if rename:
             self.count_site()
         args = []

@@ -13,6 +13,12 @@ import re
 MODEL_OPTION = re.compile(r"^(?:-m|--?(?:[\w-]*[-_])?(?:model|engine)(?:[-_](?:name|id))?)$", re.IGNORECASE)
 ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum"})
 
+# A call on one of the openai<1 SDK's API resources (``openai.Completion.create``,
+# ``openai.Embedding.create``): there ``engine=`` picks a /v1/engines route, gone, and fix
+# writes ``model=``.  A helper such as ``openai.embeddings_utils.get_embedding`` takes
+# ``engine=`` as a parameter of its own, which must stay.
+SDK_RESOURCE_CALL = re.compile(r"^openai\.[A-Z]\w*\.\w+$")
+
 # The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
 EVENT_HELPER = "_ft_migrate_follow_events"
 EVENT_ID_KEYWORDS = ("id", "fine_tune_id")

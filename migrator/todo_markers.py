@@ -14,7 +14,8 @@ TODO_RE = re.compile(r"#\s*TODO\(ft-migrate (FT\d{3})\):\s*(.*)")
 
 
 def todo_text(rule: str, message: str) -> str:
-    return f"{TODO_PREFIX}{rule}): {message}"
+    """The marker, on one line whatever the message quotes (a call's arguments may span lines)."""
+    return f"{TODO_PREFIX}{rule}): {' '.join(message.split())}"
 
 
 _TARGET_RE = re.compile(r"'([^']+)'|`([^`]+)`")

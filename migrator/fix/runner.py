@@ -20,10 +20,12 @@ cannot run.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import os
 import posixpath
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -263,8 +265,8 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
         else:
             new, sites = cli_lines.transform_text(data, kind, catalog, model_map)
     except ParserSyntaxError as exc:
-        return Skipped(path, shown, old=data, new=data,
-                       reason=f"line {exc.raw_line}: does not parse as Python 3 ({exc.message}); left alone")
+        what = "does not parse as Python 3" if not _python3(data) else "Python reads it, LibCST does not"
+        return Skipped(path, shown, old=data, new=data, reason=f"line {exc.raw_line}: {what} ({exc.message}); left alone")
     except (notebook.NotebookError, TooDeep) as exc:
         return Skipped(path, shown, old=data, new=data, reason=f"{exc}; left alone")
     except UnicodeDecodeError as exc:
@@ -279,6 +281,17 @@ def _fix_one(entry: Source, options: Options) -> FileResult:
     kind_of_result = Changed if new != data else Unchanged
     return kind_of_result(path, shown, old=data, new=new, sites=sites, v0_migrated=v0_migrated,
                           todos=todo_markers(new, shown))
+
+
+def _python3(data: bytes) -> bool:
+    """Whether CPython parses ``data`` (which LibCST refused: some mixes of tabs and spaces)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(data)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def todo_markers(data: bytes, shown: str) -> list[TodoMarker]:

@@ -146,6 +146,7 @@ class Module:
         self.scopes: dict[int, Scope] = {}  # id(node) -> the scope the node is evaluated in
         self.module_scope = Scope("module", self.tree, None, "")
         self._attribute_tables: dict[int, dict[str, list[ast.expr | None]]] = {}
+        self.unnested_line: int | None = None  # see unnested_indentation (set by parse_hot)
         self._build()
 
     # -- positions ------------------------------------------------------------------
@@ -422,9 +423,12 @@ def parse_hot(source: str, hot: Hot) -> Module:
     error anywhere is still the file's.  Raises ``SyntaxError`` as :class:`Module` does.
     """
     tree = _parse(source)
+    unnested = unnested_indentation(tree, source) if "\t" in source and TAB_INDENT.search(source) else None
     body = tree.body
     if len(body) < 2:
-        return Module(source, tree)
+        module = Module(source, tree)
+        module.unnested_line = unnested
+        return module
     firsts = [min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in body]
     lasts = [n.end_lineno or n.lineno for n in body]
     keep = [isinstance(n, (ast.Import, ast.ImportFrom)) for n in body]
@@ -456,7 +460,41 @@ def parse_hot(source: str, hot: Hot) -> Module:
         if not keep[k] and isinstance(node, (ast.Assign, ast.AnnAssign)) and _stores(node) & read:
             keep[k] = True
     tree.body = [n for n, kept in zip(body, keep) if kept]
-    return Module(source, tree, starts)
+    module = Module(source, tree, starts)
+    module.unnested_line = unnested
+    return module
+
+
+# A line indented with a tab somewhere in its leading whitespace.
+TAB_INDENT = re.compile(r"^[ \f]*\t", re.MULTILINE)
+
+
+def unnested_indentation(tree: ast.Module, source: str) -> int | None:
+    """The first line of a block whose indentation does not start with that of the line
+    opening the block (a ``\t`` block holding a line indented with spaces), else None.
+
+    CPython reads such a file (a tab counts as up to eight columns), LibCST's tokenizer
+    does not: fix cannot parse it, so nothing in it is fixable."""
+    lines = source.splitlines()
+
+    def indent(lineno: int) -> str:
+        text = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+        return text[:len(text) - len(text.lstrip(" \t\f"))]
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.match_case):
+            opener = node.pattern.lineno
+        elif isinstance(node, (ast.stmt, ast.ExceptHandler)):
+            opener = node.lineno
+        else:
+            continue
+        outer = indent(opener)
+        for name in ("body", "orelse", "finalbody"):
+            for child in getattr(node, name, ()):
+                if isinstance(child, ast.stmt) and child.lineno > opener and not indent(child.lineno).startswith(outer):
+                    found.append(child.lineno)
+    return min(found, default=None)
 
 
 def _stores(node: ast.stmt) -> set[str]:

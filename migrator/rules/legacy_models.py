@@ -15,11 +15,12 @@ import ast
 import dataclasses
 import re
 
-from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, model_named_enum
+from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
+from migrator.findings import shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
 from migrator.scan import links
-from migrator.scan.common import finding, model_finding
+from migrator.scan.common import endpoint_finding, finding, model_finding
 
 # The format no model is left in once the completion era ends (FX008 then moves every completions call).
 COMPLETION = "completion"
@@ -51,6 +52,8 @@ class LegacyModels(Family):
         self.literals: list[ast.Constant] = []  # strings naming a legacy model, if the module imports openai
         # models given to x.fine_tunes.m() calls, fixable only if x turns out to be a client: (finding keys, names)
         self.unsure: list[tuple[set, range]] = []
+        self.reported: set[int] = set()  # ids of names passed as a model that flow into a reported model
+        self.engine_routes: list[tuple[ast.Call, ast.expr, set[str]]] = []  # SDK calls fix gives model= for engine=
 
     # -- hooks -----------------------------------------------------------------------
     def module(self, node: ast.Module) -> None:
@@ -85,19 +88,43 @@ class LegacyModels(Family):
             or dotted(func.value).endswith(v1.replacement))
         purpose = "fine-tuning" if creates else "inference"
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
-        sdk_call = any(n.startswith("openai.") for n in names)
+        sdk_call = any(SDK_RESOURCE_CALL.match(n) for n in names)
         moves = self.moves_to_chat(node, names, args)
         left = self.left_as_legacy(func)
         if left == "unless a client is used":
             found, named = set(f.found), len(self.model_names)
+        # fix turns engine= into model= only where model= is not given too (a call takes it once)
+        both = MODEL_KWARGS <= {k for k, _, _ in args}
         for keyword, value, _ in args:
             if keyword in MODEL_KWARGS:
-                fixable = (keyword != "engine" or sdk_call) and left != "yes"
+                fixable = (keyword != "engine" or sdk_call and not both) and left != "yes"
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
-        if self.completions_call(node, names):
+        completions = self.completions_call(node, names)
+        if completions:
             self.completions_model(node, args, moves)
+        engine = next((v for k, v, _ in args if k == "engine"), None)
+        if engine is not None and sdk_call and not both and left == "no" and not (
+                completions and not f.catalog.format_alive(COMPLETION)):  # else FX008 owns the call
+            self.engine_routes.append((node, engine, names))
+
+    def engine_route(self, node: ast.Call, engine: ast.expr, names: set[str]) -> None:
+        """``engine=`` on an SDK resource call whose model is not reported above (a name not
+        followed to a legacy model, a model the catalog does not know): the call goes to a
+        /v1/engines route, gone, and fix (FX002) passes the engine as ``model=``."""
+        f = self.facts
+        if id(engine) in self.reported or f.simple(engine) and model_finding(
+                f.literal_text(engine), f.path, f.span(engine), f.catalog) is not None:
+            return  # the model finding's site holds this call
+        resource = next(n for n in names if SDK_RESOURCE_CALL.match(n)).split(".")[1]
+        path = {"Completion": "/v1/engines/{engine}/completions",
+                "Embedding": "/v1/engines/{engine}/embeddings"}.get(resource, "/v1/engines")
+        found = endpoint_finding(path, f.path, f.span(engine), f.catalog)
+        if found is not None:
+            day = shutdown_of(found, f.catalog).isoformat()
+            f.add(dataclasses.replace(found, fixable=True, message=f"engine= sends this call to {found.legacy}, shut "
+                                      f"down on {day}; pass the engine as model="))
 
     def completions_model(self, node: ast.Call, args: list[Arg], moves: bool) -> None:
         """A completions call once no completion-format model is left, whose model is not read
@@ -108,8 +135,9 @@ class LegacyModels(Family):
         if f.catalog.format_alive(COMPLETION):
             return
         value = next((v for k, v, _ in args if k in MODEL_KWARGS), None)
-        if value is not None and self.model_text(value) is not None:
-            return  # a model read here: reported where it is written, if it is one to report
+        text = self.model_text(value) if value is not None else None
+        if text is not None and (f.catalog.model(text) is not None or f.catalog.base_of(text) is not None):
+            return  # a model the catalog knows: reported where it is written, if it is one to report
         shown = f.raw(value) if value is not None else "the model (not given here)"
         head = f"no completion-format model is left on {f.catalog.as_of.isoformat()}"
         if moves:
@@ -201,6 +229,8 @@ class LegacyModels(Family):
                     self.model_names[i] = (*self.model_names[i][:3], LEFT_AS_LEGACY)
         self.resolve_model_names()
         self.resolve_model_attributes()
+        for node, engine, names in self.engine_routes:
+            self.engine_route(node, engine, names)
         if f.links:
             self.link_records()
         if f.uses_openai:  # a string that is only a model's name: fix does not know it is used as one
@@ -220,6 +250,8 @@ class LegacyModels(Family):
         keywords = {keyword: value for keyword, value, _ in args}
         if None in keywords or any(k in comp.no_equal for k in keywords) or "prompt" not in keywords:
             return False
+        if MODEL_KWARGS <= keywords.keys():
+            return False  # engine= and model= both: the call is left, with a TODO
         prompt = keywords["prompt"]
         return not (_many(prompt) or _many(self.facts.alias_value(prompt)) or _not_text(prompt))
 
@@ -253,12 +285,16 @@ class LegacyModels(Family):
             self.imported_model(value)
 
     def model_literal(self, node: ast.Constant, context: str = "", purpose: str = "inference",
-                      fixable: bool = True, moves: bool = False) -> None:
+                      fixable: bool = True, moves: bool = False) -> bool:
+        """Report the model ``node`` names, if it is one to report; whether it is."""
         f = self.facts
-        if isinstance(node.value, str):
-            f.handled.add(id(node))
-            f.add(model_finding(node.value, f.path, f.span(node), f.catalog, context=context,
-                                purpose=purpose, fixable=fixable, moves_to_chat=moves))
+        if not isinstance(node.value, str):
+            return False
+        f.handled.add(id(node))
+        found = model_finding(node.value, f.path, f.span(node), f.catalog, context=context,
+                              purpose=purpose, fixable=fixable, moves_to_chat=moves)
+        f.add(found)
+        return found is not None
 
     def resolve_model_names(self) -> None:
         """Follow names passed as model=/engine= (or -m) to the constant or default they hold.
@@ -288,7 +324,8 @@ class LegacyModels(Family):
                         value = parent.value
                 if value is not None:
                     fixable = via.endswith("=") or (via == "-m" and named)
-                    self.model_literal(value, f"flows into {via} as {name.id}", purpose, fixable, moves)
+                    if self.model_literal(value, f"flows into {via} as {name.id}", purpose, fixable, moves):
+                        self.reported.add(id(name))
 
     def resolve_model_attributes(self) -> None:
         """``args.model`` (an argparse option's default) and ``Engine.GOOD[.value]`` (an Enum

@@ -15,6 +15,7 @@ still applies the line-level rules, and the orchestrator records the error.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from migrator.catalog import Catalog
@@ -36,7 +37,12 @@ def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False
     With ``links``, the findings also hold the records :func:`migrator.scan.links.resolve`
     joins across modules (models imported from another module into ``model=``)."""
     module = parse_hot(source, prefilter.statement_matcher(catalog))
-    return Facts(module, path, catalog, families(), links).run()
+    found = Facts(module, path, catalog, families(), links).run()
+    if module.unnested_line is not None:
+        note = (f" (fix cannot rewrite this file: line {module.unnested_line} is indented with spaces inside a block "
+                "indented with a tab, which LibCST does not read; indent it the same way as its block)")
+        found = [dataclasses.replace(f, fixable=False, message=f.message + note) if f.fixable else f for f in found]
+    return found
 
 
 def unparsable(source: str) -> str | None:

@@ -16,6 +16,8 @@ def test_each_file_has_the_result_of_its_kind(tmp_path, monkeypatch):
     (tmp_path / "current.py").write_bytes(b'import openai\n\n# openai.FineTune was shut down\n')
     (tmp_path / "broken.py").write_bytes(b'import openai\nopenai.FineTune.list() +\n')
     (tmp_path / "latin.py").write_bytes(b'import openai\nopenai.FineTune.list()  # caf\xe9\n')
+    # a tab block holding a line indented with spaces: Python reads it, LibCST does not
+    (tmp_path / "tabs.py").write_bytes(b'import openai\nif True:\n\tif True:\n            openai.FineTune.list()\n')
     result = fix_paths(["."], Options(as_of=dt.date(2023, 12, 1)), jobs=1)
     kinds = {f.shown: (type(f).__name__, f.reason) for f in result.files}
     assert kinds == {
@@ -24,8 +26,10 @@ def test_each_file_has_the_result_of_its_kind(tmp_path, monkeypatch):
         "current.py": ("Unchanged", ""),
         "latin.py": ("Skipped", "line 2: not valid utf-8 (invalid continuation byte); left alone"),
         "legacy.py": ("Changed", ""),
+        "tabs.py": ("Skipped", "line 1: Python reads it, LibCST does not (tokenizer error: no matching outer block "
+                               "for dedent); left alone"),
     }
-    assert [f.shown for f in result.of(Skipped, Failed)] == ["broken.py", "latin.py"]
+    assert [f.shown for f in result.of(Skipped, Failed)] == ["broken.py", "latin.py", "tabs.py"]
     changed = result.of(Changed)[0]
     assert changed.sites == 1 and b"FineTuningJob.create" in changed.new and changed.old == LEGACY
 

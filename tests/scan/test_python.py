@@ -374,6 +374,19 @@ def test_a_completions_call_whose_model_is_not_read_here_is_reported_once_the_fo
     assert scan_python(src, "m.py", load_catalog(as_of=dt.date(2023, 12, 1))) == []
 
 
+def test_a_file_libcst_cannot_read_has_nothing_fixable():
+    """A tab-indented block holding a line indented with spaces: CPython reads it (a tab is
+    up to eight columns), LibCST does not, so fix leaves the file and scan says so."""
+    src = "import openai\n\ntry:\n\tfor e in openai.FineTune.list():\n            print(e)\nexcept Exception:\n\tpass\n"
+    found = scan_python(src, "m.py", CAT)
+    assert [(f.line, f.rule, f.fixable) for f in found] == [(4, "FT010", False)]
+    assert found[0].message.endswith(
+        "(fix cannot rewrite this file: line 5 is indented with spaces inside a block indented with a tab, which "
+        "LibCST does not read; indent it the same way as its block)")
+    nested = "import openai\n\ntry:\n\tfor e in openai.FineTune.list():\n\t    print(e)\nexcept Exception:\n\tpass\n"
+    assert [(f.line, f.fixable) for f in scan_python(nested, "m.py", CAT)] == [(4, True)]
+
+
 # -- suppression, fallback ----------------------------------------------------------------------
 
 def test_python2_source_gets_line_rules():
