@@ -60,7 +60,8 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     @classmethod
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
         data = code.encode("utf-8", "surrogatepass")
-        return bool(prefilter.patterns(catalog)["code"].search(data)) or any(k in code for k in model_map)
+        return (bool(prefilter.patterns(catalog)["code"].search(data)) or any(k in code for k in model_map)
+                or "engine" in code)  # engine= on an SDK call becomes model= whatever the model
 
     def visit_Module(self, node: cst.Module) -> None:
         """Names passed as ``model=``/``engine=`` anywhere in the module: their

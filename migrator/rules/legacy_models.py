@@ -117,14 +117,17 @@ class LegacyModels(Family):
         if id(engine) in self.reported or f.simple(engine) and model_finding(
                 f.literal_text(engine), f.path, f.span(engine), f.catalog) is not None:
             return  # the model finding's site holds this call
-        resource = next(n for n in names if SDK_RESOURCE_CALL.match(n)).split(".")[1]
-        path = {"Completion": "/v1/engines/{engine}/completions",
-                "Embedding": "/v1/engines/{engine}/embeddings"}.get(resource, "/v1/engines")
+        resource = next(n for n in names if SDK_RESOURCE_CALL.match(n)).rpartition(".")[0]
+        path = {"openai.Completion": "/v1/engines/{engine}/completions",
+                "openai.Embedding": "/v1/engines/{engine}/embeddings"}.get(resource, "/v1/engines")
         found = endpoint_finding(path, f.path, f.span(engine), f.catalog)
-        if found is not None:
-            day = shutdown_of(found, f.catalog).isoformat()
-            f.add(dataclasses.replace(found, fixable=True, message=f"engine= sends this call to {found.legacy}, shut "
-                                      f"down on {day}; pass the engine as model="))
+        if found is None:
+            return
+        day = shutdown_of(found, f.catalog).isoformat()
+        # a chat completions call is FX008's, which leaves its arguments as they are
+        chat = resource == f.catalog.completions.v0_replacement
+        f.add(dataclasses.replace(found, fixable=not chat, message=f"engine= sends this call to {found.legacy}, shut "
+                                  f"down on {day}; pass the engine as model="))
 
     def completions_model(self, node: ast.Call, args: list[Arg], moves: bool) -> None:
         """A completions call once no completion-format model is left, whose model is not read

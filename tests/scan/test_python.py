@@ -163,6 +163,29 @@ def test_an_endpoint_url_fix_does_not_rewrite_is_work_for_a_person():
                                       "(not the URL of a requests/httpx/aiohttp call here: change it by hand)")
 
 
+def test_engine_on_an_sdk_call_is_a_gone_route_whatever_the_model():
+    """engine= picks a /v1/engines route on the openai<1 resources; fix passes it as model=
+    (a chat completions call keeps its arguments; a helper's own engine= parameter stays)."""
+    found = scan_python(textwrap.dedent("""
+        import openai
+        from openai.embeddings_utils import get_embedding
+        def run(name, text):
+            openai.Completion.create(engine=name, prompt=text)
+            openai.Embedding.create(engine="my-embedder", input=[text])
+            openai.Completion.create(engine="text-davinci-003", prompt=text)
+            openai.ChatCompletion.create(engine=name, messages=[])
+            get_embedding(text, engine=name)
+    """), "m.py", CAT)
+    assert [(f.line, f.rule, f.legacy, f.fixable) for f in found] == [
+        (5, "FT002", "/v1/engines/{engine}/completions", True),
+        (6, "FT002", "/v1/engines/{engine}/embeddings", True),
+        (7, "FT020", "text-davinci-003", True),  # the model finding holds the call
+        (8, "FT002", "/v1/engines", False),
+    ]
+    assert found[0].message == ("engine= sends this call to /v1/engines/{engine}/completions, shut down on "
+                                "2022-12-03; pass the engine as model=")
+
+
 def test_endpoint_words_that_are_not_endpoints():
     assert scan('''
         """Docs mention /v1/fine-tunes but docstrings do not run."""
