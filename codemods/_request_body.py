@@ -262,6 +262,8 @@ def rewrite_body(command: MigrationCommand, body: cst.Dict, rule: str, *, later_
     removed: list[str] = []
     for i, element in enumerate(elements):
         key = string_value(element.key)
+        if key in into and isinstance(element.value, cst.Name) and element.value.value == "None":
+            continue  # the legacy default: the jobs API takes "auto" or a number, so it goes
         if key in into or key == HYPERPARAMETERS:
             if key == HYPERPARAMETERS:
                 existing = element

@@ -176,6 +176,8 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
         for i, arg in enumerate(args):
             kw = arg.keyword.value if arg.keyword is not None else None
             has_star = has_star or arg.star == "**"
+            if kw in into and _none(arg.value):
+                continue  # the legacy default: the jobs API takes "auto" or a number, so it goes
             if kw in into or kw == "hyperparameters":
                 if kw == "hyperparameters":
                     existing = arg
@@ -226,6 +228,10 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             out[-1] = (out[-1][0].with_changes(comma=_plain(last.comma),
                                                whitespace_after_arg=last.whitespace_after_arg), out[-1][1])
         return [a for a, _ in out]
+
+
+def _none(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _without(args: list[cst.Arg], drop: cst.Arg) -> list[cst.Arg]:

@@ -149,6 +149,8 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         keywords = [a.keyword.value if a.keyword is not None else None for a in original_node.args]
         if not any(k in MODEL_ARGS for k in keywords):
             return updated_node
+        if self._no_equivalent(original_node.func):
+            return updated_node  # the call's endpoint has no equivalent (FT002): a new model would not revive it
         legacy = [string_value(a.value) for a in original_node.args
                   if a.keyword is not None and a.keyword.value in MODEL_ARGS
                   and self._shut_down(string_value(a.value))]
@@ -179,6 +181,13 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 a = a.with_changes(keyword=cst.Name("model"))
             args.append(a)
         return updated_node.with_changes(args=args)
+
+    def _no_equivalent(self, func: cst.BaseExpression) -> bool:
+        """``openai.Answer.create``: the SDK resource of an endpoint the catalog says has no equivalent."""
+        if not isinstance(func, cst.Attribute):
+            return False
+        names = self.qualified(func)
+        return any(e.resource and f"{e.resource}.{func.attr.value}" in names for e in self.catalog.endpoints)
 
     @staticmethod
     def _model_option(call: cst.Call) -> str | None:

@@ -135,6 +135,7 @@ class Endpoint:
     source: str
     announced: dt.date | None = None
     note: str = ""
+    resource: str = ""  # the openai<1 SDK resource that called it (``openai.Answer``), if any
     pattern: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     def translate(self, path: str) -> str | None:
@@ -766,6 +767,7 @@ class _Validator:
                 shutdown=self.date_ref(path, entry, "shutdown"),
                 announced=self.date_ref(path, entry, "announced", required=False),
                 note=self.get(path, entry, "note", "str", ""),
+                resource=self.get(path, entry, "resource", "str", ""),
                 source=self.source(path, entry),
                 pattern=re.compile(regex),
             ))

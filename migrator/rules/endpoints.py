@@ -32,7 +32,12 @@ class Endpoints(Family):
 
     def call(self, node: ast.Call, names: set[str], args: list[Arg]) -> None:
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in VERBS:
+        if not isinstance(func, ast.Attribute):
+            return
+        for endpoint in self.facts.catalog.endpoints:
+            if endpoint.resource and f"{endpoint.resource}.{func.attr}" in names:
+                self.resource_call(node, endpoint)
+        if func.attr not in VERBS:
             return
         positional = [v for k, v, star in args if k is None and not star]
         keywords = {k: v for k, v, _ in args if k is not None}
@@ -68,6 +73,14 @@ class Endpoints(Family):
                 self.urls.append((node, (found.rule, found.line, found.column, found.legacy)))
             f.add(found)
         return True
+
+    def resource_call(self, node: ast.Call, endpoint) -> None:
+        """``openai.Answer.create(...)``: an SDK resource of an endpoint with no equivalent."""
+        f = self.facts
+        found = endpoint_finding(endpoint.legacy, f.path, f.span(node.func), f.catalog, fixable=False)
+        if found is not None:
+            f.add(dataclasses.replace(found, message=f"{f.raw(node.func)} calls {endpoint.legacy}, shut down on "
+                                      f"{endpoint.shutdown.isoformat()}; {endpoint.note or 'it has no equivalent'}"))
 
     def finish(self) -> None:
         if not self.urls:

@@ -93,11 +93,14 @@ class LegacyModels(Family):
         left = self.left_as_legacy(func)
         if left == "unless a client is used":
             found, named = set(f.found), len(self.model_names)
-        # fix turns engine= into model= only where model= is not given too (a call takes it once)
+        # fix turns engine= into model= only where model= is not given too (a call takes it once),
+        # and leaves the model of a call whose endpoint has no equivalent (openai.Answer.create)
         both = MODEL_KWARGS <= {k for k, _, _ in args}
+        gone = isinstance(func, ast.Attribute) and any(
+            e.resource and f"{e.resource}.{func.attr}" in names for e in f.catalog.endpoints)
         for keyword, value, _ in args:
             if keyword in MODEL_KWARGS:
-                fixable = (keyword != "engine" or sdk_call and not both) and left != "yes"
+                fixable = (keyword != "engine" or sdk_call and not both) and left != "yes" and not gone
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
@@ -105,7 +108,7 @@ class LegacyModels(Family):
         if completions:
             self.completions_model(node, args, moves)
         engine = next((v for k, v, _ in args if k == "engine"), None)
-        if engine is not None and sdk_call and not both and left == "no" and not (
+        if engine is not None and sdk_call and not both and left == "no" and not gone and not (
                 completions and not f.catalog.format_alive(COMPLETION)):  # else FX008 owns the call
             self.engine_routes.append((node, engine, names))
 

@@ -186,6 +186,23 @@ def test_engine_on_an_sdk_call_is_a_gone_route_whatever_the_model():
                                 "2022-12-03; pass the engine as model=")
 
 
+def test_sdk_resources_of_endpoints_with_no_equivalent():
+    found = scan_python(textwrap.dedent("""
+        import openai
+        openai.Answer.create(search_model="ada", question="q", documents=[])
+        openai.Classification.create(query="q", examples=[], model="curie")
+    """), "m.py", CAT)
+    # fix leaves the model of a call that has no equivalent: a new model would not revive it
+    assert [(f.line, f.legacy, f.fixable) for f in found if f.rule == "FT020"] == [(3, "ada", False), (4, "curie", False)]
+    assert [(f.line, f.column, f.rule, f.legacy, f.fixable, f.message) for f in found if f.rule == "FT002"] == [
+        (3, 1, "FT002", "/v1/answers", False, "openai.Answer.create calls /v1/answers, shut down on 2022-12-03; "
+                                                "no equivalent; use embeddings retrieval plus /v1/chat/completions"),
+        (4, 1, "FT002", "/v1/classifications", False,
+         "openai.Classification.create calls /v1/classifications, shut down on 2022-12-03; no equivalent; use "
+         "/v1/chat/completions or a fine-tuned classifier"),
+    ]
+
+
 def test_endpoint_words_that_are_not_endpoints():
     assert scan('''
         """Docs mention /v1/fine-tunes but docstrings do not run."""
