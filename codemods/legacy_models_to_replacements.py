@@ -36,6 +36,7 @@ import libcst as cst
 
 from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
 from ft_migrate_codemods.completions_to_chat import Planner
+from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
 from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
 from migrator.scan import prefilter
@@ -154,6 +155,12 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         legacy = [string_value(a.value) for a in original_node.args
                   if a.keyword is not None and a.keyword.value in MODEL_ARGS
                   and self._shut_down(string_value(a.value))]
+        if self.qualified(original_node.func) & EMBEDDINGS_CALLS:
+            wrong = [text for name in legacy if (text := not_embeddings(self.catalog, name)) is not None]
+            for text in wrong:
+                self.todo(text)
+            if wrong:
+                return updated_node  # the call stays as it is until a person picks the embeddings model
         if self._unmigrated_fine_tunes_call(original_node.func):
             for name in legacy:
                 self.todo(f"model {name!r} is left as is: this legacy fine-tunes call was not migrated, and "

@@ -89,3 +89,22 @@ def _dead_end(res: Resolution, options: bool = True) -> str:
     if res.advice and options:
         text += "; options: " + "; or ".join(res.advice)
     return text
+
+
+# The SDK calls that take an embeddings model, and the format of such a model.
+EMBEDDINGS_CALLS = frozenset({"openai.Embedding.create", "openai.Embedding.acreate"})
+EMBEDDING = "embedding"
+
+
+def not_embeddings(catalog: Catalog, name: str) -> str | None:
+    """What to say where an embeddings call names ``name``, a model of another kind (``ada``,
+    a completion model): its own replacement would not answer there either; None when
+    ``name`` is an embeddings model (or one the catalog does not know)."""
+    model = catalog.model(name)
+    if model is None or model.format == EMBEDDING:
+        return None
+    alive = sorted(m.id for m in catalog.models.values()
+                   if m.format == EMBEDDING and not m.legacy and m.alive_on(catalog.as_of))
+    choice = f" ({', '.join(alive)})" if alive else ""
+    return (f"{name!r} is not an embeddings model, so what replaces it would not answer an embeddings call "
+            f"either: pass an embeddings model{choice}")

@@ -15,6 +15,7 @@ import ast
 import dataclasses
 import re
 
+from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
 from migrator.findings import shutdown_of
 from migrator.rules import Family, rule
@@ -98,10 +99,13 @@ class LegacyModels(Family):
         both = MODEL_KWARGS <= {k for k, _, _ in args}
         gone = isinstance(func, ast.Attribute) and any(
             e.resource and f"{e.resource}.{func.attr}" in names for e in f.catalog.endpoints)
+        embeddings = bool(names & EMBEDDINGS_CALLS)
         for keyword, value, _ in args:
             if keyword in MODEL_KWARGS:
                 fixable = (keyword != "engine" or sdk_call and not both) and left != "yes" and not gone
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
+                if embeddings and f.simple(value):
+                    self.embeddings_model(value)
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
         completions = self.completions_call(node, names)
@@ -111,6 +115,18 @@ class LegacyModels(Family):
         if engine is not None and sdk_call and not both and left == "no" and not gone and not (
                 completions and not f.catalog.format_alive(COMPLETION)):  # else FX008 owns the call
             self.engine_routes.append((node, engine, names))
+
+    def embeddings_model(self, value: ast.Constant) -> None:
+        """A model of another kind passed to an embeddings call (``engine="ada"``): fix (FX002)
+        leaves the call with a TODO, since the model's own replacement would not answer there."""
+        f = self.facts
+        text = not_embeddings(f.catalog, f.literal_text(value))
+        if text is None:
+            return
+        span = f.span(value)
+        for key, found in list(f.found.items()):
+            if found.rule in ("FT020", "FT022") and (found.line, found.column) == (span.line, span.column):
+                f.found[key] = dataclasses.replace(found, fixable=False, message=text)
 
     def engine_route(self, node: ast.Call, engine: ast.expr, names: set[str]) -> None:
         """``engine=`` on an SDK resource call whose model is not reported above (a name not

@@ -387,6 +387,18 @@ def test_an_index_into_a_new_events_listing_is_reported_only_under_fix_s_todo():
     assert [(f.line, f.rule, f.fixable) for f in scan_python(src, "m.py", CAT)] == [(6, "FT030", False)]
 
 
+def test_a_completion_model_in_an_embeddings_call_is_work_for_a_person():
+    found = scan_python(textwrap.dedent("""
+        import openai
+        openai.Embedding.create(engine="ada", input=["x"])
+        openai.Embedding.create(model="text-similarity-ada-001", input=["x"])
+    """), "m.py", CAT)
+    assert [(f.line, f.legacy, f.fixable) for f in found] == [(3, "ada", False),
+                                                             (4, "text-similarity-ada-001", True)]
+    assert found[0].message == ("'ada' is not an embeddings model, so what replaces it would not answer an embeddings "
+                                "call either: pass an embeddings model (text-embedding-ada-002)")
+
+
 # -- FT020 a completions call once no completion-format model is left ---------------------------
 
 def test_a_completions_call_whose_model_is_not_read_here_is_reported_once_the_format_is_gone():
