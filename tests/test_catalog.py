@@ -172,7 +172,7 @@ def test_sdk_cli_status_and_completions_answers_are_typed():
     assert cat.sdk.v0.new_method("train") is None
     assert cat.sdk.v0.without_equivalent == {"stream_events", "astream_events", "delete", "adelete"}
     assert cat.sdk.js.without_equivalent == {"deleteFineTune"}
-    assert cat.sdk.v1.arguments == {"fine_tune_id": "fine_tuning_job_id"}
+    assert cat.sdk.v1.arguments == {"fine_tune_id": "fine_tuning_job_id", "id": "fine_tuning_job_id"}
     assert isinstance(cat.cli, Cli) and cat.cli.new_command("fine_tunes.create") == "fine_tuning.job.create"
     assert cat.cli.new_command("fine_tunes.follow") == ""
     assert "--n_epochs" in cat.cli.create_flags.kept
