@@ -14,9 +14,8 @@ from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 from ft_migrate_codemods._base import MigrationCommand, hole, string_value
 from migrator.catalog import Endpoint
+from migrator.code_shapes import HTTP_LIBRARIES, HTTP_VERBS
 
-LIBRARIES = ("requests", "httpx", "aiohttp")
-VERBS = ("get", "post", "put", "patch", "delete", "request")
 LEGACY_RE = re.compile(r"(?P<v1>/v1)?/fine-tunes(?![\w-])")
 
 
@@ -42,7 +41,7 @@ def imports_library(command: MigrationCommand) -> bool:
     """Whether the module imports requests, httpx or aiohttp at all (a session's
     ``.post`` cannot be resolved to its library, so this is what admits it)."""
     provider = command.metadata.get(QualifiedNameProvider, {})
-    return any(q.name.split(".")[0] in LIBRARIES and q.source is QualifiedNameSource.IMPORT
+    return any(q.name.split(".")[0] in HTTP_LIBRARIES and q.source is QualifiedNameSource.IMPORT
                for names in provider.values() for q in (names() if callable(names) else names))
 
 
@@ -51,10 +50,10 @@ def http_call(command: MigrationCommand, call: cst.Call,
     """``(METHOD, url expression)`` of a requests/httpx/aiohttp-style call; ``library``:
     the module imports one of them (see :func:`imports_library`)."""
     func = call.func
-    if not isinstance(func, cst.Attribute) or func.attr.value not in VERBS:
+    if not isinstance(func, cst.Attribute) or func.attr.value not in HTTP_VERBS:
         return None
     receiver = command.qualified(func.value)
-    if not library or receiver and not any(q.split(".")[0] in LIBRARIES for q in receiver):
+    if not library or receiver and not any(q.split(".")[0] in HTTP_LIBRARIES for q in receiver):
         return None
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}

@@ -29,10 +29,11 @@ from typing import Mapping
 import libcst as cst
 
 from ft_migrate_codemods._base import HOLE_RE, with_string_value
-from ft_migrate_codemods._http import LEGACY_RE, LIBRARIES, http_call, imports_library
+from ft_migrate_codemods._http import LEGACY_RE, http_call, imports_library
 from ft_migrate_codemods._http import joined as url_text
 from ft_migrate_codemods._request_body import RequestBodyCommand, follow_dict, manual_message, parent
 from migrator.catalog import Catalog
+from migrator.code_shapes import HTTP_LIBRARIES
 
 def _split_back(pieces: list[cst.CSTNode], texts: list[str | None], old: str,
                 new: str) -> dict[cst.CSTNode, str] | None:
@@ -65,7 +66,7 @@ class RawHttpToJobsCommand(RequestBodyCommand):
 
     @classmethod
     def applies(cls, code: str, catalog: Catalog, model_map: Mapping[str, str]) -> bool:
-        return super().applies(code, catalog, model_map) and any(lib in code for lib in LIBRARIES)
+        return super().applies(code, catalog, model_map) and any(lib in code for lib in HTTP_LIBRARIES)
 
     def plan(self, module: cst.Module) -> None:
         self._edits: dict[cst.CSTNode, str] = {}  # text piece -> new text

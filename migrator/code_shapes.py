@@ -19,6 +19,10 @@ ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum"})
 # ``engine=`` as a parameter of its own, which must stay.
 SDK_RESOURCE_CALL = re.compile(r"^openai\.[A-Z]\w*\.\w+$")
 
+# Raw HTTP: the libraries whose calls FX006 rewrites, and the methods of theirs that send a request.
+HTTP_LIBRARIES = ("requests", "httpx", "aiohttp")
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "request")
+
 # The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
 EVENT_HELPER = "_ft_migrate_follow_events"
 EVENT_ID_KEYWORDS = ("id", "fine_tune_id")

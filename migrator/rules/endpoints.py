@@ -15,12 +15,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from migrator.code_shapes import HTTP_LIBRARIES, HTTP_VERBS
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches
 
-LIBRARIES = ("requests", "httpx", "aiohttp")
-VERBS = ("get", "post", "put", "patch", "delete", "request")
 
 
 @rule("FT001", "FT002", fixes=("FX006",), order=30)
@@ -37,7 +36,7 @@ class Endpoints(Family):
         for endpoint in self.facts.catalog.endpoints:
             if endpoint.resource and f"{endpoint.resource}.{func.attr}" in names:
                 self.resource_call(node, endpoint)
-        if func.attr not in VERBS:
+        if func.attr not in HTTP_VERBS:
             return
         positional = [v for k, v, star in args if k is None and not star]
         keywords = {k: v for k, v, _ in args if k is not None}
@@ -101,7 +100,7 @@ class Endpoints(Family):
         out = set()
         for call, url in self.calls:
             receiver = f.imported_names(call.func.value)  # type: ignore[attr-defined]
-            if receiver and not any(q.split(".")[0] in LIBRARIES for q in receiver):
+            if receiver and not any(q.split(".")[0] in HTTP_LIBRARIES for q in receiver):
                 continue
             if isinstance(url, ast.Name):
                 url = f.alias_value(url) or url
@@ -111,7 +110,7 @@ class Endpoints(Family):
     def imports_library(self) -> bool:
         m = self.facts.m
         scopes = {id(s): s for s in (m.module_scope, *m.scopes.values())}.values()
-        return any(b.imported is not None and b.imported.split(".")[0] in LIBRARIES
+        return any(b.imported is not None and b.imported.split(".")[0] in HTTP_LIBRARIES
                    for s in scopes for bindings in s.bindings.values() for b in bindings)
 
     def whole_url(self, node: ast.AST) -> ast.AST:
