@@ -31,6 +31,7 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 
 from ft_migrate_codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
                             string_value, with_string_value)
+from migrator.code_shapes import POSITIONAL
 
 
 class FineTuneCallsToJobsCommand(MigrationCommand):
@@ -55,6 +56,9 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
                 return updated_node  # streaming has no equivalent: FX004 flags it
             args = _without(args, stream)
         if method in ("create", "acreate"):
+            if _positional(original_node):
+                self.todo(f"{POSITIONAL}: pass its fields as keyword arguments (or **dict)", rule)
+                return updated_node
             args = self._create_args(original_node, args, rule)
         renames = getattr(self.catalog.sdk, generation).arguments
         args = [a.with_changes(keyword=cst.Name(renames[a.keyword.value]))
@@ -104,8 +108,11 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
         return updated_node.with_changes(name=cst.Name(new_attr))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.legacy_call(node) is not None:
+        match = self.legacy_call(node)
+        if match is not None:
             self._receivers.add(node.func.value)
+            if match[1] in ("create", "acreate") and _positional(node):
+                self._keep.add(node.func.value)  # the call stays (see leave_Call): so does its resource
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if (self.catalog.sdk.v0.methods.get(node.attr.value) == ""
@@ -228,6 +235,10 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
             out[-1] = (out[-1][0].with_changes(comma=_plain(last.comma),
                                                whitespace_after_arg=last.whitespace_after_arg), out[-1][1])
         return [a for a, _ in out]
+
+
+def _positional(call: cst.Call) -> bool:
+    return any(a.keyword is None and a.star != "**" for a in call.args)
 
 
 def _none(value: cst.BaseExpression) -> bool:

@@ -23,6 +23,10 @@ SDK_RESOURCE_CALL = re.compile(r"^openai\.[A-Z]\w*\.\w+$")
 HTTP_LIBRARIES = ("requests", "httpx", "aiohttp")
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "request")
 
+# Why a fine-tunes create with a positional argument stays as it is: both SDKs' creates take
+# keyword arguments only, so the fields of ``create(params)`` cannot be told apart.
+POSITIONAL = "a positional argument: the fine-tuning jobs create takes keyword arguments only"
+
 # The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
 EVENT_HELPER = "_ft_migrate_follow_events"
 EVENT_ID_KEYWORDS = ("id", "fine_tune_id")

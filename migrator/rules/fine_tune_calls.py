@@ -12,7 +12,7 @@ import ast
 
 from migrator.advice import for_model as advise
 from migrator.catalog import Catalog, SdkGeneration
-from migrator.code_shapes import EVENT_HELPER, EVENT_ID_KEYWORDS
+from migrator.code_shapes import EVENT_HELPER, EVENT_ID_KEYWORDS, POSITIONAL
 from migrator.findings import Finding
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, arguments, is_constant
@@ -116,6 +116,8 @@ class FineTuneCalls(Family):
             advice = advise(f.catalog, default, "fine-tuning")
             need = f"model={advice.target!r}" if advice.target else f"a model ({advice.text})"
             note = f" (no model given: the legacy default was {default!r}; the new API needs {need})"
+        if method in ("create", "acreate") and node.args:  # FX001 leaves it, with a TODO
+            note, blocked = f" ({POSITIONAL}: pass its fields as keyword arguments (or **dict))", True
         streamed = method == "list_events" and "stream" in keywords and not is_constant(keywords["stream"], False)
         if streamed:
             note, blocked = " (stream=True has no equivalent: poll list_events instead)", True
