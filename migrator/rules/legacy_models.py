@@ -91,7 +91,7 @@ class LegacyModels(Family):
         # fix turns engine= into model= only on the SDK's own calls (the /v1/engines routes are gone).
         sdk_call = any(SDK_RESOURCE_CALL.match(n) for n in names)
         moves = self.moves_to_chat(node, names, args)
-        left = self.left_as_legacy(func)
+        left = self.left_as_legacy(node)
         if left == "unless a client is used":
             found, named = set(f.found), len(self.model_names)
         # fix turns engine= into model= only where model= is not given too (a call takes it once),
@@ -185,12 +185,13 @@ class LegacyModels(Family):
             return literal.value
         return None
 
-    def left_as_legacy(self, func: ast.expr) -> str:
+    def left_as_legacy(self, call: ast.Call) -> str:
         """Whether this call is shaped like a legacy fine-tunes call (``X.FineTune.m()``,
         ``X.fine_tunes.m()``) that fix (FX001) does not migrate, so fix leaves its model
         as it is too: "yes", "no", or "unless a client is used" (``x.fine_tunes.m()`` on an
-        object that may be a client)."""
+        object that may be a client).  A create given a positional argument stays too."""
         f = self.facts
+        func = call.func
         if not isinstance(func, ast.Attribute):
             return "no"
         v0, v1 = f.catalog.sdk.v0, f.catalog.sdk.v1
@@ -198,6 +199,8 @@ class LegacyModels(Family):
         name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
         if name not in (v0.legacy.rpartition(".")[2], v1.legacy):
             return "no"
+        if func.attr in ("create", "acreate") and call.args:
+            return "yes"
         if id(func) in f.handled:  # FT010: FX001 migrates it, unless nothing replaces the method
             return "no" if v0.methods.get(func.attr) else "yes"
         if name == v1.legacy and func.attr in v1.methods and v1.methods[func.attr]:

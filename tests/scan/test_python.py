@@ -387,6 +387,15 @@ def test_an_index_into_a_new_events_listing_is_reported_only_under_fix_s_todo():
     assert [(f.line, f.rule, f.fixable) for f in scan_python(src, "m.py", CAT)] == [(6, "FT030", False)]
 
 
+def test_a_fine_tunes_create_with_a_positional_argument_is_left_with_its_model():
+    """FX001 leaves it (the new create takes keywords only), and FX002 its model with it."""
+    found = scan_python(textwrap.dedent("""
+        import openai
+        openai.FineTune.create(params, model="curie")
+    """), "m.py", CAT)
+    assert [(f.line, f.rule, f.fixable) for f in found] == [(3, "FT010", False), (3, "FT020", False)]
+
+
 def test_a_completion_model_in_an_embeddings_call_is_work_for_a_person():
     found = scan_python(textwrap.dedent("""
         import openai
