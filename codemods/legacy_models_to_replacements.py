@@ -193,8 +193,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         """``openai.Answer.create``: the SDK resource of an endpoint the catalog says has no equivalent."""
         if not isinstance(func, cst.Attribute):
             return False
-        names = self.qualified(func)
-        return any(e.resource and f"{e.resource}.{func.attr.value}" in names for e in self.catalog.endpoints)
+        return self.catalog.resource_endpoint(self.qualified(func), func.attr.value) is not None
 
     @staticmethod
     def _model_option(call: cst.Call) -> str | None:

@@ -43,6 +43,7 @@ import libcst as cst
 from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
 from ft_migrate_codemods._http import imports_library, legacy_endpoint
 from migrator.catalog import Catalog
+from migrator.code_shapes import EVENT_INDEX
 
 
 # What the answer of each legacy endpoint is (as the SDK methods above it), by method and
@@ -240,8 +241,7 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
 
     def _event_index(self, node: cst.Subscript) -> None:
         if _index(node) is not None and _access(node) is None and self._is_event_data(node.value):
-            self.todo("fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: this "
-                      "index now counts from the newest; flip it or iterate reversed(...)")
+            self.todo(EVENT_INDEX)
 
     # -- fields -------------------------------------------------------------------
     def visit_Subscript(self, node: cst.Subscript) -> None:

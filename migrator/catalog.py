@@ -345,6 +345,12 @@ class Catalog:
                 return ep
         return None
 
+    def resource_endpoint(self, names: Iterable[str], method: str) -> Endpoint | None:
+        """The endpoint an openai<1 SDK resource call hits, when one of its qualified ``names``
+        is ``<resource>.<method>`` of an endpoint that names its resource (``openai.Answer``)."""
+        called = set(names)
+        return next((ep for ep in self.endpoints if ep.resource and f"{ep.resource}.{method}" in called), None)
+
     # -- SDK / CLI --------------------------------------------------------
     def sdk_method(self, generation: str, method: str) -> str | None:
         """Replacement method name; '' for no equivalent; None if not a legacy method."""

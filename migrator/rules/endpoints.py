@@ -15,11 +15,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from migrator.catalog import Endpoint
 from migrator.code_shapes import HTTP_LIBRARIES, HTTP_VERBS
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches
-
 
 
 @rule("FT001", "FT002", fixes=("FX006",), order=30)
@@ -33,9 +33,9 @@ class Endpoints(Family):
         func = node.func
         if not isinstance(func, ast.Attribute):
             return
-        for endpoint in self.facts.catalog.endpoints:
-            if endpoint.resource and f"{endpoint.resource}.{func.attr}" in names:
-                self.resource_call(node, endpoint)
+        endpoint = self.facts.catalog.resource_endpoint(names, func.attr)
+        if endpoint is not None:
+            self.resource_call(node, endpoint)
         if func.attr not in HTTP_VERBS:
             return
         positional = [v for k, v, star in args if k is None and not star]
@@ -73,7 +73,7 @@ class Endpoints(Family):
             f.add(found)
         return True
 
-    def resource_call(self, node: ast.Call, endpoint) -> None:
+    def resource_call(self, node: ast.Call, endpoint: Endpoint) -> None:
         """``openai.Answer.create(...)``: an SDK resource of an endpoint with no equivalent."""
         f = self.facts
         found = endpoint_finding(endpoint.legacy, f.path, f.span(node.func), f.catalog, fixable=False)

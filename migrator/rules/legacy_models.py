@@ -97,8 +97,7 @@ class LegacyModels(Family):
         # fix turns engine= into model= only where model= is not given too (a call takes it once),
         # and leaves the model of a call whose endpoint has no equivalent (openai.Answer.create)
         both = MODEL_KWARGS <= {k for k, _, _ in args}
-        gone = isinstance(func, ast.Attribute) and any(
-            e.resource and f"{e.resource}.{func.attr}" in names for e in f.catalog.endpoints)
+        gone = isinstance(func, ast.Attribute) and f.catalog.resource_endpoint(names, func.attr) is not None
         embeddings = bool(names & EMBEDDINGS_CALLS)
         for keyword, value, _ in args:
             if keyword in MODEL_KWARGS:

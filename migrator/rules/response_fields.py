@@ -15,9 +15,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from migrator.code_shapes import EVENT_ID_KEYWORDS, EVENT_INDEX
 from migrator.findings import Finding
 from migrator.rules import Family, rule
-from migrator.code_shapes import EVENT_ID_KEYWORDS
 from migrator.rules.facts import arguments, dotted, is_constant
 from migrator.scan.common import finding
 from migrator.todo_markers import TODO_RE
@@ -123,8 +123,7 @@ class ResponseFields(Family):
                 continue  # FX009 reads the oldest event from its polling helper (an FT010 finding)
             if kind == "legacy" or kind == "new" and self.marked(node):
                 f.add(finding(f.path, f.span(node), "FT030", "response-field", 'list_events()["data"][i]', None, False,
-                              "fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: this "
-                              "index now counts from the newest; flip it or iterate reversed(...)"))
+                              EVENT_INDEX))
 
     def oldest_followed(self, node: ast.Subscript) -> bool:
         """``list_events(job_id)["data"][0]`` (or through a name bound once to the listing, the
@@ -192,7 +191,7 @@ class ResponseFields(Family):
             if not text.startswith("#"):
                 return False
             found = TODO_RE.match(text)
-            if found is not None and found.group(1) == "FT030" and "newest-first" in found.group(2):
+            if found is not None and found.group(1) == "FT030" and found.group(2).strip() == EVENT_INDEX:
                 return True
             line -= 1
         return False
