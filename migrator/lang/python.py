@@ -135,9 +135,11 @@ class Module:
 
     ``tree`` may be given: the tree of ``source`` with some statements left out
     (:func:`parse_hot`), its positions those of ``source``; and ``starts``, the
-    source's :func:`~migrator.lang.text.line_starts` if they are known already."""
+    source's :func:`~migrator.lang.text.line_starts` if they are known already; and
+    ``unnested_line`` (see :func:`unnested_indentation`), which :func:`parse_hot` finds."""
 
-    def __init__(self, source: str, tree: ast.Module | None = None, starts: list[int] | None = None):
+    def __init__(self, source: str, tree: ast.Module | None = None, starts: list[int] | None = None,
+                 unnested_line: int | None = None):
         self.source = source
         self.tree = tree if tree is not None else _parse(source)
         self.ascii = source.isascii()
@@ -146,7 +148,7 @@ class Module:
         self.scopes: dict[int, Scope] = {}  # id(node) -> the scope the node is evaluated in
         self.module_scope = Scope("module", self.tree, None, "")
         self._attribute_tables: dict[int, dict[str, list[ast.expr | None]]] = {}
-        self.unnested_line: int | None = None  # see unnested_indentation (set by parse_hot)
+        self.unnested_line = unnested_line  # see unnested_indentation (given by parse_hot)
         self._build()
 
     # -- positions ------------------------------------------------------------------
@@ -423,16 +425,14 @@ def parse_hot(source: str, hot: Hot) -> Module:
     error anywhere is still the file's.  Raises ``SyntaxError`` as :class:`Module` does.
     """
     tree = _parse(source)
-    unnested = unnested_indentation(tree, source) if "\t" in source and TAB_INDENT.search(source) else None
+    starts = line_starts(source)
+    unnested = unnested_indentation(tree, source, starts) if "\t" in source and TAB_INDENT.search(source) else None
     body = tree.body
     if len(body) < 2:
-        module = Module(source, tree)
-        module.unnested_line = unnested
-        return module
+        return Module(source, tree, starts, unnested)
     firsts = [min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in body]
     lasts = [n.end_lineno or n.lineno for n in body]
     keep = [isinstance(n, (ast.Import, ast.ImportFrom)) for n in body]
-    starts = line_starts(source)
 
     def mark(offsets: Iterable[int]) -> bool:
         marked = False
@@ -460,25 +460,22 @@ def parse_hot(source: str, hot: Hot) -> Module:
         if not keep[k] and isinstance(node, (ast.Assign, ast.AnnAssign)) and _stores(node) & read:
             keep[k] = True
     tree.body = [n for n, kept in zip(body, keep) if kept]
-    module = Module(source, tree, starts)
-    module.unnested_line = unnested
-    return module
+    return Module(source, tree, starts, unnested)
 
 
 # A line indented with a tab somewhere in its leading whitespace.
 TAB_INDENT = re.compile(r"^[ \f]*\t", re.MULTILINE)
 
 
-def unnested_indentation(tree: ast.Module, source: str) -> int | None:
+def unnested_indentation(tree: ast.Module, source: str, starts: list[int]) -> int | None:
     """The first line of a block whose indentation does not start with that of the line
     opening the block (a ``\t`` block holding a line indented with spaces), else None.
 
     CPython reads such a file (a tab counts as up to eight columns), LibCST's tokenizer
     does not: fix cannot parse it, so nothing in it is fixable."""
-    lines = source.splitlines()
-
     def indent(lineno: int) -> str:
-        text = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+        end = starts[lineno] if lineno < len(starts) else len(source)
+        text = source[starts[lineno - 1]:end]
         return text[:len(text) - len(text.lstrip(" \t\f"))]
 
     found = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from migrator.catalog import Catalog
 from migrator.findings import Finding
@@ -516,6 +516,6 @@ def pip_install_findings(line_text: str, path: str, span: Span, catalog: Catalog
     shifted = []
     for f in scan_command_text(command, path, catalog, line_offset=span.line - 1):
         if f.rule == "FT050":
-            shifted.append(Finding(**{**f.__dict__, "column": f.column + span.column - 1,
-                                      "end_column": f.end_column + span.column - 1, "cell": span.cell}))
+            shifted.append(replace(f, column=f.column + span.column - 1,
+                                  end_column=f.end_column + span.column - 1, cell=span.cell))
     return shifted

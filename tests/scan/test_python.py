@@ -446,6 +446,9 @@ def test_a_file_libcst_cannot_read_has_nothing_fixable():
         "LibCST does not read; indent it the same way as its block)")
     nested = "import openai\n\ntry:\n\tfor e in openai.FineTune.list():\n\t    print(e)\nexcept Exception:\n\tpass\n"
     assert [(f.line, f.fixable) for f in scan_python(nested, "m.py", CAT)] == [(4, True)]
+    # lines are counted as Python counts them: a U+2028 inside a string ends none
+    shifted = scan_python('NOTE = "a\u2028b"\n' + src, "m.py", CAT)
+    assert "line 6 is indented with spaces" in shifted[0].message
 
 
 # -- suppression, fallback ----------------------------------------------------------------------
