@@ -262,6 +262,9 @@ class Catalog:
     # is handed a catalog resolves replacements for the same day.
     as_of: dt.date = field(default_factory=lambda: default_as_of())
     target: str | None = None
+    # The sha256 of the catalog files' names and bytes: what results kept between runs
+    # (the scan cache, the parsed catalog itself) depend on besides the code.
+    digest: str = ""
 
     @property
     def spec(self) -> tuple[tuple[str, ...], dt.date, str | None]:
@@ -425,6 +428,16 @@ def _read(extra: tuple[str, ...]) -> list[tuple[str, bytes]]:
     return texts
 
 
+def _digest(texts: list[tuple[str, bytes]]) -> str:
+    # loaded on use, for start-up speed (hashlib loads OpenSSL)
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, raw in texts:
+        digest.update(hashlib.sha256(name.encode() + b"\0" + raw).digest())
+    return digest.hexdigest()
+
+
 def _build(texts: list[tuple[str, bytes]]) -> Catalog:
     merged: dict[str, Any] = {}
     origin: dict[tuple[str, ...], str] = {}
@@ -436,7 +449,8 @@ def _build(texts: list[tuple[str, bytes]]) -> Catalog:
         data = _parse(text, name)
         _mark(data, (), name, origin)
         _merge(merged, data)
-    return _Validator(merged, origin, tuple(name for name, _ in texts)).catalog()
+    catalog = _Validator(merged, origin, tuple(name for name, _ in texts)).catalog()
+    return dataclasses.replace(catalog, digest=_digest(texts))
 
 
 def _kept(extra: tuple[str, ...], directory: Path) -> Catalog:
@@ -459,10 +473,8 @@ def _kept(extra: tuple[str, ...], directory: Path) -> Catalog:
     from migrator.code_fingerprint import code_fingerprint
 
     texts = _read(extra)
-    digest = hashlib.sha256(code_fingerprint().encode())
-    for name, raw in texts:
-        digest.update(hashlib.sha256(name.encode() + b"\0" + raw).digest())
-    path = Path(directory) / f"catalog-{digest.hexdigest()[:32]}.pickle"
+    key = hashlib.sha256(f"{code_fingerprint()}\0{_digest(texts)}".encode()).hexdigest()
+    path = Path(directory) / f"catalog-{key[:32]}.pickle"
     try:
         with open(path, "rb") as f:
             found = pickle.load(f)

@@ -38,7 +38,7 @@ from typing import NamedTuple
 import orjson
 
 from migrator import __version__, atomic
-from migrator.catalog import Catalog, builtin_path
+from migrator.catalog import Catalog
 from migrator.code_fingerprint import code_fingerprint
 from migrator.findings import Finding, ScanError
 from migrator.lifecycle import lifecycle_state
@@ -82,7 +82,7 @@ def open_cache(no_cache: bool, catalog: Catalog) -> ScanCache | None:
     for ``catalog``'s files and the state of its lifecycle on its date."""
     if no_cache:
         return None
-    return ScanCache(default_directory(), catalog.files[1:], state=lifecycle_state(catalog))
+    return ScanCache(default_directory(), catalog.digest, state=lifecycle_state(catalog))
 
 
 def signature(path: str) -> Signature | None:
@@ -96,17 +96,11 @@ def signature(path: str) -> Signature | None:
 class ScanCache:
     """Entries by absolute path; :meth:`get` before reading a file, :meth:`put` after scanning it."""
 
-    def __init__(self, directory: Path, catalog_files: tuple[str, ...] = (), warn=None, state: str = ""):
+    def __init__(self, directory: Path, catalog_digest: str = "", warn=None, state: str = ""):
         self.directory = directory
         self.warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
-        digest = hashlib.sha256(code_fingerprint().encode())
-        digest.update(state.encode())
-        with open(builtin_path(), "rb") as f:
-            digest.update(hashlib.sha256(f.read()).digest())
-        for catalog in catalog_files:
-            with open(catalog, "rb") as f:
-                digest.update(hashlib.sha256(f.read()).digest())
-        self.path = directory / f"scan-{digest.hexdigest()[:32]}.json"
+        key = hashlib.sha256(f"{code_fingerprint()}\0{state}\0{catalog_digest}".encode()).hexdigest()
+        self.path = directory / f"scan-{key[:32]}.json"
         self.old: dict[str, list] = {}
         self.new: dict[str, list] = {}
         self.pending: dict[str, tuple[str, Signature]] = {}
