@@ -65,6 +65,11 @@ def with_string_value(node: cst.SimpleString, value: str) -> cst.SimpleString:
     return node.with_changes(value=f"{node.prefix}{quote}{body}{quote}")
 
 
+def is_none(node: cst.CSTNode) -> bool:
+    """The literal ``None``."""
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
 def new_string(value: str, quote: str = '"') -> cst.SimpleString:
     return cst.SimpleString(f"{quote}{value}{quote}")
 
@@ -163,7 +168,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         naming the legacy resource."""
         values = self._alias_values
         kept = self._kept_names = set()
-        none = {m for m, new in self.catalog.sdk.v0.methods.items() if not new}
+        none = self.catalog.sdk.v0.without_equivalent
 
         class Collect(cst.CSTVisitor):
             def visit_Assign(self, node: cst.Assign) -> None:

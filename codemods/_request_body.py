@@ -24,7 +24,7 @@ from typing import Callable
 import libcst as cst
 from libcst.metadata import Assignment, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from ft_migrate_codemods._base import MigrationCommand, merge_hyperparameters, new_string, string_value
+from ft_migrate_codemods._base import MigrationCommand, is_none, merge_hyperparameters, new_string, string_value
 from migrator.advice import for_model as advise
 
 HYPERPARAMETERS = "hyperparameters"
@@ -262,7 +262,7 @@ def rewrite_body(command: MigrationCommand, body: cst.Dict, rule: str, *, later_
     removed: list[str] = []
     for i, element in enumerate(elements):
         key = string_value(element.key)
-        if key in into and isinstance(element.value, cst.Name) and element.value.value == "None":
+        if key in into and is_none(element.value):
             continue  # the legacy default: the jobs API takes "auto" or a number, so it goes
         if key in into or key == HYPERPARAMETERS:
             if key == HYPERPARAMETERS:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from ft_migrate_codemods._base import (V0_MIGRATED, MigrationCommand, merge_hyperparameters, new_string,
+from ft_migrate_codemods._base import (V0_MIGRATED, MigrationCommand, is_none, merge_hyperparameters, new_string,
                             string_value, with_string_value)
 from migrator.code_shapes import POSITIONAL
 
@@ -183,7 +183,7 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
         for i, arg in enumerate(args):
             kw = arg.keyword.value if arg.keyword is not None else None
             has_star = has_star or arg.star == "**"
-            if kw in into and _none(arg.value):
+            if kw in into and is_none(arg.value):
                 continue  # the legacy default: the jobs API takes "auto" or a number, so it goes
             if kw in into or kw == "hyperparameters":
                 if kw == "hyperparameters":
@@ -239,10 +239,6 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
 
 def _positional(call: cst.Call) -> bool:
     return any(a.keyword is None and a.star != "**" for a in call.args)
-
-
-def _none(value: cst.BaseExpression) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _without(args: list[cst.Arg], drop: cst.Arg) -> list[cst.Arg]:
