@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import ast
 import bisect
-import itertools
 import re
 
 from migrator.catalog import Catalog
-from migrator.lang.text import word_offsets
+from migrator.lang.python import PARSE_ERRORS
+from migrator.lang.text import line_starts, word_offsets
 from migrator.scan import prefilter
 
 # Lines as Python's tokenizer counts them (str.splitlines also splits on \f and \x1c).
@@ -50,10 +50,10 @@ def dull_statements(source: str, lines: list[str], catalog: Catalog, extra: tupl
     """
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except PARSE_ERRORS:
         return None
     rx = prefilter.statement_matcher(catalog)
-    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    starts = line_starts(source)
     hot = {bisect.bisect_right(starts, at) for at in rx.offsets(source)}
     hot |= {i for i, line in enumerate(lines, 1) if any(w in line for w in extra)}
     # A name an interesting statement binds makes its uses interesting: `from openai

@@ -38,6 +38,7 @@ from migrator.catalog import load_catalog
 from migrator.findings import Finding, ScanError
 from migrator.fix import cli_lines, notebook, pins
 from migrator.fix.transform import TooDeep, transform_python
+from migrator.lang.python import PARSE_ERRORS
 from migrator.scan import prefilter
 from migrator.scan.filetypes import kind_of
 from migrator.scan.runner import scan_sources
@@ -289,7 +290,7 @@ def _python3(data: bytes) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(data)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except PARSE_ERRORS:
         return False
     return True
 
