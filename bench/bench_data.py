@@ -134,7 +134,7 @@ def tokens(path: str, token_mb: int) -> dict[str, float]:
     loop_total = sum(len(enc.encode_ordinary(t)) for b in batches for t in b)
     times["encode_ordinary loop"] = time.perf_counter() - start
     totals = []
-    counter = TokenCounter(load_catalog().data, lambda tag, n: totals.append(n))
+    counter = TokenCounter(load_catalog().data, lambda tags, ns: totals.extend(ns))
     start = time.perf_counter()
     for i, (prompt, completion) in enumerate(pairs):
         counter.add_completion(i, prompt, completion)

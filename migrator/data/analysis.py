@@ -90,9 +90,10 @@ class View:
     lines: array = field(default_factory=lambda: array("I"))
     skipped: Listing = field(default_factory=Listing)  # examples with no image in this format
 
-    def add(self, line: int, tokens: int) -> None:
-        self.lines.append(line)
-        self.tokens.append(tokens)
+    def add(self, lines: list[int], tokens: list[int]) -> None:
+        """The token counts of the examples at ``lines`` (a :class:`~migrator.data.tokens.TokenCounter` sink)."""
+        self.lines.extend(lines)
+        self.tokens.extend(tokens)
 
     @property
     def count(self) -> int:

@@ -38,6 +38,7 @@ import types
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from importlib import resources
+from operator import add
 from typing import Mapping, Sequence
 
 import orjson
@@ -125,8 +126,8 @@ class TokenCounter:
 
     Feed examples with :meth:`add_chat` / :meth:`add_completion`; every
     ``BATCH_CHARS`` characters the pending texts go to a worker, and the
-    per-example totals are handed to ``sink(tag, tokens)`` in the order the
-    examples were added.  Call :meth:`flush` at the end.  ``tag`` is whatever
+    per-example totals of the batch are handed to ``sink(tags, totals)`` (two
+    lists, in the order the examples were added).  Call :meth:`flush` at the end.  ``tag`` is whatever
     the caller needs back (a line number).  The workers are ``PROCESSES``
     processes with ``parallel`` (for large files), else one thread; with
     ``inline`` the caller counts each batch itself (it is a worker process of
@@ -152,8 +153,7 @@ class TokenCounter:
         self.per_example = data["tokens_per_example"]
         self.sink = sink
         self.texts: list[str] = []
-        # (tag, fixed tokens, number of texts) per pending example
-        self.pending: list[tuple[object, int, int]] = []
+        self.pending = _Pending()
         self.chars = 0
         self.role_tokens: dict[str, int] = {}
         self.pool: Executor | None = None
@@ -162,7 +162,10 @@ class TokenCounter:
     def add_completion(self, tag, prompt: str, completion: str) -> None:
         self.texts.append(prompt)
         self.texts.append(completion)
-        self.pending.append((tag, 0, 2))
+        pending = self.pending
+        pending.tags.append(tag)
+        pending.fixed.append(0)
+        pending.sizes.append(2)
         self.chars += len(prompt) + len(completion)
         if self.chars >= BATCH_CHARS:
             self._submit()
@@ -176,6 +179,17 @@ class TokenCounter:
         chars = 0
         for message in messages:
             fixed += per_message
+            if len(message) == 2:
+                # the usual message, role and text content, without the loop below
+                role, content = message.get("role"), message.get("content")
+                if type(role) is str and type(content) is str:
+                    cached = role_tokens.get(role)
+                    if cached is None:
+                        cached = role_tokens[role] = len(self.enc.encode_ordinary(role))
+                    fixed += cached
+                    texts.append(content)
+                    chars += len(content)
+                    continue
             for key, value in message.items():
                 if key == "role":
                     # roles are a handful of words: encode each once
@@ -197,7 +211,10 @@ class TokenCounter:
                 mark = len(texts)
                 fixed += definition_parts(definitions, self.tool_tokens, texts)
                 chars += sum(len(t) for t in texts[mark:])
-        self.pending.append((tag, fixed, len(texts) - start))
+        pending = self.pending
+        pending.tags.append(tag)
+        pending.fixed.append(fixed)
+        pending.sizes.append(len(texts) - start)
         self.chars += chars
         if self.chars >= BATCH_CHARS:
             self._submit()
@@ -205,7 +222,7 @@ class TokenCounter:
     def _submit(self) -> None:
         if self.inline:
             self._hand_out(self.pending, _lengths(self.enc, self.texts))
-            self.texts, self.pending, self.chars = [], [], 0
+            self.texts, self.pending, self.chars = [], _Pending(), 0
             return
         if self.pool is None:
             if self.parallel:
@@ -219,32 +236,45 @@ class TokenCounter:
         else:
             future = self.pool.submit(_lengths, self.enc, self.texts)
         self.in_flight.append((future, self.pending))
-        self.texts, self.pending, self.chars = [], [], 0
+        self.texts, self.pending, self.chars = [], _Pending(), 0
 
     def _deliver(self) -> None:
         future, pending = self.in_flight.popleft()
         self._hand_out(pending, future.result())
 
-    def _hand_out(self, pending: list[tuple[object, int, int]], lengths: list[int]) -> None:
-        """Each pending example's total to the sink: its fixed tokens plus its texts' lengths."""
-        sink = self.sink
-        i = 0
-        for tag, fixed, n in pending:
-            if n == 2:
-                sink(tag, fixed + lengths[i] + lengths[i + 1])
-            else:
-                sink(tag, fixed + sum(lengths[i:i + n]))
-            i += n
+    def _hand_out(self, pending: "_Pending", lengths: list[int]) -> None:
+        """The batch's totals to the sink: each example's fixed tokens plus its texts' lengths."""
+        fixed, sizes = pending.fixed, pending.sizes
+        if sizes.count(2) == len(sizes):
+            # two texts an example (prompt and completion, user and assistant): summed in C
+            totals = list(map(add, fixed, map(add, lengths[0::2], lengths[1::2])))
+        else:
+            totals, i = [], 0
+            for f, n in zip(fixed, sizes):
+                totals.append(f + sum(lengths[i:i + n]))
+                i += n
+        self.sink(pending.tags, totals)
 
     def flush(self) -> None:
         """Count what is pending and deliver every total; the workers are then stopped."""
-        if self.pending:
+        if self.pending.tags:
             self._submit()
         while self.in_flight:
             self._deliver()
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+
+
+class _Pending:
+    """The examples of one batch: their tags, their fixed tokens and how many of the batch's texts are theirs."""
+
+    __slots__ = ("tags", "fixed", "sizes")
+
+    def __init__(self) -> None:
+        self.tags: list = []
+        self.fixed: list[int] = []
+        self.sizes: list[int] = []
 
 
 def _leaves(value, texts: list[str]) -> int:

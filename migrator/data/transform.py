@@ -22,7 +22,7 @@ has no faithful image in the target format.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 from migrator.data.examples import CHAT, Reject
 
@@ -101,14 +101,23 @@ class Plan:
     stop: str | None
     system: str | None
 
-    def build(self, payload) -> dict:
-        """The output object of one checked example (a :class:`~migrator.data.analysis.Reader` payload)."""
+    def builder(self) -> Callable[[tuple], dict]:
+        """The function that makes the output object of one checked example (a
+        :class:`~migrator.data.analysis.Reader` payload): this plan's branch, chosen
+        once, since it runs for every example of the file."""
+        separator, stop, system = self.separator, self.stop, self.system
         if self.source == CHAT:
             if self.to == CHAT:
-                return {"messages": clean_chat(payload[0], self.system), **payload[2]}
-            prompt, completion = chat_to_completion(payload[0], self.separator, self.stop, payload[2])
-        elif self.to == CHAT:
-            return {"messages": completion_to_chat(payload[0], payload[1], self.separator, self.stop, self.system)}
-        else:
-            prompt, completion = clean_completion(payload[0], payload[1], self.separator, self.stop)
-        return {"prompt": prompt, "completion": completion}
+                return lambda payload: {"messages": clean_chat(payload[0], system), **payload[2]}
+
+            def to_completion(payload) -> dict:
+                prompt, completion = chat_to_completion(payload[0], separator, stop, payload[2])
+                return {"prompt": prompt, "completion": completion}
+            return to_completion
+        if self.to == CHAT:
+            return lambda payload: {"messages": completion_to_chat(payload[0], payload[1], separator, stop, system)}
+
+        def cleaned(payload) -> dict:
+            prompt, completion = clean_completion(payload[0], payload[1], separator, stop)
+            return {"prompt": prompt, "completion": completion}
+        return cleaned

@@ -157,7 +157,7 @@ def _work(piece: Piece, with_input: bool, plan: Plan | None) -> Done:
         for _ in records:
             pass
         return Done(piece, found_in)
-    out, rejects = io.BytesIO(), io.BytesIO()
+    out, rejects = _Parts(), io.BytesIO()
     rejected = Listing(job.listed)
 
     def reject(item: dict) -> None:
@@ -169,4 +169,16 @@ def _work(piece: Piece, with_input: bool, plan: Plan | None) -> Done:
                      counting=Counting((plan.to,), parallel=False, inline=True, tool_tokens=job.tool_tokens))
     for _ in found.observe(written):
         pass
-    return Done(piece, found_in, out.getvalue(), rejects.getvalue(), rejected, written.counts, found)
+    return Done(piece, found_in, b"".join(out.parts), rejects.getvalue(), rejected, written.counts, found)
+
+
+class _Parts:
+    """A piece's output lines, joined once at the end (a ``BytesIO`` copies as it grows: a
+    tenth of a worker's time beside the tokenizer)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.write = self.parts.append
+
+    def flush(self) -> None:
+        pass

@@ -36,7 +36,8 @@ class Written:
         self.counts: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
-        dumps, write, build, reject = orjson.dumps, self.out.write, self.plan.build, self.reject
+        dumps, write, build, reject = orjson.dumps, self.out.write, self.plan.builder(), self.reject
+        newline = orjson.OPT_APPEND_NEWLINE
         chat, to = self.chat, self.plan.to
         if to == COMPLETION:
             recheck = completion_example
@@ -53,7 +54,7 @@ class Written:
                 except Reject as exc:
                     payload = str(exc)
                 else:
-                    write(dumps(obj) + b"\n")
+                    write(dumps(obj, option=newline))
                     written += 1
                     self.format = to
                     try:

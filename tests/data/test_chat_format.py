@@ -71,7 +71,7 @@ def test_tools_count_as_the_cookbook_measured_against_the_api(cat):
     """OpenAI's token-counting notebook prints 105 prompt tokens, the API's own count, for this
     request on gpt-3.5-turbo (cl100k_base); the counter gives the same with gpt-3.5's constants."""
     seen = []
-    counter = tokens.TokenCounter(cat.data, lambda tag, n: seen.append(n),
+    counter = tokens.TokenCounter(cat.data, lambda tags, ns: seen.extend(ns),
                                   tool_tokens=cat.data["tool_tokens"]["gpt-3.5"])
     system = "You are a helpful assistant that can answer to questions about the weather."
     counter.add_chat(1, [{"role": "system", "content": system},

@@ -240,13 +240,17 @@ def test_an_exception_in_a_worker_is_raised_in_the_main_process(tmp_path, monkey
     hostile_completion_file(src, rows=500)
     out = tmp_path / "out.jsonl"
     out.write_bytes(b"previous\n")
-    real_build = module.Plan.build
+    real_builder = module.Plan.builder
 
-    def broken(self, payload):
-        if payload[0].startswith("refund"):
-            raise RuntimeError(f"cannot build {payload[0]!r}")
-        return real_build(self, payload)
-    monkeypatch.setattr(module.Plan, "build", broken)
+    def broken_builder(self):
+        build = real_builder(self)
+
+        def broken(payload):
+            if payload[0].startswith("refund"):
+                raise RuntimeError(f"cannot build {payload[0]!r}")
+            return build(payload)
+        return broken
+    monkeypatch.setattr(module.Plan, "builder", broken_builder)
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="^cannot build 'refund"):
         convert_and_analyze(src, out, rejects_path=tmp_path / "rej.jsonl", workers=True, piece_bytes=2000)

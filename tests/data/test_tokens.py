@@ -17,7 +17,7 @@ def test_offline_encoding_matches_tiktoken(reference):
 
 def test_counter_chat_formula(reference, cat):
     seen = []
-    counter = tokens.TokenCounter(cat.data, lambda tag, n: seen.append((tag, n)))
+    counter = tokens.TokenCounter(cat.data, lambda tags, ns: seen.extend(zip(tags, ns)))
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi", "name": "ann"},
                 {"role": "assistant", "content": "Hello!"}]
     counter.add_chat(7, messages)
@@ -62,7 +62,7 @@ def test_counter_batches_keep_order(reference, cat, monkeypatch, parallel):
     """Many small batches through the workers come back complete and in order."""
     monkeypatch.setattr(tokens, "BATCH_CHARS", 50)
     seen = []
-    counter = tokens.TokenCounter(cat.data, lambda tag, n: seen.append((tag, n)), parallel=parallel)
+    counter = tokens.TokenCounter(cat.data, lambda tags, ns: seen.extend(zip(tags, ns)), parallel=parallel)
     pairs = [(f"Question {i}: what is {i} squared? ->", f" {i * i} \u00e9\n") for i in range(60)]
     for i, (prompt, completion) in enumerate(pairs):
         counter.add_completion(i, prompt, completion)
