@@ -15,11 +15,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from migrator.catalog import Catalog
+from migrator.scan.pin_scope import PIP_LINE_RE
 
 # `openai` as a requirement name, then its specifier (up to a marker, comment, quote or line end).
 REQ_RE = re.compile(r"(?P<head>(?<![\w.-])openai(?:\[[^\]]*\])?)(?P<spec>[ \t]*(?:[<>=!~][^;#\"'\n\r,\]]*"
                     r"(?:,[ \t]*[<>=!~][^;#\"'\n\r,\]]*)*)?)(?=[ \t]*(?:[;#\"'\r\n]|$))", re.MULTILINE)
-PIP_LINE_RE = re.compile(r"^[ \t]*[!%]\s*pip[ \t]+install\b.*$", re.MULTILINE)
 
 
 def needs_bump(spec: str, catalog: Catalog) -> bool:

@@ -39,7 +39,7 @@ from migrator.findings import Finding, ScanError
 from migrator.fix import cli_lines, notebook, pins
 from migrator.fix.transform import TooDeep, transform_python
 from migrator.lang.python import PARSE_ERRORS
-from migrator.scan import prefilter
+from migrator.scan import pin_scope, prefilter
 from migrator.scan.filetypes import kind_of
 from migrator.scan.runner import scan_sources
 from migrator.sources import Source, display_path, read_sources, run_pool
@@ -47,7 +47,8 @@ from migrator.todo_markers import TODO_RE
 from migrator.walk import walk
 
 
-CODE_KINDS = ("python", "setup-py", "notebook", "shell", "makefile", "markdown", "dockerfile")
+# The kinds of file fix rewrites: code (pin_scope.CODE_KINDS reads them for v0 jobs code) and Markdown.
+CODE_KINDS = pin_scope.CODE_KINDS | {"markdown"}
 PIN_KINDS = ("requirements", "pyproject")
 
 
@@ -184,7 +185,7 @@ def fix_paths(paths: list[str], options: Options, *, excludes: tuple[str, ...] =
                     if kind in ("python", "setup-py") and (path not in done or isinstance(done[path],
                                                                                         (Changed, Unchanged)))]
         result.files.extend(_compat_modules(code_now, catalog))
-    if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code):
+    if any(f.v0_migrated for f in result.files) or _tree_uses_v0_jobs(code, catalog):
         result.files.extend(_fix_one(entry, options) for entry in pins)
     result.files.sort(key=lambda f: f.shown)
     result.manual = _manual_after(everything, result, options, jobs)
@@ -235,9 +236,9 @@ def _manual_after(sources: list[Source], result: FixResult, options: Options, jo
     return findings
 
 
-def _tree_uses_v0_jobs(code: list[Source]) -> bool:
+def _tree_uses_v0_jobs(code: list[Source], catalog) -> bool:
     """Code already on ``openai.FineTuningJob`` (from an earlier run) needs the bump too."""
-    return any(b"FineTuningJob" in data for _, _, kind, data in code if kind != "markdown")
+    return any(pin_scope.uses_v0_jobs(kind, data, catalog) for _, _, kind, data in code)
 
 
 def _crashed(entry: Source) -> FileResult:

@@ -423,7 +423,8 @@ class _Analysis:
             elif v.startswith("-"):
                 skip = v in _PIP_VALUED
             else:
-                self.add(requirement_finding(v, self.path, self.loc.span(w), self.catalog))
+                # fix bumps no pin in a script (a notebook's pip lines: see scan.notebook)
+                self.add(requirement_finding(v, self.path, self.loc.span(w), self.catalog, False))
         return set(range(k, len(words)))
 
     # -- anything else ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from migrator.catalog import Catalog
 from migrator.findings import Finding
+from migrator.scan import pin_scope
 from migrator.scan.common import LineIndex, Span, finding
 from migrator.scan.config_values import toml_values
 
@@ -64,16 +65,19 @@ def admits_working(spec: SpecifierSet, catalog: Catalog) -> bool:
     return any(c >= minimum and spec.contains(c, prereleases=True) for c in _candidates(spec, minimum))
 
 
-def _pin_finding(written: str, path: str, span: Span, catalog: Catalog) -> Finding:
+def _pin_finding(written: str, path: str, span: Span, catalog: Catalog, fixable: bool) -> Finding:
     dep = catalog.dependency
     msg = (f"{written!r} cannot install {dep['package']}>={dep['v0_minimum']} ({dep['reason']}); "
            f"use {dep['v0_bump']!r} or move to {dep['package']}>={dep['v1_minimum']} "
            f"with client.fine_tuning.jobs")
-    return finding(path, span, "FT050", "dependency", written, dep["v0_bump"], True, msg)
+    return finding(path, span, "FT050", "dependency", written, dep["v0_bump"], fixable,
+                   msg if fixable else f"{msg} ({pin_scope.BY_HAND})")
 
 
-def requirement_finding(text: str, path: str, span: Span, catalog: Catalog) -> Finding | None:
-    """FT050 for one PEP 508 requirement string naming openai with a pin too old; else None."""
+def requirement_finding(text: str, path: str, span: Span, catalog: Catalog, fixable: bool) -> Finding | None:
+    """FT050 for one PEP 508 requirement string naming openai with a pin too old; else None.
+
+    ``fixable``: whether fix bumps a pin where this one is written (see :mod:`migrator.scan.pin_scope`)."""
     written = text.strip()
     try:
         req = Requirement(written)
@@ -83,7 +87,7 @@ def requirement_finding(text: str, path: str, span: Span, catalog: Catalog) -> F
         return None
     if admits_working(req.specifier, catalog):
         return None
-    return _pin_finding(written, path, span, catalog)
+    return _pin_finding(written, path, span, catalog, fixable)
 
 
 # -- requirements*.txt -------------------------------------------------------------------------
@@ -106,7 +110,7 @@ def scan_requirements(text: str, path: str, catalog: Catalog) -> list[Finding]:
             continue  # -r other.txt, -e ..., --index-url ...
         at = start + line.index(stripped)
         req = re.sub(r"\s*\\\r?\n\s*", " ", stripped)
-        f = requirement_finding(req, path, index.span(at, at + len(stripped)), catalog)
+        f = requirement_finding(req, path, index.span(at, at + len(stripped)), catalog, True)
         if f is not None:
             out.append(f)
     return out
@@ -146,7 +150,7 @@ def scan_setup_cfg(text: str, path: str, catalog: Catalog) -> list[Finding]:
             if re.match(r"(?i)^openai\b", stripped):
                 at = pos + value_at + value.index(stripped)
                 out.extend(f for f in [requirement_finding(stripped, path, index.span(at, at + len(stripped)),
-                                                           catalog)] if f is not None)
+                                                           catalog, False)] if f is not None)
         pos += len(line)
     return out
 
@@ -166,8 +170,8 @@ def scan_pyproject(text: str, path: str, catalog: Catalog) -> list[Finding]:
         span = index.span(v.start, v.end)
         pep508 = (keys[:2] == ("project", "dependencies") or keys[:2] == ("project", "optional-dependencies")
                   or keys[:1] == ("dependency-groups",) or keys[:3] == ("build-system", "requires", keys[2:3] and keys[2]))
-        if pep508:
-            f = requirement_finding(v.text, path, span, catalog)
+        if pep508:  # quoted requirement strings: fix bumps them
+            f = requirement_finding(v.text, path, span, catalog, True)
         elif keys[:2] == ("tool", "poetry") and _poetry_dependency(keys[2:], name):
             f = _constraint_finding(v.text, _poetry_specifiers(v.text), f"{name} = {v.text!r}", path, span, catalog)
         else:
@@ -212,10 +216,11 @@ def scan_pipfile(text: str, path: str, catalog: Catalog) -> list[Finding]:
 
 def _constraint_finding(text: str, specs: list[SpecifierSet] | None, written: str, path: str,
                         span: Span, catalog: Catalog) -> Finding | None:
-    """FT050 when none of the alternatives ``specs`` admits a working version."""
+    """FT050 when none of the alternatives ``specs`` admits a working version (a Poetry or
+    Pipfile table entry, which fix does not bump)."""
     if specs is None or any(admits_working(s, catalog) for s in specs):
         return None
-    return _pin_finding(written, path, span, catalog)
+    return _pin_finding(written, path, span, catalog, False)
 
 
 def _poetry_specifiers(constraint: str) -> list[SpecifierSet] | None:
@@ -265,7 +270,7 @@ def scan_setup_py(text: str, path: str, catalog: Catalog) -> list[Finding]:
     out: list[Finding] = []
     for value, start, end in _python_strings(text):
         if re.match(r"(?i)^\s*openai\b", value):
-            f = requirement_finding(value, path, index.span(start, end), catalog)
+            f = requirement_finding(value, path, index.span(start, end), catalog, False)
             if f is not None:
                 out.append(f)
     return out

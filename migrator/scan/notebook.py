@@ -20,7 +20,7 @@ import re
 from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.findings import Finding, ScanError
-from migrator.scan import cli_lines, deps
+from migrator.scan import cli_lines, deps, pin_scope
 from migrator.scan.common import ScanFailure, Span, unsuppressed
 
 _JS_CELL = re.compile(r"^%%(?:javascript|js)\b")
@@ -61,7 +61,8 @@ def scan_notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError
     for number, findings in found.items():
         findings = [dataclasses.replace(f, cell=number) for f in findings]
         out.extend(unsuppressed(findings, sources[number - 1]))
-    return sorted(out, key=Finding.sort_key)
+    code_cells = {n for n, cell in enumerate(cells, 1) if cell.get("cell_type") == "code"}
+    return sorted(pin_scope.in_notebook(out, sources, code_cells, catalog), key=Finding.sort_key)
 
 
 def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,

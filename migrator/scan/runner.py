@@ -21,7 +21,7 @@ from typing import Callable
 
 from migrator.catalog import Catalog, load_catalog
 from migrator.findings import Finding, ScanError
-from migrator.scan import links, prefilter
+from migrator.scan import links, pin_scope, prefilter
 from migrator.scan.cache import Entry, ScanCache
 from migrator.scan.common import ScanFailure, unsuppressed
 from migrator.sources import Source, display_path, read_sources, run_chunks, run_pool
@@ -76,7 +76,7 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
             cache.put(path, entry)
     if cache is not None:
         cache.save()
-    result.findings = links.resolve(result.findings)
+    result.findings = pin_scope.resolve(links.resolve(result.findings))
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
@@ -91,7 +91,7 @@ def scan_sources(sources: list[Source], catalog: Catalog, jobs: int | None = Non
     for found, failed in run_pool(_scan_one, candidates, catalog.spec, jobs, _crashed):
         findings.extend(found)
         errors.extend(failed)
-    return sorted(links.resolve(findings), key=Finding.sort_key), sorted(errors)
+    return sorted(pin_scope.resolve(links.resolve(findings)), key=Finding.sort_key), sorted(errors)
 
 
 def _scan_files(files: list[Path], arg: tuple[tuple, tuple[str, ...]]) -> list[tuple[str, Entry] | ScanError]:
@@ -138,6 +138,8 @@ def _scan_one(candidate: Source, spec: tuple) -> tuple[list[Finding], list[ScanE
         return [], [ScanError(shown, f"internal error in the {kind} scanner: {type(exc).__name__}: {exc}")]
     if kind != "notebook":
         findings = unsuppressed(findings, text)
+    if pin_scope.uses_v0_jobs(kind, data, catalog):
+        findings.append(pin_scope.record(shown))
     return findings, errors
 
 
