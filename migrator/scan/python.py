@@ -30,6 +30,10 @@ from migrator.scan import cli_lines, prefilter
 from migrator.scan.common import Span, endpoint_finding, endpoint_matches, model_finding
 
 
+# Why a finding in code that does not parse is manual (fix leaves such a file, or notebook, as it is).
+NOT_PARSED = "fix leaves a file it cannot parse as it is: make it parse as Python 3, then run fix again"
+
+
 def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False) -> list[Finding]:
     """Findings for one Python source; raises ``SyntaxError`` (or ``ValueError`` for a
     NUL byte) if it does not parse.
@@ -68,7 +72,9 @@ def parse_failure(source: str, exc: Exception) -> tuple[str, bool]:
 
 
 def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]:
-    """Line-level rules for Python that does not parse: URLs, CLI strings, legacy calls."""
+    """Line-level rules for Python that does not parse: URLs, CLI strings, legacy calls.
+
+    fix leaves such code as it is, so every finding is manual (:data:`NOT_PARSED` says why)."""
     out: list[Finding] = []
     legacy_call = re.compile(r"\bFineTune\.(\w+)\s*\(")
     v1_call = re.compile(r"\.fine_tunes\.(\w+)\s*\(")
@@ -99,4 +105,5 @@ def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]
             f = model_finding(mt.group(2), path, span, catalog)
             if f:
                 out.append(f)
-    return out
+    return [dataclasses.replace(f, fixable=False, message=f"{f.message} ({NOT_PARSED})") if f.fixable else f
+            for f in out]

@@ -53,7 +53,8 @@ def test_fix_in_parallel_leaves_a_too_deeply_nested_file_alone_and_fixes_the_res
     assert proc.stderr.decode().splitlines() == [
         "deep.py: line 3: brackets nested more than 200 deep; left alone",
         "deep.py:2:8 FT010 openai.FineTune.list calls the legacy /v1/fine-tunes endpoint, shut down on 2024-01-04; "
-        "use openai.FineTuningJob.list [fixable]",
+        "use openai.FineTuningJob.list (fix leaves a file it cannot parse as it is: make it parse as Python 3, "
+        "then run fix again)",
         "ft-migrate fix: 20 files changed, 20 call sites migrated, 1 manual item left in deep.py, 1 file skipped"]
     assert (deep_tree / "deep.py").read_text() == DEEP
     assert all((deep_tree / f"m{i:02}.py").read_text() == "import openai\nopenai.FineTuningJob.list()\n"

@@ -66,6 +66,17 @@ def test_pip_lines_are_fixable_in_a_notebook_whose_code_moves_to_jobs():
                                      "lists and a notebook's %pip/!pip install lines: change this one by hand)")
 
 
+def test_a_cell_that_does_not_parse_makes_the_whole_notebook_manual():
+    """fix leaves a notebook with a cell that does not parse as it is, shell lines and all."""
+    text = notebook(("code", "!openai api fine_tunes.list\n"), ("code", "x = (\n"),
+                    ("code", "import openai\nopenai.FineTune.list()\n"))
+    found = scan_notebook(text, "nb.ipynb", CAT)
+    assert rows(found) == [(1, 1, 2, 28, "FT040", "openai api fine_tunes.list", False),
+                           (3, 2, 1, 23, "FT010", "openai.FineTune.list", False)]
+    assert found[1].message.endswith("(fix leaves this notebook as it is while one of its cells does not parse as "
+                                     "Python 3: make it parse, then run fix again)")
+
+
 def test_bang_line_inside_triple_quoted_string_is_not_a_magic():
     source = 'x = """\n!openai api fine_tunes.list\n"""\ny = (1,\n!ls)\n'
     errors: list[ScanError] = []

@@ -457,8 +457,13 @@ def test_python2_source_gets_line_rules():
     src = 'print "x"\nopenai.FineTune.create(training_file="f", model="curie")\nurl = "/v1/fine-tunes"\n'
     with pytest.raises(Exception):
         scan_python(src, "m.py", CAT)
-    found = [(f.line, f.rule, f.legacy) for f in scan_python_lines(src, "m.py", CAT)]
-    assert found == [(2, "FT010", "openai.FineTune.create"), (2, "FT020", "curie"), (3, "FT001", "/v1/fine-tunes")]
+    found = scan_python_lines(src, "m.py", CAT)
+    assert [(f.line, f.rule, f.legacy) for f in found] == [
+        (2, "FT010", "openai.FineTune.create"), (2, "FT020", "curie"), (3, "FT001", "/v1/fine-tunes")]
+    # fix leaves a file that does not parse as it is: nothing in it is fixable, and the message says why
+    assert [f.fixable for f in found] == [False, False, False]
+    assert found[0].message.endswith("(fix leaves a file it cannot parse as it is: make it parse as Python 3, "
+                                     "then run fix again)")
 
 
 def test_builtin_names_do_not_break_resolution():
