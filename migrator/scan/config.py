@@ -13,6 +13,8 @@ The values of TOML, JSON, INI and .env files, with their exact places, come from
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from migrator.catalog import Catalog
@@ -36,12 +38,30 @@ def scan_config(text: str, path: str, catalog: Catalog, fmt: str) -> list[Findin
     for v in values:
         f = model_finding(v.text, path, index.span(v.start, v.end), catalog, fixable=False,
                           context=f'in config key "{v.dotted()}"') if v.text else None
+        if f is None and (default := _PLACEHOLDER.match(v.text)) is not None:
+            f = _default_finding(v, default, text, index, path, catalog)
         if f is not None:
             found.setdefault((f.rule, f.line, f.column), f)
         elif worth.search(v.text):
             for f in cli_lines.region_findings(text, v.inner_start, v.inner_end, index, path, catalog):
                 found.setdefault((f.rule, f.line, f.column), f)
     return sorted(found.values(), key=Finding.sort_key)
+
+
+# `${NAME:default}` (Spring, Quarkus), `${NAME:-default}` and `${NAME-default}` (shell, Compose):
+# the default is the model used unless the variable is set.
+_PLACEHOLDER = re.compile(r"^\$\{(?P<name>[A-Za-z_][\w.-]*)(?::-?|-)(?P<default>[^}]+)\}$")
+
+
+def _default_finding(v: Value, default: re.Match, text: str, index: LineIndex, path: str,
+                     catalog: Catalog) -> Finding | None:
+    """The finding for a legacy model that is a placeholder's default, placed on the default
+    (on the whole value if the value is written with escapes)."""
+    start, end = v.start, v.end
+    if text[v.inner_start:v.inner_end] == v.text:
+        start, end = v.inner_start + default.start("default"), v.inner_start + default.end("default")
+    return model_finding(default.group("default"), path, index.span(start, end), catalog, fixable=False,
+                         context=f'default of ${{{default.group("name")}}} in config key "{v.dotted()}"')
 
 
 # -- YAML ---------------------------------------------------------------------------------------

@@ -107,8 +107,9 @@ def matchers(catalog: Catalog) -> dict[str, Matcher]:
     return {
         # In code, a model id that matters is a string literal: quoted.
         "code": Matcher(words, re.compile(f"{QUOTE}(?:{models}){QUOTE}".encode())),
-        # In text and config files it may stand bare (YAML `model: curie`, `-m curie`).
-        "text": Matcher(words, re.compile(rf"(?<![\w.-])(?:{models})(?![\w.-])".encode())),
+        # In text and config files it may stand bare (YAML `model: curie`, `-m curie`), or be the
+        # default of a placeholder (`${MODEL:-curie}`).
+        "text": Matcher(words, re.compile(rf"(?:(?<![\w.-])|(?<=:-))(?:{models})(?![\w.-])".encode())),
         "deps": Matcher((), re.compile(rb"(?i)openai")),
         # A name passed as a model (model=DEFAULT): it may be imported from a module that
         # holds a legacy model (migrator.scan.links), so the file is read for that record.

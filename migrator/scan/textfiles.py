@@ -61,8 +61,8 @@ def scan_makefile(text: str, path: str, catalog: Catalog) -> list[Finding]:
 
 # -- Dockerfile ------------------------------------------------------------------------------------
 
-_DOCKER_ENV = re.compile(r"^[ \t]*ENV[ \t]+(?P<name>[A-Za-z_]\w*)[ \t]+(?P<value>[^\s=]+)[ \t]*\r?$",
-                         re.MULTILINE | re.IGNORECASE)
+_DOCKER_ENV = re.compile(r"^[ \t]*ENV[ \t]+(?P<name>[A-Za-z_]\w*)[ \t]+(?P<quote>[\"']?)(?P<value>[^\s=\"']+)(?P=quote)"
+                         r"[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
 _DOCKER_EXEC = re.compile(r"^[ \t]*(?:RUN|CMD|ENTRYPOINT)[ \t]+(?P<argv>\[.*\])[ \t]*\r?$",
                           re.MULTILINE | re.IGNORECASE)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -114,6 +114,9 @@ _PROSE_COMMAND = re.compile(
     r"^[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+(?:[^\n`]*?[:>][ \t]*|[^\n`]*?\b(?:with|run|use)[ \t]+)?|\$[ \t]+)"
     r"(?P<command>openai[ \t]+(?:api[ \t]+fine_tunes\.\w+|tools[ \t]+fine_tunes\.prepare_data)\b[^\n]*)$",
     re.MULTILINE)
+# A prompt a README writes before a command in a code block: `>`, `>>`, `PS C:\\app>`, `C:\\app>`
+# (a `$` prompt is a word the shell lexer passes over).
+_PROMPT = re.compile(r"^[ \t]*(?:>>?|PS(?:[ \t][^>\n]*)?>|[A-Za-z]:\\[^>\n]*>)(?=[ \t])", re.MULTILINE)
 _JS_INFO = frozenset({"js", "javascript", "ts", "typescript", "jsx", "tsx", "node", "mjs"})
 
 
@@ -194,4 +197,6 @@ def _code_block(text: str, start: int, end: int, info: str, index: LineIndex, pa
         from migrator.scan.javascript import scan_javascript
 
         return shift(scan_javascript(text[start:end], path, catalog))
-    return cli_lines.region_findings(text, start, end, index, path, catalog)
+    # a prompt before a command (`>> openai tools ...`) is no shell redirection: blanked, places kept
+    masked = _PROMPT.sub(lambda m: " " * len(m.group()), text[start:end])
+    return cli_lines.region_findings(text[:start] + masked + text[end:], start, end, index, path, catalog)

@@ -109,3 +109,18 @@ def test_env_file_with_crlf():
         (2, 21, 2, 28, "FT020", "curie", "davinci-002", False),
         (4, 8, 4, 15, "FT020", "davinci", "davinci-002", False),
     ]
+
+
+def test_placeholder_defaults_are_models():
+    """`${NAME:default}` (Spring) and `${NAME:-default}` (shell, Compose): the default runs unless the
+    variable is set, so a legacy default is reported, on the default itself."""
+    text = ('openai:\n  model: ${OPENAI_MODEL:text-davinci-003}\n  engine: "${ENGINE:-curie}"\n'
+            '  other: ${MODEL:gpt-4o}\n  plain: ${MODEL}\n')
+    assert rows(text, "yaml") == [
+        (2, 25, 2, 41, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", False),
+        (3, 22, 3, 27, "FT020", "curie", "davinci-002", False),
+    ]
+    found = scan_config(text, "conf", CAT, "yaml")
+    assert found[1].message.startswith("model 'curie' (default of ${ENGINE} in config key \"openai.engine\") ")
+    assert rows("OPENAI_MODEL=${OPENAI_MODEL:-text-davinci-003}\n", "env") == [
+        (1, 30, 1, 46, "FT020", "text-davinci-003", "gpt-3.5-turbo-instruct", False)]

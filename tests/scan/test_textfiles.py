@@ -61,6 +61,27 @@ def test_markdown_code_only_for_commands_urls_anywhere_never_fixable():
     ]
 
 
+def test_dockerfile_env_value_in_quotes():
+    text = 'FROM python:3.9\nENV MODEL_ENGINE "text-davinci-002"\nENV MODEL \'curie\'\nENV NAME "Ada"\n'
+    assert rows(scan_dockerfile(text, "Dockerfile", CAT)) == [
+        (2, 19, 2, 35, "FT020", "text-davinci-002", False),
+        (3, 12, 3, 17, "FT020", "curie", False),
+    ]
+
+
+def test_markdown_prompts_before_commands_in_code_blocks():
+    """`>>`, `>`, `PS C:\\app>` and `C:\\app>` are prompts in a README's code block, not redirections."""
+    text = ("```bash\n>> openai tools fine_tunes.prepare_data -f data.jsonl\n"
+            "> openai api fine_tunes.follow -i ft-1\nPS C:\\app> openai api fine_tunes.list\n"
+            "C:\\app> openai api fine_tunes.list\n```\n")
+    assert [(f.line, f.column, f.rule, f.legacy) for f in scan_markdown(text, "README.md", CAT)] == [
+        (2, 4, "FT041", "openai tools fine_tunes.prepare_data"),
+        (3, 3, "FT040", "openai api fine_tunes.follow"),
+        (4, 12, "FT040", "openai api fine_tunes.list"),
+        (5, 9, "FT040", "openai api fine_tunes.list"),
+    ]
+
+
 def test_markdown_tilde_fence_and_crlf():
     text = "~~~~sh\r\nopenai api fine_tunes.list\r\n~~~~\r\n"
     assert rows(scan_markdown(text, "x.md", CAT)) == [(2, 1, 2, 27, "FT040", "openai api fine_tunes.list", False)]
