@@ -115,7 +115,9 @@ class FineTuneCallsToJobsCommand(MigrationCommand):
                 self._keep.add(node.func.value)  # the call stays (see leave_Call): so does its resource
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if (self.catalog.sdk.v0.methods.get(node.attr.value) == ""
+        # a method with no equivalent (FX004 marks it), or no method of the resource at all
+        # (``openai.FineTune.prepare_data``): the new resource has neither, so the name stays
+        if (not self.catalog.sdk.v0.methods.get(node.attr.value)
                 and self.catalog.sdk.v0.legacy in self.qualified(node.value)):
             self._keep.add(node.value)
 
