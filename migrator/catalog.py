@@ -200,6 +200,8 @@ class Completions:
     v0_replacement: str
     v1_legacy: str  # "completions", an attribute of a client
     v1_replacement: str
+    js_legacy: str  # "createCompletion", a method of openai-node v3's OpenAIApi
+    js_replacement: str
     methods: tuple[str, ...]
     no_equal: Mapping[str, str]  # request field chat has no equal for -> why
 
@@ -858,7 +860,8 @@ class _Validator:
         t = self.table(path)
         no_equal = self.table((*path, "no_equal"), t.get("no_equal"))
         out: dict[str, Any] = {k: self.get(path, t, k, "str")
-                               for k in ("v0_legacy", "v0_replacement", "v1_legacy", "v1_replacement")}
+                               for k in ("v0_legacy", "v0_replacement", "v1_legacy", "v1_replacement", "js_legacy",
+                                         "js_replacement")}
         out["methods"] = tuple(self.get(path, t, "methods", "strlist"))
         out["no_equal"] = {k: self.get((*path, "no_equal"), no_equal, k, "str") for k in no_equal}
         self.source(path, t)

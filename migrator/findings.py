@@ -53,6 +53,12 @@ JSON_ORDER = ("path", "line", "column", "end_line", "end_column", "cell", "rule"
               "legacy", "replacement", "fixable", "message")
 
 
+# The format no model is left in once the completion era ends, and the kind of finding a
+# completions call then is (whatever its model), dated from the last such model's shutdown.
+COMPLETION = "completion"
+COMPLETIONS_CALL = "completions-call"
+
+
 def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
     """The date the thing a finding depends on was shut down (most: 2024-01-04)."""
     if finding.kind == "endpoint":
@@ -65,8 +71,8 @@ def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:
         model = catalog.models.get(finding.legacy)
         if model is not None and model.shutdown is not None:
             return model.shutdown.date
-    if finding.kind == "completions-call":  # a completions call once no completion model is left
-        ended = catalog.format_ended("completion")
+    if finding.kind == COMPLETIONS_CALL:
+        ended = catalog.format_ended(COMPLETION)
         if ended is not None:
             return ended
     return catalog.shutdown

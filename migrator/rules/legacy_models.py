@@ -17,16 +17,12 @@ import re
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
-from migrator.findings import shutdown_of
+from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
 from migrator.scan import links
 from migrator.scan.common import endpoint_finding, finding, model_finding
 
-# The format no model is left in once the completion era ends (FX008 then moves every completions call).
-COMPLETION = "completion"
-# The kind of finding such a call is, broken since the last completion model shut down.
-COMPLETIONS_CALL = "completions-call"
 
 MODEL_KWARGS = frozenset({"model", "engine"})
 # Dict keys / subscript keys under which a string is a model id.

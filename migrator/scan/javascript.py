@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from migrator.catalog import Catalog
-from migrator.findings import Finding
+from migrator.findings import COMPLETION, COMPLETIONS_CALL, Finding
 from migrator.scan import cli_lines
 from migrator.scan.common import LineIndex, endpoint_finding, endpoint_matches, finding, model_finding
 
@@ -128,6 +128,7 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
     creates = {name for name, repl in methods.items() if repl.endswith(".create")}
     brackets: list[str] = []
     purposes: list[str] = []  # per open bracket
+    completions: list[tuple[_Tok, int]] = []  # createCompletion calls: the method, where its arguments end
     for k, tok in enumerate(toks):
         prev = toks[k - 1].value if k else ""
         if tok.kind == "punct" and tok.value in "([{":
@@ -140,6 +141,9 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
         elif (tok.kind == "ident" and tok.value in methods and prev in (".", "?.")
               and k + 1 < len(toks) and toks[k + 1].value == "("):
             add(_call_finding(tok, methods[tok.value], path, index, catalog))
+        elif (tok.kind == "ident" and tok.value == catalog.completions.js_legacy and prev in (".", "?.")
+              and k + 1 < len(toks) and toks[k + 1].value == "("):
+            completions.append((tok, _closing(toks, k + 1)))
         elif tok.kind == "string":
             context = _model_context(toks, k, brackets)
             if context and tok.exact:
@@ -147,7 +151,39 @@ def scan_javascript(text: str, path: str, catalog: Catalog) -> list[Finding]:
                                   fixable=False, context=context,
                                   purpose=purposes[-1] if purposes else "inference"))
             _string_contents(tok, text, path, index, catalog, add)
+    for tok, end in completions:
+        add(_completions_call(tok, end, found.values(), path, index, catalog))
     return sorted(found.values(), key=Finding.sort_key)
+
+
+def _closing(toks: list[_Tok], k: int) -> int:
+    """The offset where the bracket opened at ``toks[k]`` closes (the end of the text if it does not)."""
+    depth = 0
+    for tok in toks[k:]:
+        if tok.kind == "punct" and tok.value in "([{":
+            depth += 1
+        elif tok.kind == "punct" and tok.value in ")]}":
+            depth -= 1
+            if depth == 0:
+                return tok.end
+    return toks[-1].end
+
+
+def _completions_call(tok: _Tok, end: int, found, path: str, index: LineIndex, catalog: Catalog) -> Finding | None:
+    """A ``createCompletion`` call once no completion-format model is left, whose model is not
+    reported in its arguments (a variable, a request field, a name the catalog does not know)."""
+    day = catalog.format_ended(COMPLETION)
+    if day is None:
+        return None
+    span = index.span(tok.start, tok.end)
+    last = index.span(end - 1, end)
+    if any(f.rule in ("FT020", "FT021") and (span.line, span.column) <= (f.line, f.column) <= (last.line, last.column)
+           for f in found):
+        return None  # the model's finding, in the call, says what to do
+    comp = catalog.completions
+    msg = (f"no completion-format model is left on {catalog.as_of.isoformat()}: {comp.js_legacy}() fails whatever "
+           f"its model; move it to {comp.js_replacement}() (messages: [...]) with a chat model")
+    return finding(path, span, "FT020", COMPLETIONS_CALL, tok.value, comp.js_replacement, False, msg)
 
 
 def _call_finding(tok: _Tok, repl: str, path: str, index: LineIndex, catalog: Catalog) -> Finding:

@@ -20,6 +20,7 @@ import re
 from typing import NamedTuple
 
 from migrator.catalog import Catalog
+from migrator.findings import COMPLETION
 from migrator.lang.text import occurrences, word_offsets
 
 API_WORDS = ("FineTune", "fine_tunes", "fine-tunes", ":ft-")
@@ -87,7 +88,19 @@ def _escape(text: str) -> str:
 
 def _words(catalog: Catalog) -> tuple[str, ...]:
     roots = {ep.legacy.split("{", 1)[0].rstrip("/") for ep in catalog.endpoints}
-    return API_WORDS + tuple(sorted(roots, key=len, reverse=True))
+    return API_WORDS + tuple(sorted(roots, key=len, reverse=True)) + _completions_calls(catalog)
+
+
+def _completions_calls(catalog: Catalog) -> tuple[str, ...]:
+    """Once no completion-format model is left, every completions call fails, whatever its model
+    (``model=MODEL_ID``, ``createCompletion({model: req.body.model})``): their method names.
+    ``.completions.create`` is also in ``client.chat.completions.create``, which the rules pass over."""
+    if catalog.format_alive(COMPLETION):
+        return ()
+    comp = catalog.completions
+    resource = comp.v0_legacy.rpartition(".")[2]
+    return (*(f"{resource}.{m}" for m in comp.methods), *(f".{comp.v1_legacy}.{m}" for m in comp.methods),
+            comp.js_legacy)
 
 
 def _models(catalog: Catalog) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from migrator.catalog import load_catalog
 from migrator.scan.javascript import scan_javascript, tokenize
 
@@ -83,3 +85,21 @@ def test_regex_literal_with_quotes_does_not_derail_the_tokenizer():
 def test_crlf_positions():
     assert rows("// x\r\napi.listFineTunes();\r\n") == [
         (2, 5, 2, 18, "FT013", "listFineTunes", "fineTuning.jobs.list", False)]
+
+
+def test_completions_calls_once_no_completion_model_is_left():
+    """From 2026-10-23 every createCompletion() fails: a call whose model is not reported in its
+    arguments is a finding of its own; one whose legacy model is reported is not counted twice."""
+    text = ("const a = await openai.createCompletion({ model: req.body.model, prompt });\n"
+            "const b = await openai.createCompletion({\n  model: 'text-davinci-003',\n  prompt,\n});\n"
+            "const c = await openai.createChatCompletion({ model: 'gpt-4o', messages });\n")
+    late = load_catalog(as_of=dt.date(2026, 11, 29))
+    found = scan_javascript(text, "app.js", late)
+    assert [(f.line, f.column, f.rule, f.kind, f.legacy, f.fixable) for f in found] == [
+        (1, 24, "FT020", "completions-call", "createCompletion", False),
+        (3, 10, "FT020", "model", "text-davinci-003", False),
+    ]
+    assert found[0].message == ("no completion-format model is left on 2026-11-29: createCompletion() fails whatever "
+                                "its model; move it to createChatCompletion() (messages: [...]) with a chat model")
+    early = load_catalog(as_of=dt.date(2023, 12, 1))
+    assert [f.line for f in scan_javascript(text, "app.js", early)] == [3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given
 from migrator.catalog import load_catalog
 from migrator.lang.python import Module
 from migrator.scan import python as python_scanner
+from migrator.scan.runner import scan_paths
 from tests.fix.test_idempotence import PROPERTY, modules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +50,15 @@ def test_same_findings_with_the_whole_tree_on_random_legacy_modules(source: str)
         hot = python_scanner.scan_python(source, "m.py", CATALOG, links=True)
         m.setattr(python_scanner, "parse_hot", lambda text, matcher: Module(text))
         assert python_scanner.scan_python(source, "m.py", CATALOG, links=True) == hot
+
+
+def test_completions_calls_are_read_once_no_completion_model_is_left(tmp_path):
+    """A completions call whose model the catalog does not know mentions nothing legacy, yet fails
+    from 2026-10-23: the prefilter reads such files from that day on."""
+    (tmp_path / "a.py").write_text('import openai\n\nr = openai.Completion.create(model="my-model", prompt="x")\n')
+    (tmp_path / "b.js").write_text("const r = await api.createCompletion({ model: m, prompt });\n")
+    early = scan_paths([str(tmp_path)], catalog=load_catalog(as_of=dt.date(2026, 10, 22)), jobs=1)
+    late = scan_paths([str(tmp_path)], catalog=load_catalog(as_of=dt.date(2026, 10, 23)), jobs=1)
+    assert (early.files_parsed, early.findings) == (0, [])
+    assert [(f.path.rpartition("/")[2], f.kind, f.fixable) for f in late.findings] == [
+        ("a.py", "completions-call", True), ("b.js", "completions-call", False)]
