@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from migrator import azure
 from migrator.catalog import Catalog
 from migrator.findings import Finding
 from migrator.lang.python import PARSE_ERRORS, Module, parse_hot
@@ -45,6 +46,10 @@ def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False
     if module.unnested_line is not None:
         note = (f" (fix cannot rewrite this file: line {module.unnested_line} is indented with spaces inside a block "
                 "indented with a tab, which LibCST does not read; indent it the same way as its block)")
+        found = [dataclasses.replace(f, fixable=False, message=f.message + note) if f.fixable else f for f in found]
+    on_azure = azure.azure_line_of(source)
+    if on_azure is not None:
+        note = f" ({azure.note(on_azure)})"
         found = [dataclasses.replace(f, fixable=False, message=f.message + note) if f.fixable else f for f in found]
     return found
 
