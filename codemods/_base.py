@@ -33,6 +33,8 @@ from migrator.todo_markers import todo_key, todo_text
 
 # Keys of ``context.scratch`` shared with the runner.
 SITES = "ft_migrate.sites"  # int: call sites and references migrated
+# bool: the runner found no sign of Azure OpenAI in the whole source (each codemod looks otherwise)
+NOT_AZURE = "ft_migrate.not_azure"
 V0_MIGRATED = "ft_migrate.v0_migrated"  # bool: code now needs openai>=0.28.1,<1
 
 
@@ -122,7 +124,7 @@ class MigrationCommand(VisitorBasedCodemodCommand):
         self._v1_client: bool | None = None
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        if azure_line_of(tree.code) is not None:
+        if not self.context.scratch.get(NOT_AZURE) and azure_line_of(tree.code) is not None:
             return tree  # its calls go to Azure deployments: scan reports each site as manual (migrator/azure.py)
         return super().transform_module_impl(tree)
 

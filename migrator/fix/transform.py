@@ -20,8 +20,9 @@ from typing import Callable, Mapping, Sequence
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from ft_migrate_codemods._base import SITES, V0_MIGRATED, MigrationCommand
+from ft_migrate_codemods._base import NOT_AZURE, SITES, V0_MIGRATED, MigrationCommand
 from ft_migrate_codemods.event_streams_to_polling import COMPAT
+from migrator.azure import azure_line_of
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
 from migrator.nesting import may_be_too_deep, too_deep
@@ -52,6 +53,8 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
     ``ft_migrate_compat`` (which the caller writes) instead of written into the module.
     """
     _check_depth(data)
+    if _azure(data):
+        return Transformed(data, 0, False)  # see migrator/azure.py
     if holes:
         done = _transform_with_holes(data, codemods, catalog, model_map, filename, compat_module)
         if done is not None:
@@ -60,6 +63,16 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
                              compat_module=compat_module)
     out = module.bytes
     return Transformed(out if out != data else data, sites, v0)
+
+
+def _azure(data: bytes) -> bool:
+    """Whether the module calls Azure OpenAI, which the codemods leave as it is (a source that
+    does not decode or parse is not: the parse below reports it)."""
+    try:
+        source = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return False
+    return azure_line_of(source) is not None
 
 
 def _check_depth(data: bytes) -> None:
@@ -107,7 +120,7 @@ def _run(module: cst.Module, codemods: Sequence[type[MigrationCommand]], catalog
          whole: Callable[[str], str | None] = lambda code: code,
          compat_module: bool = False) -> tuple[cst.Module, int, bool]:
     """Chain ``codemods`` over ``module``; ``whole`` gives the full text each ``applies`` judges."""
-    context = CodemodContext(filename=filename, scratch={COMPAT: True} if compat_module else {})
+    context = CodemodContext(filename=filename, scratch={NOT_AZURE: True, **({COMPAT: True} if compat_module else {})})
     for cls in codemods:
         code = module.code
         if not cls.applies(whole(code) or code, catalog, model_map or {}):
