@@ -28,7 +28,7 @@ QUOTE = "[\x22'`]"  # a quote character, spelled so Python's re and ripgrep both
 
 
 # Substrings several words share: one search for the shared part first.
-GUARDS = (b"une", b"/v1/")
+GUARDS = (b"une", b"/v1/", b"ompletion")
 _WORD_BYTE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
