@@ -35,7 +35,10 @@ PIP_LINE_RE = re.compile(r"^[ \t]*[!%]\s*pip[ \t]+install\b.*$", re.MULTILINE)
 
 BY_HAND = ("fix bumps pins only in requirements files, pyproject.toml dependency lists and a notebook's "
            "%pip/!pip install lines: change this one by hand")
-NO_CODE = "fix bumps it only along with fine-tunes code it moves to the v0 jobs resource, and there is none"
+NO_CODE = ("fix bumps it only along with fine-tunes code it moves to the v0 jobs resource, and none is among "
+           "the files scanned")
+NO_CODE_IN_NOTEBOOK = ("fix bumps a notebook's pin only along with fine-tunes code it moves to the v0 jobs "
+                       "resource in that notebook, and this one has none")
 _RECORD = "v0-jobs"
 
 
@@ -79,10 +82,12 @@ def in_notebook(findings: list[Finding], sources: list[str], code_cells: set[int
     for f in findings:
         if f.rule == PIN:
             line = sources[f.cell - 1].split("\n")[f.line - 1] if f.cell else ""
-            fixable = v0 and f.cell in code_cells and PIP_LINE_RE.match(line) is not None
-            if fixable != f.fixable:
-                base = f.message.removesuffix(f" ({BY_HAND})")
-                reason = BY_HAND if v0 else f"{NO_CODE} in this notebook"
-                f = dataclasses.replace(f, fixable=fixable, message=base if fixable else f"{base} ({reason})")
+            pip_line = f.cell in code_cells and PIP_LINE_RE.match(line) is not None
+            base = f.message.removesuffix(f" ({BY_HAND})")
+            if v0 and pip_line:
+                f = dataclasses.replace(f, fixable=True, message=base)
+            else:
+                f = dataclasses.replace(f, fixable=False,
+                                        message=f"{base} ({NO_CODE_IN_NOTEBOOK if pip_line else BY_HAND})")
         out.append(f)
     return out

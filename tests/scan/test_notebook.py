@@ -40,7 +40,10 @@ def test_shell_and_pip_magics_with_cells_counted_like_jupyter():
                               "import openai\n", "    !pip install 'openai<0.27'\n", "%matplotlib inline\n",
                               "openai?\n"]))
     # no code here moves to openai.FineTuningJob: fix leaves the pins (manual)
-    assert rows(scan_notebook(text, "nb.ipynb", CAT)) == [
+    found = scan_notebook(text, "nb.ipynb", CAT)
+    assert found[0].message.endswith("(fix bumps a notebook's pin only along with fine-tunes code it moves to the "
+                                     "v0 jobs resource in that notebook, and this one has none)")
+    assert rows(found) == [
         (2, 1, 17, 31, "FT050", "openai==0.27.8", False),
         (2, 2, 2, 30, "FT040", "openai api fine_tunes.follow", False),
         (2, 4, 18, 31, "FT050", "openai<0.27", False),

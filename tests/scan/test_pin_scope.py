@@ -56,7 +56,8 @@ def test_the_message_says_why_a_pin_is_left(tmp_path):
     found = {f.path.rpartition("/")[2]: f.message
              for f in scan_paths([str(tmp_path)], catalog=load_catalog(as_of=AS_OF), jobs=1).findings}
     assert found["requirements.txt"].endswith(
-        "(fix bumps it only along with fine-tunes code it moves to the v0 jobs resource, and there is none)")
+        "(fix bumps it only along with fine-tunes code it moves to the v0 jobs resource, and none is among the "
+        "files scanned)")
     assert found["setup.py"].endswith(
         "(fix bumps pins only in requirements files, pyproject.toml dependency lists and a notebook's "
         "%pip/!pip install lines: change this one by hand)")
