@@ -101,6 +101,10 @@ class LegacyModels(Family):
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
                 if embeddings and f.simple(value):
                     self.embeddings_model(value)
+            elif keyword is not None and MODEL_KEY.match(keyword) and f.simple(value):
+                # a wrapper's own model parameter (LangChain's OpenAI(model_name="text-davinci-003")),
+                # whether or not the module imports openai: fix (FX002) leaves it to a person
+                self.model_literal(value, f"passed as {keyword}=", purpose, fixable=False)
         if left == "unless a client is used":
             self.unsure.append((set(f.found) - found, range(named, len(self.model_names))))
         completions = self.completions_call(node, names)

@@ -514,3 +514,15 @@ def test_a_2023_replacement_that_retired_since_is_a_finding_by_date():
     assert today[1].message.startswith("model 'davinci-002' (passed as model=) was shut down on 2026-09-28 (a "
                                        "corroborated date, unconfirmed); fine-tune gpt-4.1-mini (valid until "
                                        "2027-01-06), which trains on chat-format data")
+
+
+def test_a_wrappers_model_parameter_is_a_manual_finding():
+    """LangChain's ``OpenAI(model_name=...)`` and the like, with or without ``import openai``:
+    fix replaces only model=/engine=, so these stay for a person."""
+    src = ('from langchain.llms import OpenAI\n\n'
+           'llm = OpenAI(temperature=0, model_name="text-davinci-003")\n'
+           'tuned = Trainer(base_model="curie", model_name="gpt-4o")\n')
+    found = scan_python(src, "m.py", CAT)
+    assert [(f.line, f.rule, f.legacy, f.fixable) for f in found] == [
+        (3, "FT020", "text-davinci-003", False), (4, "FT020", "curie", False)]
+    assert "(passed as model_name=)" in found[0].message
