@@ -38,19 +38,13 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
+from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum, tuning_named
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
 CHAT = "chat"  # the purpose of a call whose model FX008 writes (completions_to_chat)
 
 
-def _model_key(key: str | None) -> bool:
-    return key is not None and (key in MODEL_ARGS or key.endswith("_model") or key.endswith("_engine"))
-
-
-def _tuning_key(key: str) -> bool:
-    return "base_model" in key or "fine_tun" in key or "finetun" in key
 
 
 class LegacyModelsToReplacementsCommand(MigrationCommand):
@@ -206,7 +200,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         flags = [v for a in call.args if a.keyword is None and (v := string_value(a.value)) and v.startswith("-")]
         if not any(MODEL_OPTION.match(f) for f in flags):
             return None
-        return "fine-tuning" if any(_tuning_key(f.lower()) for f in flags) else "inference"
+        return "fine-tuning" if any(tuning_named(f) for f in flags) else "inference"
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._enums.append(model_named_enum(node.name.value, [self.qualified(b.value) for b in node.bases]))
@@ -241,7 +235,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         targets = [t.target for t in original_node.targets]
-        if any(isinstance(t, cst.Name) and (t.value in self._flows or _model_key(t.value.lower()))
+        if any(isinstance(t, cst.Name) and (t.value in self._flows or model_named(t.value))
                for t in targets) or self._legacy_fine_tuned(original_node.value) or self._enum_member(original_node):
             return updated_node.with_changes(value=self._replace(updated_node.value, self._flow(targets)))
         return updated_node
@@ -252,7 +246,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         names = [t.value for t in targets if isinstance(t, cst.Name)]
         if any(n in self._flows for n in names):
             return next(self._flows[n] for n in names if n in self._flows)
-        return "fine-tuning" if any(_tuning_key(n.lower()) for n in names) else "inference"
+        return "fine-tuning" if any(tuning_named(n) for n in names) else "inference"
 
     def _legacy_fine_tuned(self, value: cst.BaseExpression) -> bool:
         """A `base:ft-...` name is unambiguous: under any variable name it is a model
@@ -263,20 +257,20 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
         t = original_node.target
         if updated_node.value is not None and isinstance(t, cst.Name) and (
-                t.value in self._flows or _model_key(t.value.lower())):
+                t.value in self._flows or model_named(t.value)):
             return updated_node.with_changes(value=self._replace(updated_node.value, self._flow([t])))
         return updated_node
 
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
         name = original_node.name.value
-        if updated_node.default is not None and (name in self._flows or _model_key(name)):
+        if updated_node.default is not None and (name in self._flows or model_named(name)):
             purpose = self._flow([original_node.name])
             return updated_node.with_changes(default=self._replace(updated_node.default, purpose))
         return updated_node
 
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
         key = string_value(original_node.key)
-        if _model_key(key):
-            purpose = "fine-tuning" if _tuning_key(key.lower()) else "inference"
+        if model_named(key):
+            purpose = "fine-tuning" if tuning_named(key) else "inference"
             return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
         return updated_node

@@ -12,6 +12,20 @@ import re
 # An option whose value is a model: ``-m``, ``--model``, ``--base-model``, ``--engine-id``...
 MODEL_OPTION = re.compile(r"^(?:-m|--?(?:[\w-]*[-_])?(?:model|engine)(?:[-_](?:name|id))?)$", re.IGNORECASE)
 ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum"})
+# A name whose value is a model id: a variable, a parameter, a dict key or a keyword argument
+# (``model``, ``engine``, ``model_name``, ``BASE_MODEL``, ``completion_engine``...).
+MODEL_NAME = re.compile(r"^(?:model|engine|base_model|model_name|model_id|engine_id|fine_tuned_model|"
+                        r"[a-z0-9_]*_model|[a-z0-9_]*_engine)$", re.IGNORECASE)
+
+
+def model_named(name: str | None) -> bool:
+    return name is not None and MODEL_NAME.match(name) is not None
+
+
+def tuning_named(name: str) -> bool:
+    """A model-named name that says the model is one to fine-tune (``BASE_MODEL``, ``finetune_model``)."""
+    name = name.lower()
+    return "base_model" in name or "fine_tun" in name or "finetun" in name
 
 # A call on one of the openai<1 SDK's API resources (``openai.Completion.create``,
 # ``openai.Embedding.create``): there ``engine=`` picks a /v1/engines route, gone, and fix

@@ -16,7 +16,8 @@ import dataclasses
 import re
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
-from migrator.code_shapes import ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named_enum
+from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum,
+                                  tuning_named)
 from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
@@ -25,9 +26,6 @@ from migrator.scan.common import endpoint_finding, finding, model_finding
 
 
 MODEL_KWARGS = frozenset({"model", "engine"})
-# Dict keys / subscript keys under which a string is a model id.
-MODEL_KEY = re.compile(r"^(?:model|engine|base_model|model_name|model_id|engine_id|fine_tuned_model|"
-                       r"[a-z0-9_]*_model|[a-z0-9_]*_engine)$", re.IGNORECASE)
 # Command-line options whose value is a model (argparse, click, typer; `python train.py -m curie`).
 OPTION_DECORATORS = frozenset({"click.option", "typer.Option"})
 # How a name reaches a call fix leaves as it is (a legacy fine-tunes call it does not migrate).
@@ -64,7 +62,7 @@ class LegacyModels(Family):
         for t in node.targets:
             if isinstance(t, ast.Subscript) and self.facts.simple(node.value):
                 key = self.facts.subscript_key(t)
-                if key and MODEL_KEY.match(key):
+                if key and model_named(key):
                     self.model_literal(node.value)
 
     def call(self, node: ast.Call, names: set[str], args: list[Arg]) -> None:
@@ -101,7 +99,7 @@ class LegacyModels(Family):
                 self.model_argument(keyword, value, purpose, fixable, moves, blocked=left == "yes")
                 if embeddings and f.simple(value):
                     self.embeddings_model(value)
-            elif keyword is not None and MODEL_KEY.match(keyword) and f.simple(value):
+            elif keyword is not None and model_named(keyword) and f.simple(value):
                 # a wrapper's own model parameter (LangChain's OpenAI(model_name="text-davinci-003")),
                 # whether or not the module imports openai: fix (FX002) leaves it to a person
                 self.model_literal(value, f"passed as {keyword}=", purpose, fixable=False)
@@ -234,14 +232,37 @@ class LegacyModels(Family):
         for key, value in zip(node.keys, node.values):
             if f.simple(key):
                 f.handled.add(id(key))
-                if isinstance(key.value, str) and MODEL_KEY.match(key.value) and f.simple(value):
-                    self.model_literal(value, f'under key "{key.value}"')
+                if isinstance(key.value, str) and model_named(key.value) and f.simple(value):
+                    self.model_literal(value, f'under key "{key.value}"',
+                                       "fine-tuning" if tuning_named(key.value) else "inference")
 
     def literal(self, node: ast.Constant, text: str) -> None:
         if text in self.facts.catalog.legacy_models:
             self.literals.append(node)
         elif self.facts.catalog.fine_tuned_base(text):
             self.model_literal(node)
+
+    def bound_name(self, node: ast.Constant) -> tuple[str, str] | None:
+        """The model-named variable or parameter ``node`` is the value or default of, and how
+        (FX002 replaces a legacy model there whatever the value is used for next)."""
+        f = self.facts
+        if not f.simple(node):
+            return None
+        up = f.m.parent(node)
+        if isinstance(up, ast.Assign) and up.value is node:
+            names = [t.id for t in up.targets if isinstance(t, ast.Name) and model_named(t.id)]
+            return (names[0], f"assigned to {names[0]}") if names else None
+        if isinstance(up, ast.AnnAssign) and up.value is node and isinstance(up.target, ast.Name):
+            name = up.target.id
+            return (name, f"assigned to {name}") if model_named(name) else None
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # a default's parent
+            params = up.args
+            positional = [*params.posonlyargs, *params.args]
+            pairs = [*zip(positional[len(positional) - len(params.defaults):], params.defaults),
+                     *zip(params.kwonlyargs, params.kw_defaults)]
+            name = next((a.arg for a, d in pairs if d is node), None)
+            return (name, f"default of {name}") if model_named(name) else None
+        return None
 
     def finish(self) -> None:
         f = self.facts
@@ -255,6 +276,11 @@ class LegacyModels(Family):
         self.resolve_model_attributes()
         for node, engine, names in self.engine_routes:
             self.engine_route(node, engine, names)
+        for node in self.literals:  # a model-named variable's value or parameter's default: FX002 replaces it
+            bound = self.bound_name(node) if id(node) not in f.handled else None
+            if bound is not None:
+                name, context = bound
+                self.model_literal(node, context, "fine-tuning" if tuning_named(name) else "inference")
         if f.links:
             self.link_records()
         if f.uses_openai:  # a string that is only a model's name: fix does not know it is used as one
@@ -393,12 +419,10 @@ class LegacyModels(Family):
             text = node.value
             if not isinstance(text, str) or f.catalog.legacy_model(text) is None:
                 continue
-            # fix (FX002) rewrites a constant named for a model; its name says what the model is for
-            short = name.rpartition(".")[2].lower()
-            named = "." not in name and (short in ("model", "engine") or short.endswith(("_model", "_engine")))
-            purpose = "fine-tuning" if any(k in short for k in ("base_model", "fine_tun", "finetun")) else "inference"
+            # (a constant named for a model is reported where it is written: see bound_name)
+            short = name.rpartition(".")[2]
             found = model_finding(text, f.path, f.span(node), f.catalog, context=f"imported as {name}",
-                                  fixable=named, purpose=purpose)
+                                  fixable=False, purpose="fine-tuning" if tuning_named(short) else "inference")
             if found is not None and not any(k[:3] == (found.rule, found.line, found.column) for k in f.found):
                 f.found[("export", found.line, found.column, name)] = links.export_record(found, name)
         for qualified, node in self.imports:

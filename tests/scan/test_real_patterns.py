@@ -98,9 +98,10 @@ def test_real_patterns_exact_findings(kind: str) -> None:
 
 
 def test_a_model_reaches_another_module_only_through_an_import() -> None:
-    """settings.py alone says nothing (its constants are only strings there); with train.py,
-    which imports BASE_MODEL and Tier, the two definitions it passes as model= are findings."""
-    assert _scan("py/settings.py") == []
+    """settings.py alone reports only BASE_MODEL, a constant named for a model, which fix replaces
+    where it is written (its other constants are only strings there); with train.py, which imports
+    Tier, the member it passes as model= is a finding too."""
+    assert _scan("py/settings.py") == [("py/settings.py", 5, 14, "FT020", "curie", "davinci-002", True)]
     assert _scan("py") == EXPECTED["py"]
 
 
