@@ -152,6 +152,13 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "setup-cfg": ("text", "deps"),
     "pipfile": ("deps",),
     "requirements": ("deps",),
+    # a script's `pip install openai==0.27.4` is a pin whether or not the script names anything
+    # legacy (else it would be reported only until fix removed the script's other legacy words)
+    "shell": ("text", "deps"),
+    "makefile": ("text", "deps"),
+    "dockerfile": ("text", "deps"),
+    "powershell": ("text", "deps"),
+    "batch": ("text", "deps"),
 }
 
 

@@ -61,3 +61,11 @@ def test_the_message_says_why_a_pin_is_left(tmp_path):
     assert found["setup.py"].endswith(
         "(fix bumps pins only in requirements files, pyproject.toml dependency lists and a notebook's "
         "%pip/!pip install lines: change this one by hand)")
+
+
+def test_a_scripts_pin_is_read_without_other_legacy_words(tmp_path):
+    """A script's `pip install openai==0.27.2` is a (manual) pin finding before fix and after it,
+    when fix has removed the script's other legacy words."""
+    (tmp_path / "setup.sh").write_text("#!/bin/sh\npip install openai==0.27.2 pandas\npython app.py\n")
+    found = scan_paths([str(tmp_path)], catalog=load_catalog(as_of=AS_OF), jobs=1).findings
+    assert [(f.path.rpartition("/")[2], f.line, f.rule, f.fixable) for f in found] == [("setup.sh", 2, "FT050", False)]
