@@ -9,6 +9,7 @@ value naming ``curie`` produce the very same finding.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -60,6 +61,12 @@ def finding(path: str, span: Span, rule: str, kind: str, legacy: str,
     return Finding(path=path, line=span.line, column=span.column, end_line=span.end_line,
                    end_column=span.end_column, rule=rule, kind=kind, legacy=legacy,
                    replacement=replacement, fixable=fixable, message=message, cell=span.cell)
+
+
+def left_manual(findings: list[Finding], why: str) -> list[Finding]:
+    """``findings`` with each fixable one made manual, ``why`` (fix leaves them) added to its message."""
+    return [dataclasses.replace(f, fixable=False, message=f"{f.message} ({why})") if f.fixable else f
+            for f in findings]
 
 
 def model_finding(name: str, path: str, span: Span, catalog: Catalog, *,

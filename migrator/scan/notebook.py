@@ -21,7 +21,7 @@ from migrator import notebook_program as nbp
 from migrator.catalog import Catalog
 from migrator.findings import Finding, ScanError
 from migrator.scan import cli_lines, deps, pin_scope
-from migrator.scan.common import ScanFailure, Span, unsuppressed
+from migrator.scan.common import ScanFailure, Span, left_manual, unsuppressed
 
 _JS_CELL = re.compile(r"^%%(?:javascript|js)\b")
 # Why every finding of a notebook with a cell that does not parse is manual.
@@ -62,20 +62,13 @@ def scan_notebook(text: str, path: str, catalog: Catalog, errors: list[ScanError
     for cell, findings in _program_findings(program, path, catalog, errors).items():
         found.setdefault(cell, []).extend(findings)
     if len(errors) > unparsed:  # a cell that does not parse: fix leaves the whole notebook as it is
-        found = {n: [_manual(f) for f in findings] for n, findings in found.items()}
+        found = {n: left_manual(findings, NOT_PARSED) for n, findings in found.items()}
     out: list[Finding] = []
     for number, findings in found.items():
         findings = [dataclasses.replace(f, cell=number) for f in findings]
         out.extend(unsuppressed(findings, sources[number - 1]))
     code_cells = {n for n, cell in enumerate(cells, 1) if cell.get("cell_type") == "code"}
     return sorted(pin_scope.in_notebook(out, sources, code_cells, catalog), key=Finding.sort_key)
-
-
-def _manual(f: Finding) -> Finding:
-    """``f`` in a notebook fix leaves alone (one of its cells does not parse)."""
-    if not f.fixable:
-        return f
-    return dataclasses.replace(f, fixable=False, message=f"{f.message} ({NOT_PARSED})")
 
 
 def _program_findings(cells: list[nbp.CodeCell], path: str, catalog: Catalog,

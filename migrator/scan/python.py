@@ -15,7 +15,6 @@ still applies the line-level rules, and the orchestrator records the error.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from migrator import azure
@@ -28,7 +27,7 @@ from migrator.rules.cli_commands import CLI_HINT
 from migrator.rules.facts import Facts
 from migrator.rules.fine_tune_calls import call_finding
 from migrator.scan import cli_lines, prefilter
-from migrator.scan.common import Span, endpoint_finding, endpoint_matches, model_finding
+from migrator.scan.common import Span, endpoint_finding, endpoint_matches, left_manual, model_finding
 
 
 # Why a finding in code that does not parse is manual (fix leaves such a file, or notebook, as it is).
@@ -44,13 +43,12 @@ def scan_python(source: str, path: str, catalog: Catalog, *, links: bool = False
     module = parse_hot(source, prefilter.statement_matcher(catalog))
     found = Facts(module, path, catalog, families(), links).run()
     if module.unnested_line is not None:
-        note = (f" (fix cannot rewrite this file: line {module.unnested_line} is indented with spaces inside a block "
-                "indented with a tab, which LibCST does not read; indent it the same way as its block)")
-        found = [dataclasses.replace(f, fixable=False, message=f.message + note) if f.fixable else f for f in found]
+        found = left_manual(found, f"fix cannot rewrite this file: line {module.unnested_line} is indented with "
+                                   "spaces inside a block indented with a tab, which LibCST does not read; indent it "
+                                   "the same way as its block")
     on_azure = azure.azure_line_of(source)
     if on_azure is not None:
-        note = f" ({azure.note(on_azure)})"
-        found = [dataclasses.replace(f, fixable=False, message=f.message + note) if f.fixable else f for f in found]
+        found = left_manual(found, azure.note(on_azure))
     return found
 
 
@@ -110,5 +108,4 @@ def scan_python_lines(source: str, path: str, catalog: Catalog) -> list[Finding]
             f = model_finding(mt.group(2), path, span, catalog)
             if f:
                 out.append(f)
-    return [dataclasses.replace(f, fixable=False, message=f"{f.message} ({NOT_PARSED})") if f.fixable else f
-            for f in out]
+    return left_manual(out, NOT_PARSED)
