@@ -28,6 +28,7 @@ from migrator.catalog import Catalog
 from migrator.fix import cli_lines, pins
 from migrator.fix.transform import Transformed, transform_python
 from migrator.nesting import too_deep
+from migrator.scan import pin_scope
 from migrator.todo_markers import TODO_RE
 
 class NotebookError(ValueError):
@@ -66,7 +67,8 @@ def _transform(data: bytes, codemods: Sequence[type[MigrationCommand]], catalog:
     migrated, n, v0 = _program(program, codemods, catalog, model_map, filename)
     sites += n
     new_text.update(migrated)
-    v0 = v0 or any("FineTuningJob" in t for t in new_text.values())
+    resource = pin_scope.jobs_resource(catalog)
+    v0 = v0 or any(resource in t for t in new_text.values())
     if v0:
         for index, cell in enumerate(cells):
             if isinstance(cell, dict) and cell.get("cell_type") == "code":

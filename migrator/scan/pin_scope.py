@@ -42,9 +42,14 @@ NO_CODE_IN_NOTEBOOK = ("fix bumps a notebook's pin only along with fine-tunes co
 _RECORD = "v0-jobs"
 
 
+def jobs_resource(catalog: Catalog) -> str:
+    """The v0 jobs resource's name as code writes it after ``openai.`` (``FineTuningJob``)."""
+    return catalog.sdk.v0.replacement.rpartition(".")[2]
+
+
 def uses_v0_jobs(kind: str, data: bytes, catalog: Catalog) -> bool:
     """Whether a file of ``kind`` holds code already on the v0 jobs resource (``openai.FineTuningJob``)."""
-    return kind in CODE_KINDS and catalog.sdk.v0.replacement.rpartition(".")[2].encode() in data
+    return kind in CODE_KINDS and jobs_resource(catalog).encode() in data
 
 
 def record(path: str) -> Finding:
@@ -75,7 +80,7 @@ def in_notebook(findings: list[Finding], sources: list[str], code_cells: set[int
     """A notebook's pins: fixable on the pip lines of a notebook whose code fix moves to the v0 jobs
     resource, or rewrites in a cell already on it (``sources``: the cells' text, ``code_cells``:
     the numbers of its code cells)."""
-    resource = catalog.sdk.v0.replacement.rpartition(".")[2]
+    resource = jobs_resource(catalog)
     changed = {f.cell for f in findings if f.fixable}
     v0 = moves_to_v0_jobs(findings) or any(resource in sources[n - 1] for n in changed & code_cells)
     out = []
