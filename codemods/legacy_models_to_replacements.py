@@ -38,13 +38,11 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum, tuning_named
+from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum, named_purpose
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
 CHAT = "chat"  # the purpose of a call whose model FX008 writes (completions_to_chat)
-
-
 
 
 class LegacyModelsToReplacementsCommand(MigrationCommand):
@@ -200,7 +198,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         flags = [v for a in call.args if a.keyword is None and (v := string_value(a.value)) and v.startswith("-")]
         if not any(MODEL_OPTION.match(f) for f in flags):
             return None
-        return "fine-tuning" if any(tuning_named(f) for f in flags) else "inference"
+        return named_purpose(*flags)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._enums.append(model_named_enum(node.name.value, [self.qualified(b.value) for b in node.bases]))
@@ -246,7 +244,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         names = [t.value for t in targets if isinstance(t, cst.Name)]
         if any(n in self._flows for n in names):
             return next(self._flows[n] for n in names if n in self._flows)
-        return "fine-tuning" if any(tuning_named(n) for n in names) else "inference"
+        return named_purpose(*names)
 
     def _legacy_fine_tuned(self, value: cst.BaseExpression) -> bool:
         """A `base:ft-...` name is unambiguous: under any variable name it is a model
@@ -271,6 +269,6 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
         key = string_value(original_node.key)
         if model_named(key):
-            purpose = "fine-tuning" if tuning_named(key) else "inference"
+            purpose = named_purpose(key)
             return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
         return updated_node

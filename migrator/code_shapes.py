@@ -22,10 +22,12 @@ def model_named(name: str | None) -> bool:
     return name is not None and MODEL_NAME.match(name) is not None
 
 
-def tuning_named(name: str) -> bool:
-    """A model-named name that says the model is one to fine-tune (``BASE_MODEL``, ``finetune_model``)."""
-    name = name.lower()
-    return "base_model" in name or "fine_tun" in name or "finetun" in name
+def named_purpose(*names: str) -> str:
+    """What the model a name holds is for, by the name: "fine-tuning" when one of ``names`` says so
+    (``BASE_MODEL``, ``finetune_model``, ``FINE_TUNE_MODEL``), else "inference"."""
+    tuning = any(k in n.lower() for n in names for k in ("base_model", "fine_tun", "finetun"))
+    return "fine-tuning" if tuning else "inference"
+
 
 # A call on one of the openai<1 SDK's API resources (``openai.Completion.create``,
 # ``openai.Embedding.create``): there ``engine=`` picks a /v1/engines route, gone, and fix

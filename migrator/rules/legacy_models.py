@@ -17,7 +17,7 @@ import re
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum,
-                                  tuning_named)
+                                  named_purpose)
 from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
@@ -234,7 +234,7 @@ class LegacyModels(Family):
                 f.handled.add(id(key))
                 if isinstance(key.value, str) and model_named(key.value) and f.simple(value):
                     self.model_literal(value, f'under key "{key.value}"',
-                                       "fine-tuning" if tuning_named(key.value) else "inference")
+                                       named_purpose(key.value))
 
     def literal(self, node: ast.Constant, text: str) -> None:
         if text in self.facts.catalog.legacy_models:
@@ -280,7 +280,7 @@ class LegacyModels(Family):
             bound = self.bound_name(node) if id(node) not in f.handled else None
             if bound is not None:
                 name, context = bound
-                self.model_literal(node, context, "fine-tuning" if tuning_named(name) else "inference")
+                self.model_literal(node, context, named_purpose(name))
         if f.links:
             self.link_records()
         if f.uses_openai:  # a string that is only a model's name: fix does not know it is used as one
@@ -422,7 +422,7 @@ class LegacyModels(Family):
             # (a constant named for a model is reported where it is written: see bound_name)
             short = name.rpartition(".")[2]
             found = model_finding(text, f.path, f.span(node), f.catalog, context=f"imported as {name}",
-                                  fixable=False, purpose="fine-tuning" if tuning_named(short) else "inference")
+                                  fixable=False, purpose=named_purpose(short))
             if found is not None and not any(k[:3] == (found.rule, found.line, found.column) for k in f.found):
                 f.found[("export", found.line, found.column, name)] = links.export_record(found, name)
         for qualified, node in self.imports:
