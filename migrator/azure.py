@@ -22,6 +22,7 @@ DEPLOYMENT = "deployment_id"
 CLIENTS = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
 # Without one of these, no sign of Azure can be in the code (``azure``, ``AZURE``, ``Azure``).
 _WORDS = ("zure", "ZURE", DEPLOYMENT)
+_BYTE_WORDS = tuple(w.encode() for w in _WORDS)
 
 
 def note(line: int) -> str:
@@ -71,6 +72,11 @@ def _api_type(target: ast.expr, modules: set[str]) -> bool:
     return (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
             and target.slice.value == ENV_API_TYPE and isinstance(target.value, ast.Attribute)
             and target.value.attr == "environ")
+
+
+def may_call_azure(data: bytes) -> bool:
+    """False when the source's bytes cannot hold a sign of Azure (the usual case: no decoding needed)."""
+    return any(word in data for word in _BYTE_WORDS)
 
 
 @functools.lru_cache(maxsize=16)

@@ -22,7 +22,7 @@ from libcst.codemod import CodemodContext
 
 from ft_migrate_codemods._base import NOT_AZURE, SITES, V0_MIGRATED, MigrationCommand
 from ft_migrate_codemods.event_streams_to_polling import COMPAT
-from migrator.azure import azure_line_of
+from migrator.azure import azure_line_of, may_call_azure
 from migrator.catalog import Catalog
 from migrator.fix.holes import punch
 from migrator.nesting import may_be_too_deep, too_deep
@@ -68,6 +68,8 @@ def transform_python(data: bytes, codemods: Sequence[type[MigrationCommand]], ca
 def _azure(data: bytes) -> bool:
     """Whether the module calls Azure OpenAI, which the codemods leave as it is (a source that
     does not decode or parse is not: the parse below reports it)."""
+    if not may_call_azure(data):
+        return False
     try:
         source = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
     except (SyntaxError, UnicodeDecodeError, LookupError):

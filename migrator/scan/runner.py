@@ -76,7 +76,7 @@ def scan_paths(paths: list[str], *, catalog: Catalog | None = None, excludes: tu
             cache.put(path, entry)
     if cache is not None:
         cache.save()
-    result.findings = pin_scope.resolve(links.resolve(result.findings))
+    result.findings = _tree_wide(result.findings)
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     return result
@@ -91,7 +91,13 @@ def scan_sources(sources: list[Source], catalog: Catalog, jobs: int | None = Non
     for found, failed in run_pool(_scan_one, candidates, catalog.spec, jobs, _crashed):
         findings.extend(found)
         errors.extend(failed)
-    return sorted(pin_scope.resolve(links.resolve(findings)), key=Finding.sort_key), sorted(errors)
+    return sorted(_tree_wide(findings), key=Finding.sort_key), sorted(errors)
+
+
+def _tree_wide(findings: list[Finding]) -> list[Finding]:
+    """What needs every file's findings: models imported across modules, pins beside v0 jobs code.
+    Both drop the records the files left for them."""
+    return pin_scope.resolve(links.resolve(findings))
 
 
 def _scan_files(files: list[Path], arg: tuple[tuple, tuple[str, ...]]) -> list[tuple[str, Entry] | ScanError]:
