@@ -172,8 +172,7 @@ def _closing(toks: list[_Tok], k: int) -> int:
 def _completions_call(tok: _Tok, end: int, found, path: str, index: LineIndex, catalog: Catalog) -> Finding | None:
     """A ``createCompletion`` call once no completion-format model is left, whose model is not
     reported in its arguments (a variable, a request field, a name the catalog does not know)."""
-    day = catalog.format_ended(COMPLETION)
-    if day is None:
+    if catalog.format_alive(COMPLETION):
         return None
     span = index.span(tok.start, tok.end)
     last = index.span(end - 1, end)
