@@ -127,8 +127,8 @@ class TokenCounter:
     Feed examples with :meth:`add_chat` / :meth:`add_completion`; every
     ``BATCH_CHARS`` characters the pending texts go to a worker, and the
     per-example totals of the batch are handed to ``sink(tags, totals)`` (two
-    lists, in the order the examples were added).  Call :meth:`flush` at the end.  ``tag`` is whatever
-    the caller needs back (a line number).  The workers are ``PROCESSES``
+    lists, in the order the examples were added).  Call :meth:`flush` at the
+    end.  A tag is whatever the caller needs back (a line number).  The workers are ``PROCESSES``
     processes with ``parallel`` (for large files), else one thread; with
     ``inline`` the caller counts each batch itself (it is a worker process of
     its own, one of several reading parts of a file).
@@ -179,17 +179,6 @@ class TokenCounter:
         chars = 0
         for message in messages:
             fixed += per_message
-            if len(message) == 2:
-                # the usual message, role and text content, without the loop below
-                role, content = message.get("role"), message.get("content")
-                if type(role) is str and type(content) is str:
-                    cached = role_tokens.get(role)
-                    if cached is None:
-                        cached = role_tokens[role] = len(self.enc.encode_ordinary(role))
-                    fixed += cached
-                    texts.append(content)
-                    chars += len(content)
-                    continue
             for key, value in message.items():
                 if key == "role":
                     # roles are a handful of words: encode each once
