@@ -18,6 +18,18 @@ sampled ten times), and the bench ends with one line per target:
 ``target <name>: <figure> (goal <goal>): met|missed``.  Every loop has a fixed count,
 so the bench ends by itself.
 
+Before the targets it prints the bounds this machine sets, from CPU times measured in
+the same run (the servers' from /proc, the load generator's own):
+
+- the p50 goal: a closed loop of ``c`` connections has ``c`` requests in flight, so its
+  mean latency is ``c / throughput`` (Little's law); read for the mean, a latency within
+  2 ms of the direct one asks for at least ``c / (c / direct throughput + 2 ms)``
+  requests a second;
+- the CPU a proxied request may cost: every request costs the load generator, the
+  upstream and the proxy their CPU on the same cores, so ``cores / (generator +
+  upstream + proxy)`` is the most any proxy can serve, and a throughput goal leaves
+  the proxy ``cores / goal - generator - upstream`` of CPU per request.
+
     .venv/bin/python bench/bench_shim.py            # full run
     .venv/bin/python bench/bench_shim.py --quick    # under five minutes on two cores
 """
@@ -114,9 +126,11 @@ VARIANTS = {
     "httpx-one-pool/asyncio/h11": ("asyncio", "h11", "one-pool", 1),
     "httpx-sharded/uvloop/httptools": ("uvloop", "httptools", "sharded", 1),
     "aiohttp/asyncio/h11": ("asyncio", "h11", "aiohttp", 1),
+    "aiohttp/uvloop/h11": ("uvloop", "h11", "aiohttp", 1),
     "aiohttp/uvloop/httptools": ("uvloop", "httptools", "aiohttp", 1),
     "httpx-sharded/asyncio/h11/2-workers": ("asyncio", "h11", "sharded", 2),
     "httpx-sharded/uvloop/httptools/2-workers": ("uvloop", "httptools", "sharded", 2),
+    "aiohttp/uvloop/h11/2-workers": ("uvloop", "h11", "aiohttp", 2),
     "aiohttp/uvloop/httptools/2-workers": ("uvloop", "httptools", "aiohttp", 2),
 }
 
@@ -256,20 +270,22 @@ def measure_all(rows: list[tuple[str, int, int, str, int]], total: int, rounds: 
     """
     for _, port, _, path, c in rows:  # warm up connections and caches
         asyncio.run(load(port, path, min(500, total), c))
-    acc = {label: {"lat": [], "elapsed": 0.0, "cpu": 0.0} for label, *_ in rows}
+    acc = {label: {"lat": [], "elapsed": 0.0, "cpu": 0.0, "gen": 0.0} for label, *_ in rows}
     for _ in range(rounds):
         for label, port, pid, path, c in rows:
-            cpu0 = cpu_seconds(pid)
+            cpu0, gen0 = cpu_seconds(pid), time.process_time()
             latencies, elapsed = asyncio.run(load(port, path, total // rounds, c))
             a = acc[label]
             a["cpu"] += cpu_seconds(pid) - cpu0
+            a["gen"] += time.process_time() - gen0
             a["lat"] += latencies
             a["elapsed"] += elapsed
     out = {}
     for label, a in acc.items():
         lat = sorted(a["lat"])
         out[label] = {"p50_ms": statistics.median(lat) * 1000, "p99_ms": lat[int(len(lat) * 0.99) - 1] * 1000,
-                      "rps": len(lat) / a["elapsed"], "cpu_us": a["cpu"] / len(lat) * 1e6}
+                      "rps": len(lat) / a["elapsed"], "cpu_us": a["cpu"] / len(lat) * 1e6,
+                      "gen_us": a["gen"] / len(lat) * 1e6}
     return out
 
 
@@ -383,6 +399,22 @@ def main() -> None:
             samples.append((done, rss_kib(proc.pid)))
         print(f"shim ({best}) RSS (MiB) after N requests: " + ", ".join(f"{k}: {v / 1024:.1f}" for k, v in samples))
 
+        cores = os.cpu_count() or 1
+        for c in levels:
+            d, r = results[f"direct upstream @{c}"], results[f"shim {best} @{c}"]
+            plain = results[f"plain proxy (aiohttp/asyncio/h11) @{c}"]
+            needed = c / (c / d["rps"] + 0.002)  # Little's law, for the mean latency
+            base = r["gen_us"] + d["cpu_us"]  # what every proxied request costs besides the proxy
+            ceiling = {name: cores * 1e6 / (base + row["cpu_us"]) for name, row in (("plain", plain), ("shim", r))}
+            budget = {name: cores * 1e6 / (share * d["rps"]) - base
+                      for name, share in (("50%", 0.5), ("p50", needed / d["rps"]))}
+            print(f"bounds @{c} on {cores} cores: the load generator spends {r['gen_us']:.0f} us and the upstream "
+                  f"{d['cpu_us']:.0f} us a proxied request; the plain proxy's {plain['cpu_us']:.0f} us caps it at "
+                  f"{ceiling['plain']:.0f} req/s ({ceiling['plain'] / d['rps']:.0%} of direct), the shim's "
+                  f"{r['cpu_us']:.0f} us at {ceiling['shim']:.0f} ({ceiling['shim'] / d['rps']:.0%}); 50% of direct "
+                  f"leaves a proxy {budget['50%']:.0f} us a request; a mean latency within 2 ms of direct's (the p50 "
+                  f"goal, by Little's law) needs {needed:.0f} req/s ({needed / d['rps']:.0%} of direct), leaving "
+                  f"{budget['p50']:.0f} us")
         for c in levels:
             r, d = results[f"shim {best} @{c}"], results[f"direct upstream @{c}"]
             ratio = r["rps"] / d["rps"]

@@ -78,6 +78,7 @@ def test_model_map_pairs_reach_the_shim_settings_in_order(monkeypatch):
 
     def run(*args, **kwargs):  # in place of serving: what each worker would be handed
         seen["settings"] = json.loads(os.environ[CONFIG_ENV])
+        seen["http"] = kwargs.get("http")
 
     monkeypatch.setenv(CONFIG_ENV, "")  # restored after the test, as the signal handler is
     monkeypatch.setattr("signal.signal", lambda *args: None)
@@ -86,3 +87,5 @@ def test_model_map_pairs_reach_the_shim_settings_in_order(monkeypatch):
                                       " curie:ft-a-1=ft:y", "--model-map", "ada:ft-b-2=ft:z"])
     assert result.exit_code == 0, result.output
     assert seen["settings"]["model_map"] == {"curie:ft-a-1": "ft:y", "ada:ft-b-2": "ft:z"}
+    # h11 even where httptools is installed: its answers to odd requests are not the legacy envelope
+    assert seen["http"] == "h11"

@@ -36,6 +36,11 @@ from .transport import AsyncLegacyTransport
 from .translate import json_reply
 
 CONFIG_ENV = "FT_MIGRATE_SHIM_CONFIG"  # how `serve --workers N` hands the config to each worker
+# uvicorn's HTTP parser, whatever else is installed.  Left to itself uvicorn takes httptools
+# when it can import it, and httptools answers an unknown method or a proxy-style absolute
+# URL with uvicorn's plain-text 400 before the app sees the request, where the shim's
+# answer is the legacy envelope (it spends less CPU a request: bench/bench_shim.py).
+HTTP_PARSER = "h11"
 # uvicorn writes its own Date and Server headers: an upstream's copies would be duplicates.
 SERVER_SUPPLIED = frozenset({b"date", b"server"})
 

@@ -23,7 +23,7 @@ from migrator.cli_lifecycle import catalog_option, no_live_option, target_option
 from migrator.cli_support import model_map_option
 from migrator.lifecycle import target_warnings
 
-from .app import CONFIG_ENV
+from .app import CONFIG_ENV, HTTP_PARSER
 from .config import CONVERSIONS, DEFAULT_UPSTREAM, KEEPALIVES, LOG_FORMATS, ConfigError, ShimConfig, load_config
 from .logs import say
 
@@ -105,7 +105,7 @@ def serve(host: str, port: int, upstream: str | None, model_map: tuple[tuple[str
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run("migrator.shim.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    access_log=False, log_level="warning", log_config=None,
+                    http=HTTP_PARSER, access_log=False, log_level="warning", log_config=None,
                     timeout_graceful_shutdown=config.shutdown_timeout)
     finally:
         if metrics_dir is not None:

@@ -18,9 +18,12 @@ from typing import Any, Iterator
 
 import uvicorn
 
+from migrator.shim.app import HTTP_PARSER
+
 
 @contextlib.contextmanager
 def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
+    config.setdefault("http", HTTP_PARSER)  # as `shim serve` runs, whether or not httptools is installed
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                            access_log=False, lifespan="on", **config))
     thread = threading.Thread(target=server.run, name="asgi-server", daemon=True)
