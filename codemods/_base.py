@@ -422,7 +422,8 @@ def attached_todos(module: cst.Module) -> dict[cst.CSTNode, set[tuple[str, str]]
             while isinstance(elif_, cst.If) and isinstance(elif_.orelse, cst.If):
                 # ``elif``: an If statement of its own, its marker above the ``elif`` line
                 previous, elif_ = elif_, elif_.orelse
-                out[elif_] = _comment_keys(previous.body.footer) | _comment_keys(elif_.leading_lines)
+                above = previous.body.footer if isinstance(previous.body, cst.IndentedBlock) else ()  # `if x: y`
+                out[elif_] = _comment_keys(above) | _comment_keys(elif_.leading_lines)
             pending = _tail_footers(stmt)
 
     body(module.body, _comment_keys(module.header))

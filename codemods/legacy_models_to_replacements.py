@@ -38,7 +38,8 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum, named_purpose
+from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, cli_purpose, model_named,
+                                  model_named_enum, named_purpose)
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
@@ -61,10 +62,17 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         constant and default-argument values are models too, to fine-tune when
         they are passed to a fine-tuning create, else to run."""
         self._flows: dict[str, str] = {}
+        # names passed to the legacy CLI as its model (``f"openai api fine_tunes.create -m {model}"``):
+        # what their value is for, when their name makes them a model already
+        self._cli_flows: dict[str, str] = {}
         self._calls: list[str] = []  # the purpose of each call being visited, innermost last
         self._enums: list[bool] = []  # per enclosing class or function: an Enum named for models
         self._chat = Planner(self)
-        flows, purpose_of = self._flows, self._purpose
+        flows, purpose_of, cli_flows = self._flows, self._purpose, self._cli_flows
+
+        def cli_flow(name: str, command: str) -> None:
+            if cli_flows.get(name) != "fine-tuning":
+                cli_flows[name] = cli_purpose(command)
 
         class Collect(cst.CSTVisitor):
             def __init__(self) -> None:
@@ -83,6 +91,30 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 if n.keyword is not None and n.keyword.value in MODEL_ARGS and isinstance(n.value, cst.Name):
                     if flows.get(n.value.value) != "fine-tuning":
                         flows[n.value.value] = self.calls[-1] if self.calls else "inference"
+
+            def visit_FormattedString(self, n: cst.FormattedString) -> None:
+                texts = [p.value if isinstance(p, cst.FormattedStringText) else "X" for p in n.parts]
+                if not CLI_HINT.search("".join(texts)):
+                    return
+                before = ""
+                for part, text in zip(n.parts, texts):
+                    if (isinstance(part, cst.FormattedStringExpression) and isinstance(part.expression, cst.Name)
+                            and CLI_MODEL_FLAG.search(before)):
+                        cli_flow(part.expression.value, "".join(texts))
+                    before += text
+
+            def visit_List(self, n: cst.List) -> None:
+                self._argv(n.elements)
+
+            def visit_Tuple(self, n: cst.Tuple) -> None:
+                self._argv(n.elements)
+
+            def _argv(self, elements) -> None:
+                words = [string_value(e.value) or "X" for e in elements]
+                if CLI_HINT.search(" ".join(words)):
+                    for flag, e in zip(words, elements[1:]):
+                        if CLI_MODEL_FLAG.search(" " + flag + " ") and isinstance(e.value, cst.Name):
+                            cli_flow(e.value.value, " ".join(words))
 
         node.visit(Collect())
 
@@ -244,6 +276,8 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         names = [t.value for t in targets if isinstance(t, cst.Name)]
         if any(n in self._flows for n in names):
             return next(self._flows[n] for n in names if n in self._flows)
+        if any(n in self._cli_flows for n in names):
+            return next(self._cli_flows[n] for n in names if n in self._cli_flows)
         return named_purpose(*names)
 
     def _legacy_fine_tuned(self, value: cst.BaseExpression) -> bool:

@@ -211,9 +211,12 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
         return bool(nodes) and all(n in targets for n in nodes)
 
     def _is_job(self, node: cst.BaseExpression) -> bool:
-        """``node`` is a job: a name bound to one, or ``r.json()`` of a legacy HTTP call."""
-        if isinstance(node, cst.Call) and _json_call(node):
-            return self._kind(node) == "job"
+        """``node`` is a job: a name bound to one, a legacy create/retrieve/cancel call itself
+        (``openai.FineTune.retrieve(id)["hyperparams"]``, awaited or not), or ``r.json()`` of
+        a legacy HTTP call."""
+        call = node.expression if isinstance(node, cst.Await) else node
+        if isinstance(call, cst.Call) and (_json_call(call) or self.legacy_call(call) is not None):
+            return self._kind(call) == "job"
         return isinstance(node, cst.Name) and self._bound(node, self._jobs)
 
     def _is_event_data(self, node: cst.BaseExpression) -> bool:

@@ -22,6 +22,17 @@ def model_named(name: str | None) -> bool:
     return name is not None and MODEL_NAME.match(name) is not None
 
 
+# A legacy CLI command line, and in one built piece by piece (an f-string, an argv list) the
+# text right before a value that is the command's model.
+CLI_HINT = re.compile(r"\bopenai\b.*\bfine_tunes\.")
+CLI_MODEL_FLAG = re.compile(r"(?:^|\s)(?:-m|--model|-e|--engine)[ =]$")
+
+
+def cli_purpose(command: str) -> str:
+    """What the model of a legacy CLI command line is for: "fine-tuning" for ``fine_tunes.create``."""
+    return "fine-tuning" if re.search(r"\bfine_tunes\.create\b", command) else "inference"
+
+
 def named_purpose(*names: str) -> str:
     """What the model a name holds is for, by the name: "fine-tuning" when one of ``names`` says so
     (``BASE_MODEL``, ``finetune_model``, ``FINE_TUNE_MODEL``), else "inference"."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 
-from migrator.code_shapes import ARGV_RUNNERS, runs_openai_api
+from migrator.code_shapes import ARGV_RUNNERS, CLI_HINT, CLI_MODEL_FLAG, runs_openai_api
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.rules.legacy_models import LegacyModels
@@ -19,9 +18,6 @@ from migrator.scan import cli_lines
 
 # What runs a command line: the argv runners fix knows, and those that take a shell string.
 SUBPROCESS_CALLS = ARGV_RUNNERS | {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
-CLI_HINT = re.compile(r"\bopenai\b.*\bfine_tunes\.")
-# In a command line built in an f-string: the expression right after a model flag.
-CLI_MODEL_FLAG = re.compile(r"(?:^|\s)(?:-m|--model|-e|--engine)[ =]$")
 
 
 @rule("FT040", "FT041", fixes=("FX007",), order=20)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
-from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, model_named, model_named_enum,
-                                  named_purpose)
+from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, cli_purpose, model_named,
+                                  model_named_enum, named_purpose)
 from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
@@ -318,8 +317,7 @@ class LegacyModels(Family):
     def cli_model_name(self, name: ast.Name, command: str) -> None:
         """A name passed as ``-m``/``--model`` to the legacy CLI: the constant or default it holds
         is a model, to fine-tune when the command creates a fine-tune."""
-        creates = re.search(r"\bfine_tunes\.create\b", command) is not None
-        self.model_names.append((name, "fine-tuning" if creates else "inference", False, "-m"))
+        self.model_names.append((name, cli_purpose(command), False, "-m"))
         if self.facts.links:
             self.imported_model(name)
 

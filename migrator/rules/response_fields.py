@@ -23,6 +23,10 @@ from migrator.scan.common import finding
 from migrator.todo_markers import TODO_RE
 
 
+# The legacy calls whose answer is one fine-tune (``create``, ``acreate``... once the ``a`` is dropped).
+JOB_METHODS = ("create", "retrieve", "cancel")
+
+
 @rule("FT030", "FT031", fixes=("FX003",), order=50)
 class ResponseFields(Family):
     def __init__(self, facts):
@@ -67,13 +71,13 @@ class ResponseFields(Family):
         if key == "id":
             inner = node.value  # type: ignore[attr-defined]
             if isinstance(inner, ast.Subscript) and self.field_of(inner.value) == "result_files":
-                f.add(self.unless_parameter(inner.value.value, finding(  # type: ignore[attr-defined]
+                f.add(self.followed(inner.value.value, finding(  # type: ignore[attr-defined]
                     f.path, f.span(node), "FT030", "response-field", 'result_files[i]["id"]', "result_files[i]", True,
                     'result_files of a fine-tuning job are file id strings, not file objects: drop the ["id"]')))
             return
         if key in ("hyperparams", "training_files", "validation_files"):
             entry = f.catalog.response_fields[key]
-            f.add(self.unless_parameter(node.value, finding(  # type: ignore[attr-defined]
+            f.add(self.followed(node.value, finding(  # type: ignore[attr-defined]
                 f.path, f.span(node), "FT030", "response-field", key, entry["replacement"], True,
                 f"the fine-tuning job has no {key!r}: use {entry['replacement']!r} ({entry['note']})")))
 
@@ -95,6 +99,20 @@ class ResponseFields(Family):
         else:
             found = self.unless_parameter(left.value, found)  # type: ignore[attr-defined]
         f.add(found)
+
+    def followed(self, receiver: ast.AST, found: Finding) -> Finding:
+        """``found`` as work for a person where FX003 cannot follow ``receiver`` to a job: a call
+        other than a legacy create/retrieve/cancel (awaited or not) or an HTTP answer's
+        ``.json()``, or a parameter of its function."""
+        call = receiver.value if isinstance(receiver, ast.Await) else receiver
+        if isinstance(call, ast.Call):
+            method = self.facts.legacy_calls.get(id(call), "").removeprefix("a")
+            json = isinstance(call.func, ast.Attribute) and call.func.attr == "json"
+            if method not in JOB_METHODS and not json:
+                return dataclasses.replace(found, fixable=False, message=f"{found.message}; fix follows only "
+                                           f"a legacy fine-tunes call or a name bound to one, so check by hand")
+            return found
+        return self.unless_parameter(receiver, found)
 
     def unless_parameter(self, receiver: ast.AST, found: Finding) -> Finding:
         """``found`` as work for a person when ``receiver`` is a parameter of its function."""

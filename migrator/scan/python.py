@@ -19,11 +19,11 @@ import re
 
 from migrator import azure
 from migrator.catalog import Catalog
+from migrator.code_shapes import CLI_HINT
 from migrator.findings import Finding
 from migrator.lang.python import PARSE_ERRORS, Module, parse_hot
 from migrator.nesting import too_deep
 from migrator.rules import families
-from migrator.rules.cli_commands import CLI_HINT
 from migrator.rules.facts import Facts
 from migrator.rules.fine_tune_calls import call_finding
 from migrator.scan import cli_lines, prefilter
