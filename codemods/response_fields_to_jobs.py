@@ -43,7 +43,7 @@ import libcst as cst
 from ft_migrate_codemods._base import MigrationCommand, string_value, with_string_value
 from ft_migrate_codemods._http import imports_library, legacy_endpoint
 from migrator.catalog import Catalog
-from migrator.code_shapes import EVENT_INDEX
+from migrator.code_shapes import EVENT_INDEX, missing_field
 
 
 # What the answer of each legacy endpoint is (as the SDK methods above it), by method and
@@ -296,8 +296,7 @@ class ResponseFieldsToJobsCommand(MigrationCommand):
             self.count_site()
             return self._rename_key(updated, spec["replacement"])
         if spec["fix"] == "manual" or spec["fix"] == "first-id":
-            repl = f" ({spec['replacement']})" if spec["replacement"] else ""
-            self.todo(f"the job object has no {key!r}{repl}: {spec['note']}")
+            self.todo(missing_field(key, spec))
         return updated
 
     def _renamed(self, access: cst.BaseExpression, job: cst.BaseExpression, new_key: str) -> cst.BaseExpression:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from migrator.code_shapes import EVENT_ID_KEYWORDS, EVENT_INDEX
+from migrator.code_shapes import EVENT_ID_KEYWORDS, EVENT_INDEX, missing_field
 from migrator.findings import Finding
 from migrator.rules import Family, rule
 from migrator.rules.facts import arguments, dotted, is_constant
@@ -59,6 +59,8 @@ class ResponseFields(Family):
         if self.indexes:
             self.event_indexes()
         if not self.facts.uses_legacy_api:
+            for node in self.fields:  # migrated code: the reads fix could only mark are still wrong
+                self.marked_field(node)
             return
         for node in self.fields:
             self.field(node)
@@ -75,11 +77,46 @@ class ResponseFields(Family):
                     f.path, f.span(node), "FT030", "response-field", 'result_files[i]["id"]', "result_files[i]", True,
                     'result_files of a fine-tuning job are file id strings, not file objects: drop the ["id"]')))
             return
-        if key in ("hyperparams", "training_files", "validation_files"):
-            entry = f.catalog.response_fields[key]
-            f.add(self.followed(node.value, finding(  # type: ignore[attr-defined]
-                f.path, f.span(node), "FT030", "response-field", key, entry["replacement"], True,
-                f"the fine-tuning job has no {key!r}: use {entry['replacement']!r} ({entry['note']})")))
+        entry = f.catalog.response_fields.get(key)
+        if entry is None or entry["fix"] == "drop-id":
+            return
+        receiver = node.value  # type: ignore[attr-defined]
+        if self.by_hand(node, key, entry):
+            # FX003 leaves a TODO where it follows the job: a person rewrites the read
+            if isinstance(node, ast.Attribute) and isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+                return  # an attribute of the code's own object, not a field of a job
+            f.add(finding(f.path, f.span(node), "FT030", "response-field", key, entry["replacement"] or None, False,
+                          missing_field(key, entry)))
+            return
+        f.add(self.followed(receiver, finding(
+            f.path, f.span(node), "FT030", "response-field", key, entry["replacement"], True,
+            f"the fine-tuning job has no {key!r}: use {entry['replacement']!r} ({entry['note']})")))
+
+    def by_hand(self, node: ast.AST, key: str, entry: dict) -> bool:
+        """A read of a field FX003 can only mark with a TODO: one with no equivalent, or a whole
+        ``training_files`` list (only ``x["training_files"][i]["id"]`` has a rewrite)."""
+        return entry["fix"] == "manual" or (entry["fix"] == "first-id" and not self.first_id(node))
+
+    def marked_field(self, node: ast.AST) -> None:
+        """In code on the new API: a read fix marked with its TODO is still reported, as manual."""
+        f = self.facts
+        key = f.subscript_key(node) if isinstance(node, ast.Subscript) else node.attr  # type: ignore[attr-defined]
+        entry = f.catalog.response_fields.get(key)
+        if entry is not None and entry["fix"] != "drop-id" and self.by_hand(node, key, entry):
+            text = missing_field(key, entry)
+            if self.marked(node, "FT030", text):
+                f.add(finding(f.path, f.span(node), "FT030", "response-field", key, entry["replacement"] or None,
+                              False, text))
+
+    def first_id(self, node: ast.AST) -> bool:
+        """``node`` is ``x[FIELD]`` in ``x[FIELD][i]["id"]``, which FX003 rewrites whole to ``x[NEW]``."""
+        m = self.facts.m
+        index = m.parent(node)
+        if not (isinstance(index, ast.Subscript) and index.value is node and self.facts.subscript_key(index) is None):
+            return False
+        read = m.parent(index)
+        return (isinstance(read, (ast.Subscript, ast.Attribute)) and read.value is index
+                and self.field_of(read) == "id")
 
     def status(self, node: ast.Constant) -> None:
         f = self.facts
@@ -196,8 +233,9 @@ class ResponseFields(Family):
         kinds = {targets.get(id(b.node)) for b in self.facts.m.lookup(name, name.id)}
         return kinds.pop() if len(kinds) == 1 else None
 
-    def marked(self, node: ast.AST) -> bool:
-        """Whether fix's TODO about the order of events stands above the statement holding ``node``."""
+    def marked(self, node: ast.AST, rule_id: str = "FT030", text: str = EVENT_INDEX) -> bool:
+        """Whether fix's TODO (by default the one about the order of events) stands above the
+        statement holding ``node``."""
         m = self.facts.m
         stmt = node
         while not isinstance(stmt, ast.stmt):
@@ -205,11 +243,11 @@ class ResponseFields(Family):
         line = stmt.lineno - 1
         starts = m.line_starts()
         while line > 0:
-            text = m.source[starts[line - 1]:starts[line]].strip()
-            if not text.startswith("#"):
+            comment = m.source[starts[line - 1]:starts[line]].strip()
+            if not comment.startswith("#"):
                 return False
-            found = TODO_RE.match(text)
-            if found is not None and found.group(1) == "FT030" and found.group(2).strip() == EVENT_INDEX:
+            found = TODO_RE.match(comment)
+            if found is not None and found.group(1) == rule_id and found.group(2).strip() == text:
                 return True
             line -= 1
         return False

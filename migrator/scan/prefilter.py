@@ -22,8 +22,11 @@ from typing import NamedTuple
 from migrator.catalog import Catalog
 from migrator.findings import COMPLETION
 from migrator.lang.text import occurrences, word_offsets
+from migrator.todo_markers import TODO_PREFIX
 
 API_WORDS = ("FineTune", "fine_tunes", "fine-tunes", ":ft-")
+# fix's marker: what it could only mark is still to do, in code already on the new API
+MARKER = TODO_PREFIX.removeprefix("# ").rstrip()
 QUOTE = "[\x22'`]"  # a quote character, spelled so Python's re and ripgrep both accept it
 
 
@@ -88,7 +91,7 @@ def _escape(text: str) -> str:
 
 def _words(catalog: Catalog) -> tuple[str, ...]:
     roots = {ep.legacy.split("{", 1)[0].rstrip("/") for ep in catalog.endpoints}
-    return API_WORDS + tuple(sorted(roots, key=len, reverse=True)) + _completions_calls(catalog)
+    return API_WORDS + (MARKER,) + tuple(sorted(roots, key=len, reverse=True)) + _completions_calls(catalog)
 
 
 def _completions_calls(catalog: Catalog) -> tuple[str, ...]:
