@@ -38,8 +38,8 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, cli_purpose, model_named,
-                                  model_named_enum, named_purpose)
+from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, cli_purpose,
+                                  model_named, model_named_enum, named_purpose)
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
@@ -268,6 +268,9 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         if any(isinstance(t, cst.Name) and (t.value in self._flows or model_named(t.value))
                for t in targets) or self._legacy_fine_tuned(original_node.value) or self._enum_member(original_node):
             return updated_node.with_changes(value=self._replace(updated_node.value, self._flow(targets)))
+        attrs = [name for t in targets if (name := _self_attribute(t)) is not None and model_named(name)]
+        if attrs:  # self.engine = "text-davinci-003": a model-named attribute of the object
+            return updated_node.with_changes(value=self._replace(updated_node.value, named_purpose(*attrs)))
         return updated_node
 
     def _flow(self, targets) -> str:
@@ -291,6 +294,9 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         if updated_node.value is not None and isinstance(t, cst.Name) and (
                 t.value in self._flows or model_named(t.value)):
             return updated_node.with_changes(value=self._replace(updated_node.value, self._flow([t])))
+        attr = _self_attribute(t)
+        if updated_node.value is not None and attr is not None and model_named(attr):
+            return updated_node.with_changes(value=self._replace(updated_node.value, named_purpose(attr)))
         return updated_node
 
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
@@ -306,3 +312,10 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
             purpose = named_purpose(key)
             return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
         return updated_node
+
+
+def _self_attribute(target: cst.BaseExpression) -> str | None:
+    """The name of ``self.<name>`` as an assignment target, else None."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == SELF:
+        return target.attr.value
+    return None

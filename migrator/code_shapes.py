@@ -33,6 +33,10 @@ def cli_purpose(command: str) -> str:
     return "fine-tuning" if re.search(r"\bfine_tunes\.create\b", command) else "inference"
 
 
+# The object a method's attributes are set on: ``self.model = "..."`` binds a model-named attribute.
+SELF = "self"
+
+
 def named_purpose(*names: str) -> str:
     """What the model a name holds is for, by the name: "fine-tuning" when one of ``names`` says so
     (``BASE_MODEL``, ``finetune_model``, ``FINE_TUNE_MODEL``), else "inference"."""

@@ -15,7 +15,7 @@ import ast
 import dataclasses
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
-from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, cli_purpose, model_named,
+from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, cli_purpose, model_named,
                                   model_named_enum, named_purpose)
 from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
@@ -250,10 +250,16 @@ class LegacyModels(Family):
         up = f.m.parent(node)
         if isinstance(up, ast.Assign) and up.value is node:
             names = [t.id for t in up.targets if isinstance(t, ast.Name) and model_named(t.id)]
-            return (names[0], f"assigned to {names[0]}") if names else None
+            if names:
+                return names[0], f"assigned to {names[0]}"
+            attrs = [t.attr for t in up.targets if _self_attribute(t) and model_named(t.attr)]  # type: ignore
+            return (attrs[0], f"assigned to {SELF}.{attrs[0]}") if attrs else None
         if isinstance(up, ast.AnnAssign) and up.value is node and isinstance(up.target, ast.Name):
             name = up.target.id
             return (name, f"assigned to {name}") if model_named(name) else None
+        if isinstance(up, ast.AnnAssign) and up.value is node and _self_attribute(up.target):
+            name = up.target.attr  # type: ignore[attr-defined]
+            return (name, f"assigned to {SELF}.{name}") if model_named(name) else None
         if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # a default's parent
             params = up.args
             positional = [*params.posonlyargs, *params.args]
@@ -427,6 +433,11 @@ class LegacyModels(Family):
             span = f.span(node)
             f.found[("import", span.line, span.column, qualified)] = links.import_record(
                 f.path, qualified, span.line, span.column)
+
+
+def _self_attribute(target: ast.expr) -> bool:
+    """``self.<name>`` as an assignment target."""
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == SELF
 
 
 def _many(value: ast.expr | None) -> bool:
