@@ -38,8 +38,8 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, cli_purpose,
-                                  model_named, model_named_enum, named_purpose)
+from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, TRAINING_FILE,
+                                  cli_purpose, model_named, model_named_enum, named_purpose)
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
@@ -65,10 +65,11 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
         # names passed to the legacy CLI as its model (``f"openai api fine_tunes.create -m {model}"``):
         # what their value is for, when their name makes them a model already
         self._cli_flows: dict[str, str] = {}
+        self._tuning_models: set[cst.DictElement] = set()  # "model" of a dict that also has "training_file"
         self._calls: list[str] = []  # the purpose of each call being visited, innermost last
         self._enums: list[bool] = []  # per enclosing class or function: an Enum named for models
         self._chat = Planner(self)
-        flows, purpose_of, cli_flows = self._flows, self._purpose, self._cli_flows
+        flows, purpose_of, cli_flows, tuning_models = self._flows, self._purpose, self._cli_flows, self._tuning_models
 
         def cli_flow(name: str, command: str) -> None:
             if cli_flows.get(name) != "fine-tuning":
@@ -91,6 +92,17 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 if n.keyword is not None and n.keyword.value in MODEL_ARGS and isinstance(n.value, cst.Name):
                     if flows.get(n.value.value) != "fine-tuning":
                         flows[n.value.value] = self.calls[-1] if self.calls else "inference"
+
+            def visit_Dict(self, n: cst.Dict) -> None:
+                """A fine-tuning create's request: its model is a base model, and so is what a name there holds."""
+                elements = [e for e in n.elements if isinstance(e, cst.DictElement)]
+                if not any(string_value(e.key) == TRAINING_FILE for e in elements):
+                    return
+                for e in elements:
+                    if string_value(e.key) == "model":
+                        tuning_models.add(e)
+                        if isinstance(e.value, cst.Name):
+                            flows[e.value.value] = "fine-tuning"
 
             def visit_FormattedString(self, n: cst.FormattedString) -> None:
                 texts = [p.value if isinstance(p, cst.FormattedStringText) else "X" for p in n.parts]
@@ -309,7 +321,7 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
         key = string_value(original_node.key)
         if model_named(key):
-            purpose = named_purpose(key)
+            purpose = "fine-tuning" if original_node in self._tuning_models else named_purpose(key)
             return updated_node.with_changes(value=self._replace(updated_node.value, purpose))
         return updated_node
 

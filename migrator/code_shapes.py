@@ -33,6 +33,9 @@ def cli_purpose(command: str) -> str:
     return "fine-tuning" if re.search(r"\bfine_tunes\.create\b", command) else "inference"
 
 
+# A dict with this key is the request of a fine-tuning create (either API: the SDK's ``**params``,
+# an HTTP body): its "model" is a base model to fine-tune.
+TRAINING_FILE = "training_file"
 # The object a method's attributes are set on: ``self.model = "..."`` binds a model-named attribute.
 SELF = "self"
 

@@ -19,7 +19,7 @@ from migrator.catalog import Endpoint
 from migrator.code_shapes import HTTP_LIBRARIES, HTTP_VERBS
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
-from migrator.scan.common import Span, endpoint_finding, endpoint_matches, model_finding
+from migrator.scan.common import Span, endpoint_finding, endpoint_matches
 
 
 @rule("FT001", "FT002", fixes=("FX006",), order=30)
@@ -27,7 +27,6 @@ class Endpoints(Family):
     def __init__(self, facts):
         super().__init__(facts)
         self.urls: list[tuple[ast.AST, tuple]] = []  # (string node, finding key) of each fixable finding
-        self.methods: dict[int, str] = {}  # id of an HTTP-shaped call -> its method, upper case
         self.calls: list[tuple[ast.Call, ast.expr]] = []  # HTTP-shaped calls and their URL expression
 
     def call(self, node: ast.Call, names: set[str], args: list[Arg]) -> None:
@@ -50,7 +49,6 @@ class Endpoints(Family):
             url = keywords.get("url", positional[0] if positional else None)
         if url is not None:
             self.calls.append((node, url))
-            self.methods[id(node)] = (given.value if func.attr == "request" else func.attr).upper()
 
     def string_text(self, node: ast.AST, text: str) -> bool:
         f = self.facts
@@ -87,36 +85,12 @@ class Endpoints(Family):
         if not self.urls:
             return
         rewritten = self.rewritten_urls()
-        creates: set[int] = set()  # ids of the rewritten URL expressions of POST /v1/fine-tunes
         for node, key in self.urls:
             found = self.facts.found.get(key)
             if found is not None and found.fixable and id(self.whole_url(node)) not in rewritten:
                 self.facts.found[key] = dataclasses.replace(
                     found, fixable=False,
                     message=f"{found.message} (not the URL of a requests/httpx/aiohttp call here: change it by hand)")
-            elif found is not None and found.fixable and found.legacy.rstrip("/").endswith("/fine-tunes"):
-                creates.add(id(self.whole_url(node)))
-        for call, url in self.calls:
-            if isinstance(url, ast.Name):
-                url = self.facts.alias_value(url) or url
-            if id(url) in creates and self.methods.get(id(call)) == "POST":
-                self.create_body(call)
-
-    def create_body(self, call: ast.Call) -> None:
-        """The model of the JSON body written in a ``POST /v1/fine-tunes`` FX006 rewrites is a base
-        model to fine-tune, and FX006 writes its replacement as it rewrites the body."""
-        f = self.facts
-        body = next((k.value for k in call.keywords if k.arg == "json"), None)
-        if not isinstance(body, ast.Dict):
-            return
-        for key, value in zip(body.keys, body.values):
-            if f.simple(key) and key.value == "model" and f.simple(value) and isinstance(value.value, str):
-                span = f.span(value)
-                for k, found in list(f.found.items()):
-                    if found.line == span.line and found.column == span.column and found.rule.startswith("FT02"):
-                        del f.found[k]
-                f.add(model_finding(value.value, f.path, span, f.catalog, context='under key "model" of the '
-                                    'fine-tunes create body', purpose="fine-tuning"))
 
     def rewritten_urls(self) -> set[int]:
         """The ids of the URL expressions FX006 rewrites: of the HTTP calls it recognises."""

@@ -111,7 +111,8 @@ class FineTuneCalls(Family):
         f = self.facts
         keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
         note, blocked = "", False
-        if rule_id == "FT010" and method in ("create", "acreate") and "model" not in keywords:
+        unpacked = any(k.arg is None for k in node.keywords)  # create(**params): the model may be in params
+        if rule_id == "FT010" and method in ("create", "acreate") and "model" not in keywords and not unpacked:
             default = f.catalog.request_fields["default_model"]
             advice = advise(f.catalog, default, "fine-tuning")
             need = f"model={advice.target!r}" if advice.target else f"a model ({advice.text})"

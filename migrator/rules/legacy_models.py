@@ -15,8 +15,8 @@ import ast
 import dataclasses
 
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
-from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, cli_purpose, model_named,
-                                  model_named_enum, named_purpose)
+from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, TRAINING_FILE, cli_purpose,
+                                  model_named, model_named_enum, named_purpose)
 from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
@@ -228,12 +228,16 @@ class LegacyModels(Family):
 
     def dict(self, node: ast.Dict) -> None:
         f = self.facts
+        tuning = any(f.simple(k) and k.value == TRAINING_FILE for k in node.keys)  # type: ignore[union-attr]
         for key, value in zip(node.keys, node.values):
             if f.simple(key):
                 f.handled.add(id(key))
+                tuned = tuning and key.value == "model"
                 if isinstance(key.value, str) and model_named(key.value) and f.simple(value):
                     self.model_literal(value, f'under key "{key.value}"',
-                                       named_purpose(key.value))
+                                       "fine-tuning" if tuned else named_purpose(key.value))
+                elif tuned and isinstance(value, ast.Name):  # {"training_file": f, "model": base}
+                    self.model_names.append((value, "fine-tuning", False, "model="))
 
     def literal(self, node: ast.Constant, text: str) -> None:
         if text in self.facts.catalog.legacy_models:
