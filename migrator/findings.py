@@ -57,6 +57,8 @@ JSON_ORDER = ("path", "line", "column", "end_line", "end_column", "cell", "rule"
 # completions call then is (whatever its model), dated from the last such model's shutdown.
 COMPLETION = "completion"
 COMPLETIONS_CALL = "completions-call"
+# The format completions calls move to (a chat model on /v1/completions is such a call too, at any date).
+CHAT = "chat"
 
 
 def shutdown_of(finding: Finding, catalog: Catalog) -> dt.date:

@@ -17,7 +17,7 @@ import dataclasses
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.code_shapes import (ENUM_BASES, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, TRAINING_FILE, cli_purpose,
                                   model_named, model_named_enum, named_purpose)
-from migrator.findings import COMPLETION, COMPLETIONS_CALL, shutdown_of
+from migrator.findings import CHAT, COMPLETION, COMPLETIONS_CALL, shutdown_of
 from migrator.rules import Family, rule
 from migrator.rules.facts import Arg, dotted
 from migrator.scan import links
@@ -154,7 +154,17 @@ class LegacyModels(Family):
             return
         value = next((v for k, v, _ in args if k in MODEL_KWARGS), None)
         text = self.model_text(value) if value is not None else None
-        if text is not None and (f.catalog.model(text) is not None or f.catalog.base_of(text) is not None):
+        known = f.catalog.model(text) if text is not None else None
+        if (known is not None and known.format == CHAT and value is not None
+                and (known.shutdown is None or known.shutdown.date > f.catalog.as_of)):
+            # Completion.create(model="gpt-4o"): /v1/completions never served it (FX008 moves it)
+            shown = f.raw(value)
+            head = f"{shown} is a chat model, which /v1/completions does not serve"
+            msg = (f"{head}: fix moves this call to chat completions" if moves
+                   else f"{head}: move this call to chat completions (messages=[...]) by hand")
+            f.add(finding(f.path, f.span(value), "FT020", COMPLETIONS_CALL, shown, None, moves, msg))
+            return
+        if text is not None and (known is not None or f.catalog.base_of(text) is not None):
             return  # a model the catalog knows: reported where it is written, if it is one to report
         shown = f.raw(value) if value is not None else "the model (not given here)"
         head = f"no completion-format model is left on {f.catalog.as_of.isoformat()}"

@@ -453,6 +453,8 @@ def test_a_completions_call_whose_model_is_not_read_here_is_reported_once_the_fo
         (6, 5, "FT020", "model", True,
          f"{head}: fix moves this call to chat completions, and the model (not given here) must name a chat model "
          "(a fine-tuned completion model is re-trained on chat data: `ft-migrate data convert --to chat`)"),
+        (7, 36, "FT020", '"gpt-4o-mini"', True,
+         '"gpt-4o-mini" is a chat model, which /v1/completions does not serve: fix moves this call to chat completions'),
     ]
     assert scan_python(src, "m.py", load_catalog(as_of=dt.date(2023, 12, 1))) == []
 
@@ -548,3 +550,18 @@ def test_a_wrappers_model_parameter_is_a_manual_finding():
     assert [(f.line, f.rule, f.legacy, f.fixable) for f in found] == [
         (3, "FT020", "text-davinci-003", False), (4, "FT020", "curie", False)]
     assert "(passed as model_name=)" in found[0].message
+
+
+def test_a_chat_model_on_a_completions_call_is_a_finding_once_the_format_is_gone():
+    """/v1/completions never served a chat model: FX008 moves such a call to chat, so scan says so
+    (from the day every completions call is read, the prefilter's words then naming them)."""
+    src = textwrap.dedent("""
+        import openai
+        openai.Completion.create(model="gpt-4.1-mini", prompt=question)
+        openai.Completion.create(model="gpt-4.1-mini", prompt=[a, b])
+    """)
+    found = scan_python(src, "m.py", load_catalog(as_of=dt.date(2026, 11, 29)))
+    assert [(f.line, f.rule, f.kind, f.fixable) for f in found] == [
+        (3, "FT020", "completions-call", True), (4, "FT020", "completions-call", False)]
+    assert found[0].message == ('"gpt-4.1-mini" is a chat model, which /v1/completions does not serve: '
+                                'fix moves this call to chat completions')
