@@ -66,7 +66,6 @@ POSITIONAL = "a positional argument: the fine-tuning jobs create takes keyword a
 EVENT_INDEX = ("fine-tuning job events are listed newest-first (legacy: oldest-first) and paged: this index now "
                "counts from the newest; flip it or iterate reversed(...)")
 
-# The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
 def missing_field(key: str, entry: dict) -> str:
     """What FX003's TODO, and scan's finding, say of a field the job object does not have
     (a catalog ``response_fields`` entry that fix cannot rewrite where it stands)."""
@@ -74,6 +73,7 @@ def missing_field(key: str, entry: dict) -> str:
     return f"the job object has no {key!r}{repl}: {entry['note']}"
 
 
+# The generator fix writes for a loop over a legacy event stream, and the keywords of its job id.
 EVENT_HELPER = "_ft_migrate_follow_events"
 EVENT_ID_KEYWORDS = ("id", "fine_tune_id")
 

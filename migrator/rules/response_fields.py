@@ -69,7 +69,7 @@ class ResponseFields(Family):
 
     def field(self, node: ast.AST) -> None:
         f = self.facts
-        key = f.subscript_key(node) if isinstance(node, ast.Subscript) else node.attr  # type: ignore[attr-defined]
+        key = self.field_of(node)
         if key == "id":
             inner = node.value  # type: ignore[attr-defined]
             if isinstance(inner, ast.Subscript) and self.field_of(inner.value) == "result_files":
@@ -81,32 +81,35 @@ class ResponseFields(Family):
         if entry is None or entry["fix"] == "drop-id":
             return
         receiver = node.value  # type: ignore[attr-defined]
-        if self.by_hand(node, key, entry):
+        if self.by_hand(node, entry):
             # FX003 leaves a TODO where it follows the job: a person rewrites the read
             if isinstance(node, ast.Attribute) and isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
                 return  # an attribute of the code's own object, not a field of a job
-            f.add(finding(f.path, f.span(node), "FT030", "response-field", key, entry["replacement"] or None, False,
-                          missing_field(key, entry)))
+            f.add(self.by_hand_finding(node, key, entry))
             return
         f.add(self.followed(receiver, finding(
             f.path, f.span(node), "FT030", "response-field", key, entry["replacement"], True,
             f"the fine-tuning job has no {key!r}: use {entry['replacement']!r} ({entry['note']})")))
 
-    def by_hand(self, node: ast.AST, key: str, entry: dict) -> bool:
+    def by_hand(self, node: ast.AST, entry: dict) -> bool:
         """A read of a field FX003 can only mark with a TODO: one with no equivalent, or a whole
         ``training_files`` list (only ``x["training_files"][i]["id"]`` has a rewrite)."""
         return entry["fix"] == "manual" or (entry["fix"] == "first-id" and not self.first_id(node))
 
+    def by_hand_finding(self, node: ast.AST, key: str, entry: dict) -> Finding:
+        """The manual FT030 of such a read; its message is the text of fix's TODO."""
+        f = self.facts
+        return finding(f.path, f.span(node), "FT030", "response-field", key, entry["replacement"] or None, False,
+                       missing_field(key, entry))
+
     def marked_field(self, node: ast.AST) -> None:
         """In code on the new API: a read fix marked with its TODO is still reported, as manual."""
-        f = self.facts
-        key = f.subscript_key(node) if isinstance(node, ast.Subscript) else node.attr  # type: ignore[attr-defined]
-        entry = f.catalog.response_fields.get(key)
-        if entry is not None and entry["fix"] != "drop-id" and self.by_hand(node, key, entry):
-            text = missing_field(key, entry)
-            if self.marked(node, "FT030", text):
-                f.add(finding(f.path, f.span(node), "FT030", "response-field", key, entry["replacement"] or None,
-                              False, text))
+        key = self.field_of(node)
+        entry = self.facts.catalog.response_fields.get(key)
+        if entry is not None and self.by_hand(node, entry):
+            found = self.by_hand_finding(node, key, entry)
+            if self.marked(node, found.rule, found.message):
+                self.facts.add(found)
 
     def first_id(self, node: ast.AST) -> bool:
         """``node`` is ``x[FIELD]`` in ``x[FIELD][i]["id"]``, which FX003 rewrites whole to ``x[NEW]``."""
