@@ -38,8 +38,8 @@ from ft_migrate_codemods._base import MigrationCommand, string_value, with_strin
 from ft_migrate_codemods.completions_to_chat import Planner
 from migrator.advice import EMBEDDINGS_CALLS, not_embeddings
 from migrator.catalog import Catalog
-from migrator.code_shapes import (CLI_HINT, CLI_MODEL_FLAG, MODEL_OPTION, SDK_RESOURCE_CALL, SELF, TRAINING_FILE,
-                                  cli_purpose, model_named, model_named_enum, named_purpose)
+from migrator.code_shapes import (MODEL_OPTION, SDK_RESOURCE_CALL, SELF, TRAINING_FILE, cli_model_slots, cli_purpose,
+                                  model_named, model_named_enum, named_purpose)
 from migrator.scan import prefilter
 
 MODEL_ARGS = ("model", "engine")
@@ -105,15 +105,11 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                             flows[e.value.value] = "fine-tuning"
 
             def visit_FormattedString(self, n: cst.FormattedString) -> None:
-                texts = [p.value if isinstance(p, cst.FormattedStringText) else "X" for p in n.parts]
-                if not CLI_HINT.search("".join(texts)):
-                    return
-                before = ""
-                for part, text in zip(n.parts, texts):
-                    if (isinstance(part, cst.FormattedStringExpression) and isinstance(part.expression, cst.Name)
-                            and CLI_MODEL_FLAG.search(before)):
-                        cli_flow(part.expression.value, "".join(texts))
-                    before += text
+                texts = [p.value if isinstance(p, cst.FormattedStringText) else None for p in n.parts]
+                for i in cli_model_slots(texts):
+                    expression = n.parts[i].expression  # type: ignore[attr-defined]
+                    if isinstance(expression, cst.Name):
+                        cli_flow(expression.value, "".join(t or "X" for t in texts))
 
             def visit_List(self, n: cst.List) -> None:
                 self._argv(n.elements)
@@ -122,11 +118,10 @@ class LegacyModelsToReplacementsCommand(MigrationCommand):
                 self._argv(n.elements)
 
             def _argv(self, elements) -> None:
-                words = [string_value(e.value) or "X" for e in elements]
-                if CLI_HINT.search(" ".join(words)):
-                    for flag, e in zip(words, elements[1:]):
-                        if CLI_MODEL_FLAG.search(" " + flag + " ") and isinstance(e.value, cst.Name):
-                            cli_flow(e.value.value, " ".join(words))
+                words = [string_value(e.value) for e in elements]
+                for i in cli_model_slots(words, " "):
+                    if isinstance(elements[i].value, cst.Name):
+                        cli_flow(elements[i].value.value, " ".join(w or "X" for w in words))
 
         node.visit(Collect())
 

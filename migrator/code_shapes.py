@@ -33,6 +33,23 @@ def cli_purpose(command: str) -> str:
     return "fine-tuning" if re.search(r"\bfine_tunes\.create\b", command) else "inference"
 
 
+def cli_model_slots(parts: list[str | None], joiner: str = "") -> list[int]:
+    """Where a command line built from ``parts`` (literal text; None where an expression stands),
+    joined by ``joiner`` (an f-string's pieces: ""; an argv list: " "), passes an expression as
+    the legacy CLI's model: the indexes of the expressions right after ``-m``/``--model``/``-e``/
+    ``--engine``, none unless the command runs the legacy fine-tunes CLI.  Scan and fix both
+    follow the names found there to the model they hold."""
+    texts = ["\uFFFC" if p is None else p for p in parts]  # a character standing for the expression
+    if not CLI_HINT.search(joiner.join(texts)):
+        return []
+    slots, before = [], ""
+    for i, (part, text) in enumerate(zip(parts, texts)):
+        if part is None and CLI_MODEL_FLAG.search(before):
+            slots.append(i)
+        before += text + joiner
+    return slots
+
+
 # A dict with this key is the request of a fine-tuning create (either API: the SDK's ``**params``,
 # an HTTP body): its "model" is a base model to fine-tune.
 TRAINING_FILE = "training_file"

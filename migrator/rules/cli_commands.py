@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from migrator.code_shapes import ARGV_RUNNERS, CLI_HINT, CLI_MODEL_FLAG, runs_openai_api
+from migrator.code_shapes import ARGV_RUNNERS, CLI_HINT, cli_model_slots, runs_openai_api
 from migrator.rules import Family, rule
 from migrator.rules.facts import PLACEHOLDER, Arg
 from migrator.rules.legacy_models import LegacyModels
@@ -35,10 +35,9 @@ class CliCommands(Family):
             return
         argv = [f.literal_text(e) for e in arg.elts]
         rewritten = runner and not any(isinstance(e, ast.Starred) for e in arg.elts) and runs_openai_api(argv)
-        if CLI_HINT.search(" ".join(argv)):
-            for flag, e in zip(argv, arg.elts[1:]):
-                if CLI_MODEL_FLAG.search(" " + flag + " ") and isinstance(e, ast.Name):
-                    f.rule(LegacyModels).cli_model_name(e, " ".join(argv))
+        for i in cli_model_slots([None if word == PLACEHOLDER else word for word in argv], " "):
+            if isinstance(arg.elts[i], ast.Name):
+                f.rule(LegacyModels).cli_model_name(arg.elts[i], " ".join(argv))
         if argv and any(f.simple(e) for e in arg.elts):
             for found in cli_lines.command_findings(argv, f.path, f.span(arg), f.catalog):
                 f.add(found if rewritten else dataclasses.replace(found, fixable=False))
@@ -48,16 +47,10 @@ class CliCommands(Family):
 
     def fstring(self, node: ast.JoinedStr, text: str) -> None:
         """f"openai api fine_tunes.create -m {model}": the name's value is a model."""
-        if not CLI_HINT.search(text):
-            return
-        before = ""
-        for value in node.values:
-            if isinstance(value, ast.Constant):
-                before += value.value
-            elif isinstance(value.value, ast.Name) and CLI_MODEL_FLAG.search(before):
-                self.facts.rule(LegacyModels).cli_model_name(value.value, text)
-            else:
-                before += PLACEHOLDER
+        for i in cli_model_slots([v.value if isinstance(v, ast.Constant) else None for v in node.values]):
+            expression = node.values[i].value  # type: ignore[attr-defined]
+            if isinstance(expression, ast.Name):
+                self.facts.rule(LegacyModels).cli_model_name(expression, text)
 
     def string_text(self, node: ast.AST, text: str) -> bool:
         if not CLI_HINT.search(text):
