@@ -106,7 +106,11 @@ class Workers:
         limit = self.processes * AHEAD
         try:
             for piece in pieces:
-                pending.append((piece, self.pool.submit(_work, piece, with_input, plan)))
+                try:
+                    future = self.pool.submit(_work, piece, with_input, plan)
+                except BrokenProcessPool as exc:  # a worker died before the earliest piece still out was read
+                    raise self._stopped(pending[0][0] if pending else piece, exc) from None
+                pending.append((piece, future))
                 if len(pending) > limit:
                     yield self._result(*pending.popleft())
             while pending:
@@ -119,8 +123,11 @@ class Workers:
         try:
             return future.result()
         except BrokenProcessPool as exc:
-            raise DataError(f"{self.job.path}: a worker process stopped while converting the lines from "
-                            f"{piece.line} on ({exc}); nothing was written") from None
+            raise self._stopped(piece, exc) from None
+
+    def _stopped(self, piece: Piece, exc: BrokenProcessPool) -> DataError:
+        return DataError(f"{self.job.path}: a worker process stopped while converting the lines from "
+                         f"{piece.line} on ({exc}); nothing was written")
 
 
 # -- in a worker process -----------------------------------------------------

@@ -282,6 +282,33 @@ def test_a_worker_that_dies_ends_the_run_with_a_clear_error(tmp_path, monkeypatc
     assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "out.jsonl"]
 
 
+def test_a_pool_found_broken_while_pieces_are_still_handed_out_ends_the_run_with_a_clear_error(tmp_path, monkeypatch):
+    """A worker that dies while the main process is still handing out pieces breaks the pool
+    before any result is read: the next submit raises, and that too is the clear error."""
+    forked_workers()
+    src = tmp_path / "in.jsonl"
+    hostile_completion_file(src, rows=500)
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"previous\n")
+    real_submit = workers.ProcessPoolExecutor.submit
+    calls = []
+
+    def breaking(self, fn, *args, **kwargs):
+        calls.append(fn)
+        if len(calls) > 3:  # the start-up call, then two pieces
+            raise workers.BrokenProcessPool("A child process terminated abruptly")
+        return real_submit(self, fn, *args, **kwargs)
+    monkeypatch.setattr(workers.ProcessPoolExecutor, "submit", breaking)
+    monkeypatch.setattr(module, "PARALLEL_MIN_BYTES", 1000)
+    monkeypatch.setattr(module, "PIECE_BYTES", 2000)
+    result = CliRunner().invoke(cli, ["data", "convert", str(src), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {src}: a worker process stopped while converting the lines from 1 on "
+                             "(A child process terminated abruptly); nothing was written\n")
+    assert out.read_bytes() == b"previous\n"
+    assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "out.jsonl"]
+
+
 def test_workers_leave_when_the_main_process_is_killed(tmp_path):
     src = tmp_path / "in.jsonl"
     hostile_completion_file(src, rows=500)
